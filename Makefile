@@ -1,0 +1,43 @@
+# The project's two set-up commands are `make run` and `make test`; the rest are tools.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+DB ?= data/dashboard.duckdb
+PORT ?= 8501
+SAMPLE := data/measures.csv data/deliverables.csv data/budget.csv
+POLICE_UK ?= ../shared/police-uk
+
+.PHONY: run test install install-dev browser load police-uk-sample spc exceptions pack bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PIP) install --quiet -r requirements.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import streamlit, duckdb, pandas, plotly" && touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import pytest, hypothesis, playwright" && touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Debian's Chromium for chart export and the browser test (installed when we may; else says what to install)
+browser:
+	@bash scripts/ensure_chromium.sh
+
+## Load the sample extracts (and the committed data.police.uk monthly counts) into $(DB)
+load: install
+	$(PY) -m loaders $(wildcard data/*.csv) --db $(DB)
+
+run: install browser load
+	DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: install-dev browser
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal

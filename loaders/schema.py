@@ -1,0 +1,198 @@
+"""The DuckDB schema: loaded tables, lookups filled from `dashboard.domain`, and derived views.
+
+Numbers shown by the dashboard are either loaded as published or derived here in SQL:
+nothing is typed in twice. Every loaded row carries its `load_id`, which leads to the file
+name, its SHA-256 and the time of the load in `load_log`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from dashboard import domain
+
+SCHEMA_VERSION = 1
+
+TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
+
+CREATE TABLE IF NOT EXISTS load_log (
+    load_id       INTEGER   NOT NULL,   -- one per load command; shared by its files
+    loaded_at     TIMESTAMP NOT NULL,   -- UTC
+    file_name     VARCHAR   NOT NULL,
+    file_sha256   VARCHAR   NOT NULL,
+    table_name    VARCHAR   NOT NULL,   -- measures | series | deliverables | budget
+    encoding      VARCHAR   NOT NULL,   -- utf-8 | utf-8-sig | windows-1252
+    rows_in_file  BIGINT    NOT NULL,
+    rows_added    BIGINT    NOT NULL,
+    rows_replaced BIGINT    NOT NULL
+);
+
+-- measures.csv. *_value holds the number, or for grades the score from grade_lookup.
+CREATE TABLE IF NOT EXISTS measures (
+    period                DATE    NOT NULL,  -- first day of the report's month
+    theme                 VARCHAR NOT NULL,
+    measure               VARCHAR NOT NULL,
+    polarity              VARCHAR NOT NULL,  -- higher_is_better | lower_is_better | neutral
+    unit                  VARCHAR NOT NULL,  -- count | percent | money | grade | number
+    baseline_text         VARCHAR,           -- as published
+    baseline_value        DOUBLE,
+    baseline_status       VARCHAR,           -- Pending | TBC | N/A when no figure yet
+    baseline_period       DATE,
+    baseline_period_is_year BOOLEAN,
+    current_text          VARCHAR,
+    current_value         DOUBLE,
+    current_status        VARCHAR,
+    current_period        DATE,
+    current_period_is_year BOOLEAN,
+    trend_text            VARCHAR,           -- as published
+    trend_value           DOUBLE,            -- signed; arrows applied
+    trend_unit            VARCHAR,           -- percent | points | money | number | steps
+    trend_decimals        INTEGER,           -- decimals published, for the agreement check
+    headline              BOOLEAN NOT NULL,
+    exception             VARCHAR,           -- the analyst's call: positive | negative
+    comment               VARCHAR,
+    source_file           VARCHAR NOT NULL,
+    source_line           BIGINT  NOT NULL,
+    load_id               INTEGER NOT NULL,
+    PRIMARY KEY (period, measure)
+);
+
+CREATE TABLE IF NOT EXISTS series (
+    measure     VARCHAR NOT NULL,
+    area        VARCHAR NOT NULL,
+    period      DATE    NOT NULL,
+    value       DOUBLE  NOT NULL,
+    source_file VARCHAR NOT NULL,
+    load_id     INTEGER NOT NULL,
+    PRIMARY KEY (measure, area, period)
+);
+
+CREATE TABLE IF NOT EXISTS deliverables (
+    plan          VARCHAR NOT NULL,   -- 2018-21
+    quarter       VARCHAR NOT NULL,   -- canonical '2018-19 Q3'
+    quarter_start DATE    NOT NULL,   -- 2018-10-01 for 2018-19 Q3
+    theme         VARCHAR NOT NULL,
+    ref           VARCHAR NOT NULL,
+    deliverable   VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,   -- G | A | R | W
+    organisation  VARCHAR,
+    "update"      VARCHAR,
+    update_date   DATE,
+    source_file   VARCHAR NOT NULL,
+    source_line   BIGINT  NOT NULL,
+    load_id       INTEGER NOT NULL,
+    PRIMARY KEY (plan, quarter, theme, ref)
+);
+
+-- Money in £ thousands.
+CREATE TABLE IF NOT EXISTS budget (
+    financial_year     VARCHAR NOT NULL,  -- 2018-19
+    period             DATE    NOT NULL,  -- month the forecast was made
+    entity             VARCHAR NOT NULL,
+    category           VARCHAR NOT NULL,  -- revenue | capital
+    budget             DOUBLE,
+    forecast_outturn   DOUBLE,
+    variance_published DOUBLE,
+    source_file        VARCHAR NOT NULL,
+    source_line        BIGINT  NOT NULL,
+    load_id            INTEGER NOT NULL,
+    PRIMARY KEY (financial_year, period, entity, category)
+);
+
+CREATE TABLE IF NOT EXISTS rag_lookup (
+    status VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, sort_order INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS grade_lookup (grade VARCHAR PRIMARY KEY, score INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS change_unit_lookup (unit VARCHAR PRIMARY KEY, change_unit VARCHAR NOT NULL);
+"""
+
+VIEWS_SQL = """
+-- Each measure's change computed from baseline and current, its direction by polarity,
+-- and the flags a reader must see: published trend disagreeing, current before baseline.
+CREATE OR REPLACE VIEW measure_changes AS
+WITH computed AS (
+    SELECT m.*,
+           cu.change_unit,
+           CASE
+               WHEN m.baseline_value IS NULL OR m.current_value IS NULL THEN NULL
+               WHEN cu.change_unit = 'percent' THEN
+                   CASE WHEN m.baseline_value = 0 THEN NULL
+                        ELSE (m.current_value - m.baseline_value) / abs(m.baseline_value) * 100 END
+               ELSE m.current_value - m.baseline_value
+           END AS change
+    FROM measures m JOIN change_unit_lookup cu USING (unit)
+)
+SELECT c.*,
+       CASE
+           WHEN c.change IS NULL THEN NULL
+           WHEN c.change = 0 THEN 'no change'
+           WHEN c.polarity = 'neutral' THEN CASE WHEN c.change > 0 THEN 'higher' ELSE 'lower' END
+           WHEN (c.change > 0) = (c.polarity = 'higher_is_better') THEN 'better'
+           ELSE 'worse'
+       END AS direction,
+       coalesce(
+           c.change IS NOT NULL AND c.trend_value IS NOT NULL
+           AND abs(c.change - c.trend_value) > 0.5 * pow(10, -coalesce(c.trend_decimals, 1)) + 1e-9,
+           false) AS trend_disagrees,
+       coalesce(
+           CASE
+               WHEN c.baseline_period_is_year OR c.current_period_is_year
+                   THEN year(c.current_period) < year(c.baseline_period)
+               ELSE c.current_period < c.baseline_period
+           END, false) AS current_before_baseline
+FROM computed c;
+
+-- RAG counts per plan, quarter and theme: every status present, zeros included, as the
+-- report prints them ("0/14 (0%)").
+CREATE OR REPLACE VIEW rag_counts AS
+WITH groups AS (
+    SELECT plan, quarter, quarter_start, theme, count(*) AS total
+    FROM deliverables GROUP BY ALL
+),
+counted AS (
+    SELECT plan, quarter, theme, status, count(*) AS n
+    FROM deliverables GROUP BY ALL
+)
+SELECT g.plan, g.quarter, g.quarter_start, g.theme, r.status, r.label, r.sort_order,
+       coalesce(c.n, 0) AS n, g.total,
+       round(100.0 * coalesce(c.n, 0) / g.total, 1) AS pct
+FROM groups g
+CROSS JOIN rag_lookup r
+LEFT JOIN counted c USING (plan, quarter, theme, status);
+
+-- Budget against forecast with the variance computed, the published one kept, and a flag
+-- where they disagree by more than the tolerance.
+CREATE OR REPLACE VIEW budget_variance AS
+SELECT b.*,
+       b.forecast_outturn - b.budget AS variance_computed,
+       coalesce(b.variance_published, b.forecast_outturn - b.budget) AS variance,
+       coalesce(abs(b.variance_published - (b.forecast_outturn - b.budget)) > {tolerance}, false)
+           AS variance_disagrees,
+       CASE
+           WHEN coalesce(b.variance_published, b.forecast_outturn - b.budget) > 0 THEN 'overspend'
+           WHEN coalesce(b.variance_published, b.forecast_outturn - b.budget) < 0 THEN 'underspend'
+           WHEN coalesce(b.variance_published, b.forecast_outturn - b.budget) = 0 THEN 'on budget'
+       END AS variance_label
+FROM budget b;
+""".replace("{tolerance}", repr(float(domain.BUDGET_VARIANCE_TOLERANCE_K)))
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create tables, lookups and views if missing; refresh lookups and views from `domain`."""
+    con.execute(TABLES_SQL)
+    if con.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
+        con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
+    con.execute("DELETE FROM rag_lookup")
+    con.executemany(
+        "INSERT INTO rag_lookup VALUES (?, ?, ?)",
+        [[s.code, s.label, s.order] for s in domain.RAG_STATUSES],
+    )
+    con.execute("DELETE FROM grade_lookup")
+    con.executemany(
+        "INSERT INTO grade_lookup VALUES (?, ?)",
+        [[g, domain.grade_score(g)] for g in domain.GRADES],
+    )
+    con.execute("DELETE FROM change_unit_lookup")
+    con.executemany("INSERT INTO change_unit_lookup VALUES (?, ?)", list(domain.CHANGE_UNIT.items()))
+    con.execute(VIEWS_SQL)
