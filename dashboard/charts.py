@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass
 
 import plotly.graph_objects as go
 
-#: Okabe-Ito: distinguishable under the common colour-vision deficiencies. Greys and yellows
-#: are left out because they fall below 3:1 against white.
+#: Okabe-Ito hues, distinguishable under the common colour-vision deficiencies, keeping only
+#: those at 3:1 or more against white (sky blue and orange fall below), plus a dark purple.
+#: tests/test_domain.py checks the contrast of every colour here and in domain.py.
 CATEGORICAL_PALETTE: tuple[str, ...] = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000",
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#6A3D9A", "#000000",
 )
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 #: The toolbar's image download: scale 3 makes a 1,000 px-wide chart 3,000 px, sharp at A4.
