@@ -1,0 +1,266 @@
+"""Exceptions that explain themselves: a published, traceable rule for every verdict.
+
+The report calls an indicator an exception when it "has seen a significant divergence from the
+level or trend expected". The dashboard detects this by one of two rules per measure:
+
+* **SPC** (`dashboard.spc`), where the measure has a monthly series for the whole force
+  (area 'Force') up to the report period with at least `DetectionSettings.min_spc_points`
+  points: the latest point's variation (special cause improvement or concern) is the verdict.
+* **Threshold** otherwise: the change computed from baseline and current (view
+  `measure_changes`) against a threshold per change unit (per cent, percentage points, grade
+  steps).
+
+Every row says which rule was used, what fired (months, values, limits) and whether the rule's
+verdict differs from the analyst's call in the extract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard import domain
+from dashboard.db import connect_readonly, database_path, query
+
+#: Columns of `detect_exceptions`' result, in order.
+DETECTION_COLUMNS: tuple[str, ...] = (
+    "theme", "measure", "polarity", "unit", "change", "change_unit", "detected", "direction",
+    "source", "rule", "detail", "analyst_call", "disagrees",
+)
+#: Columns the CLI prints.
+CLI_COLUMNS: tuple[str, ...] = ("theme", "measure", "direction", "source", "rule", "detail")
+SOURCE_SPC = "spc"
+SOURCE_THRESHOLD = "threshold"
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """The thresholds and the SPC switch-over; the README's "Exception rules" states the defaults."""
+
+    #: Counts, money and numbers: |change| in per cent at or above this is an exception.
+    percent_threshold: float = 10.0
+    #: Percentages: |change| in percentage points at or above this is an exception.
+    points_threshold: float = 2.0
+    #: Grades: a move of at least this many steps on the PEEL scale is an exception.
+    steps_threshold: float = 1.0
+    #: A monthly series needs at least this many points, up to the report period, to be used.
+    min_spc_points: int = 12
+    #: The series area that stands for the whole force.
+    spc_area: str = "Force"
+
+    def threshold_for(self, change_unit: str) -> float:
+        """The threshold that applies to a change measured in `change_unit`."""
+        thresholds = {
+            "percent": self.percent_threshold,
+            "points": self.points_threshold,
+            "steps": self.steps_threshold,
+        }
+        if change_unit not in thresholds:
+            raise ValueError(f"no threshold for change unit {change_unit!r}")
+        return thresholds[change_unit]
+
+
+def month_label(day: date | pd.Timestamp | None, year_only: bool = False) -> str:
+    """'Jan 2019', or '2017' for a figure that stands for a year."""
+    if day is None:
+        return "?"
+    return f"{day.year}" if year_only else day.strftime("%b %Y")
+
+
+def threshold_text(threshold: float, change_unit: str) -> str:
+    """'10%', '2 pts', '1 step': a threshold in the words of its unit."""
+    number = f"{threshold:g}"
+    if change_unit == "points":
+        return f"{number} pts"
+    if change_unit == "steps":
+        return f"{number} step" + ("" if threshold == 1 else "s")
+    return f"{number}%"
+
+
+def exception_kind(direction: str | None) -> str | None:
+    """Better is a positive exception, worse a negative one; neutral moves are neither."""
+    if direction == domain.BETTER:
+        return domain.POSITIVE
+    if direction == domain.WORSE:
+        return domain.NEGATIVE
+    return None
+
+
+def _clean(value: Any) -> Any:
+    """pandas' missing markers (NA, NaN, NaT) as None, so rows compare simply."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _figure_text(row: dict, which: str) -> str:
+    """'4,872 (Jan 2018)', or the published status ('Pending') when there is no figure."""
+    value = row[f"{which}_value"]
+    if value is None:
+        return row[f"{which}_status"] or row[f"{which}_text"] or "no figure"
+    when = row[f"{which}_period"]
+    shown = domain.format_value(value, row["unit"])
+    if when is None:
+        return shown
+    return f"{shown} ({month_label(when, bool(row[f'{which}_period_is_year']))})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One rule's finding for one measure."""
+
+    source: str
+    rule: str
+    detail: str
+    detected: bool
+    direction: str | None  # domain.POSITIVE | domain.NEGATIVE | None
+
+
+def threshold_verdict(row: dict, settings: DetectionSettings) -> Verdict:
+    """The threshold rule on the computed change of one `measure_changes` row."""
+    change_unit = row["change_unit"]
+    threshold = settings.threshold_for(change_unit)
+    rule = f"Threshold: |change| ≥ {threshold_text(threshold, change_unit)}"
+    figures = f"{_figure_text(row, 'baseline')} → {_figure_text(row, 'current')}"
+    change = row["change"]
+    if change is None:
+        return Verdict(SOURCE_THRESHOLD, rule, f"{figures}: no change can be computed", False, None)
+    shown = domain.format_change(change, change_unit)
+    # Rounded to 10 decimals so a change printed as exactly the threshold counts as reaching it.
+    fired = round(abs(change), 10) >= threshold
+    if not fired:
+        detail = f"{figures}: {shown}, within ±{threshold_text(threshold, change_unit)}"
+        return Verdict(SOURCE_THRESHOLD, rule, detail, False, None)
+    direction = row["direction"]
+    detail = f"{figures}: {shown}, {domain.direction_label(direction)}"
+    return Verdict(SOURCE_THRESHOLD, rule, detail, True, exception_kind(direction))
+
+
+def _first_of_month(period: date) -> date:
+    return date(period.year, period.month, 1)
+
+
+def _measure_rows(con: duckdb.DuckDBPyConnection, period: date) -> list[dict]:
+    frame = query(
+        con,
+        """
+        SELECT theme, measure, polarity, unit, change, change_unit, direction, exception,
+               baseline_text, baseline_value, baseline_status, baseline_period,
+               baseline_period_is_year,
+               current_text, current_value, current_status, current_period,
+               current_period_is_year, source_line
+        FROM measure_changes
+        WHERE period = ?
+        ORDER BY source_line, measure
+        """,
+        [period],
+    )
+    rows = [{k: _clean(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    return sorted(rows, key=lambda r: (domain.theme_sort_key(r["theme"]), r["source_line"]))
+
+
+def _disagrees(verdict: Verdict, analyst_call: str | None) -> bool:
+    """The rule's verdict differs from the analyst's call, or found one the analyst did not."""
+    if analyst_call is not None:
+        return verdict.direction != analyst_call
+    return verdict.direction is not None
+
+
+def detect_exceptions(
+    con: duckdb.DuckDBPyConnection,
+    period: date,
+    settings: DetectionSettings = DetectionSettings(),
+) -> pd.DataFrame:
+    """One row per measure of the report for `period`: the rule applied and its verdict."""
+    report_period = _first_of_month(period)
+    records = []
+    for row in _measure_rows(con, report_period):
+        verdict = threshold_verdict(row, settings)
+        analyst_call = row["exception"]
+        records.append({
+            "theme": row["theme"],
+            "measure": row["measure"],
+            "polarity": row["polarity"],
+            "unit": row["unit"],
+            "change": row["change"],
+            "change_unit": row["change_unit"],
+            "detected": verdict.detected,
+            "direction": verdict.direction,
+            "source": verdict.source,
+            "rule": verdict.rule,
+            "detail": verdict.detail,
+            "analyst_call": analyst_call,
+            "disagrees": _disagrees(verdict, analyst_call),
+        })
+    # Object columns keep None as None (pandas 3 would turn text columns' None into NaN).
+    frame = pd.DataFrame(records, columns=list(DETECTION_COLUMNS), dtype=object)
+    return frame.astype({"change": "float64", "detected": bool, "disagrees": bool})
+
+
+def _parse_month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m dashboard.detection --period YYYY-MM [--db FILE]`: detected exceptions as CSV."""
+    defaults = DetectionSettings()
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.detection",
+        description="Print the exceptions the published rules detect for one report period, as CSV.",
+    )
+    parser.add_argument("--period", required=True, type=_parse_month, help="report month, YYYY-MM")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: DASHBOARD_DB "
+                        "or data/dashboard.duckdb)")
+    parser.add_argument("--percent-threshold", type=float, default=defaults.percent_threshold,
+                        help="counts, money, numbers: |change| in %% (default %(default)s)")
+    parser.add_argument("--points-threshold", type=float, default=defaults.points_threshold,
+                        help="percentages: |change| in percentage points (default %(default)s)")
+    parser.add_argument("--steps-threshold", type=float, default=defaults.steps_threshold,
+                        help="grades: |change| in steps (default %(default)s)")
+    parser.add_argument("--min-spc-points", type=int, default=defaults.min_spc_points,
+                        help="monthly points needed to use SPC (default %(default)s)")
+    parser.add_argument("--all", action="store_true", help="print every measure, not only detections")
+    args = parser.parse_args(argv)
+    db_path = args.db or database_path()
+    if not db_path.exists():
+        print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
+        return 1
+    settings = DetectionSettings(
+        percent_threshold=args.percent_threshold,
+        points_threshold=args.points_threshold,
+        steps_threshold=args.steps_threshold,
+        min_spc_points=args.min_spc_points,
+    )
+    con = connect_readonly(db_path)
+    try:
+        found = detect_exceptions(con, args.period, settings)
+        known = query(con, "SELECT DISTINCT period FROM measures ORDER BY period")["period"]
+    finally:
+        con.close()
+    if found.empty:
+        listed = ", ".join(month_label(p) for p in known) or "none loaded"
+        print(f"error: no measures for {month_label(args.period)}; report periods: {listed}",
+              file=sys.stderr)
+        return 1
+    shown = found if args.all else found[found["detected"]]
+    shown.loc[:, list(CLI_COLUMNS)].to_csv(sys.stdout, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
