@@ -1,7 +1,16 @@
-"""Police and Crime Plan performance dashboard: the frame (navigation, shared filters, config)."""
+"""Police and Crime Plan performance dashboard: the frame (page config, navigation, shared filters)."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Police and Crime Plan performance", layout="wide")
-st.title("Police and Crime Plan performance")
-st.write("The pages arrive with the dashboard-pages work; load data with `make load`.")
+from ui.filters import sync_filters
+from ui.navigation import build_navigation
+
+st.set_page_config(
+    page_title="Police and Crime Plan performance",
+    page_icon=":material/monitoring:",
+    layout="wide",
+)
+page = build_navigation()
+# Put the shared filters back into the link before the page runs, so they carry across pages.
+sync_filters()
+page.run()

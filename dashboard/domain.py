@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 # --- Strategic themes -------------------------------------------------------------------------
 
@@ -252,3 +253,10 @@ def format_change(change: float | None, change_unit: str) -> str:
         steps = int(round(change))
         return f"{steps:+d} step" + ("" if abs(steps) == 1 else "s")
     return f"{change:+.1f}%"
+
+
+def format_month(month: date | None) -> str:
+    """A report month as the reports print it: 'Jan 2019'."""
+    if month is None:
+        return "–"
+    return month.strftime("%b %Y")

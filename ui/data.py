@@ -1,0 +1,133 @@
+"""The app's door to the database: one read-only connection per file version, cached queries.
+
+A loader swaps a new file in with `os.replace`; the next page run sees a new
+`database_version` and reconnects, so no restart is needed. DuckDB hands a second
+`connect` to the same path the instance already open in this process, so the old
+connection is closed before the new one is opened.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import duckdb
+import streamlit as st
+
+from dashboard import db
+
+T = TypeVar("T")
+
+LOAD_SAMPLE_COMMAND = "make run"
+LOAD_COMMAND = ".venv/bin/python -m loaders PATH/TO/EXTRACTS --db data/dashboard.duckdb"
+
+
+class _ConnectionHolder:
+    """The process's one read-only connection, reopened when the file's version changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: db.DatabaseVersion | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def connection_for(self, version: db.DatabaseVersion) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._con is None or version != self._version:
+                self._close_locked()
+                self._con = db.connect_readonly(version.path)
+                self._version = version
+            return self._con
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._con is not None:
+            self._con.close()
+        self._con = None
+        self._version = None
+
+
+@st.cache_resource(show_spinner=False)
+def _holder() -> _ConnectionHolder:
+    return _ConnectionHolder()
+
+
+def _current_version() -> db.DatabaseVersion | None:
+    return db.database_version(db.database_path())
+
+
+def current_connection() -> duckdb.DuckDBPyConnection | None:
+    """The read-only connection to the current database file, or None when there is none."""
+    version = _current_version()
+    if version is None:
+        _holder().close()
+        return None
+    try:
+        return _holder().connection_for(version)
+    except duckdb.Error:
+        # A file caught mid-swap or not a database: treated as "no data" rather than a crash.
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(version_key: tuple, func_name: str, _func: Callable[..., Any], args: tuple) -> Any:
+    con = current_connection()
+    if con is None:
+        raise RuntimeError("The database disappeared while a query was running.")
+    return _func(con, *args)
+
+
+def cached_query(func: Callable[..., T], *args: Any) -> T:
+    """`func(con, *args)` memoised per database version; args must be hashable."""
+    version = _current_version()
+    version_key = (version.path, version.inode, version.mtime_ns, version.size) if version else ()
+    func_name = f"{func.__module__}.{func.__qualname__}"
+    try:
+        return _cached_call(version_key, func_name, func, args)
+    except duckdb.ConnectionException:
+        # Another session reconnected to a newer file under this query: run it once more.
+        return _cached_call(version_key, func_name, func, args)
+
+
+def database_is_empty(con: duckdb.DuckDBPyConnection | None) -> bool:
+    """True when there is no database, it cannot be read, or nothing has been loaded into it."""
+    if con is None:
+        return True
+    try:
+        return not db.has_data(con)
+    except duckdb.Error:
+        return True
+
+
+def show_no_data_panel() -> None:
+    """How to load data: the exact commands, for an empty or missing database."""
+    path = db.database_path()
+    with st.container(border=True):
+        st.subheader("No data loaded yet")
+        st.text(f"The dashboard reads {path}, which holds no loaded extracts yet.")
+        st.text("To load the sample extracts and start the app:")
+        st.code(LOAD_SAMPLE_COMMAND, language="sh")
+        st.text("To load your own extracts (CSV files or folders):")
+        st.code(LOAD_COMMAND, language="sh")
+        st.text(
+            "Or upload extracts on the Data page. Set DASHBOARD_DB to read another database file; "
+            "a newly loaded file is picked up without restarting the app."
+        )
+
+
+def require_data() -> duckdb.DuckDBPyConnection:
+    """The connection; or, when there is no data, the how-to-load panel and a stopped page."""
+    con = current_connection()
+    if database_is_empty(con):
+        show_no_data_panel()
+        st.stop()
+    return con
+
+
+def clear_caches() -> None:
+    """Forget cached queries and the connection, e.g. after an upload swapped a new file in."""
+    _cached_call.clear()
+    _holder().close()

@@ -1,0 +1,160 @@
+"""Shared filters held in the page's link (`st.query_params`) and carried across pages.
+
+Switching pages with `st.navigation` can drop the query string, so the filters are also kept
+in the session and put back on the page the reader lands on. Each selector writes its choice
+back to both, so the address bar always holds a link to the view on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from dashboard.domain import format_month
+from dashboard.filters import (
+    AREA_PARAM,
+    FILTER_PARAMS,
+    PERIOD_PARAM,
+    THEME_PARAM,
+    Filters,
+    filters_to_params,
+    format_period_param,
+    parse_filter_params,
+    resolve_choice,
+    resolve_period,
+)
+
+ALL_THEMES = "All themes"
+ALL_AREAS = "All areas"
+_SAVED_KEY = "_shared_filter_params"
+_WIDGET_KEYS = {PERIOD_PARAM: "filter_period", THEME_PARAM: "filter_theme", AREA_PARAM: "filter_area"}
+
+
+def _link_params() -> dict[str, str]:
+    return {key: st.query_params[key] for key in FILTER_PARAMS if key in st.query_params}
+
+
+def _synced_params() -> dict[str, str]:
+    """This run's filter parameters, with the session's put back where navigation dropped them."""
+    link = _link_params()
+    saved: dict[str, str] | None = st.session_state.get(_SAVED_KEY)
+    if saved and not link:
+        for key, value in saved.items():
+            st.query_params[key] = value
+        return dict(saved)
+    st.session_state[_SAVED_KEY] = link
+    return link
+
+
+def _write_param(key: str, value: str | None) -> None:
+    saved = dict(st.session_state.get(_SAVED_KEY) or {})
+    if value is None:
+        saved.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        saved[key] = value
+        st.query_params[key] = value
+    st.session_state[_SAVED_KEY] = saved
+
+
+def sync_filters() -> None:
+    """Put the session's filters back into the link if navigation dropped them (app.py, each run)."""
+    _synced_params()
+
+
+def current_filters() -> Filters:
+    """The filters in this view's link (or carried from the previous page); bad values warned of."""
+    filters, warnings = parse_filter_params(_synced_params())
+    for warning in warnings:
+        st.caption(f"⚠ {warning}")
+    return filters
+
+
+def set_filters(filters: Filters) -> None:
+    """Make `filters` the view's filters (link and session)."""
+    params = filters_to_params(filters)
+    for key in FILTER_PARAMS:
+        _write_param(key, params.get(key))
+
+
+def _container(where: DeltaGenerator | None) -> DeltaGenerator:
+    return where if where is not None else st.sidebar
+
+
+def _on_period_change() -> None:
+    chosen: date | None = st.session_state.get(_WIDGET_KEYS[PERIOD_PARAM])
+    _write_param(PERIOD_PARAM, format_period_param(chosen) if chosen else None)
+
+
+def period_selector(
+    periods: Sequence[date], label: str = "Report period", where: DeltaGenerator | None = None
+) -> date | None:
+    """Choose the report period (latest first; the latest by default); returns the choice."""
+    options = sorted(set(periods), reverse=True)
+    requested, _ = parse_filter_params(_synced_params())
+    chosen, warning = resolve_period(requested.period, options)
+    container = _container(where)
+    if warning:
+        container.caption(f"⚠ {warning}")
+    if not options:
+        return None
+    container.selectbox(
+        label,
+        options,
+        index=options.index(chosen),
+        format_func=format_month,
+        key=_WIDGET_KEYS[PERIOD_PARAM],
+        on_change=_on_period_change,
+    )
+    return chosen
+
+
+def _name_selector(
+    param: str, names: Sequence[str], label: str, all_label: str, where: DeltaGenerator | None
+) -> str | None:
+    options = list(dict.fromkeys(names))
+    requested, _ = parse_filter_params(_synced_params())
+    chosen, warning = resolve_choice(getattr(requested, param), options)
+    container = _container(where)
+    if warning:
+        container.caption(f"⚠ {label}: {warning}")
+    widget_key = _WIDGET_KEYS[param]
+
+    def on_change() -> None:
+        value = st.session_state.get(widget_key)
+        _write_param(param, None if value == all_label else value)
+
+    choices = [all_label, *options]
+    container.selectbox(
+        label,
+        choices,
+        index=choices.index(chosen) if chosen else 0,
+        key=widget_key,
+        on_change=on_change,
+    )
+    return chosen
+
+
+def theme_selector(
+    themes: Sequence[str], label: str = "Theme", where: DeltaGenerator | None = None
+) -> str | None:
+    """Choose one theme or all (None); returns the choice."""
+    return _name_selector(THEME_PARAM, themes, label, ALL_THEMES, where)
+
+
+def area_selector(
+    areas: Sequence[str], label: str = "Area", where: DeltaGenerator | None = None
+) -> str | None:
+    """Choose one area or all (None); shown only when the series have more than one area."""
+    if len(set(areas)) < 2:
+        return None
+    return _name_selector(AREA_PARAM, areas, label, ALL_AREAS, where)
+
+
+def share_hint(where: DeltaGenerator | None = None) -> None:
+    """Tell readers the address bar is a link to this filtered view."""
+    _container(where).caption("The address bar holds these filters: copy it to share this view.")

@@ -1,0 +1,48 @@
+"""The app's pages, in menu order: one list, read by app.py, the tests and the README check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str        # relative to the project root
+    title: str       # menu entry and the page's heading
+    icon: str
+    url_path: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
+    PageSpec("pages/headlines.py", "Theme headlines", ":material/table_chart:", "headlines"),
+    PageSpec("pages/exceptions.py", "Exceptions", ":material/swap_vert:", "exceptions"),
+    PageSpec("pages/delivery.py", "Delivery plan", ":material/checklist:", "delivery"),
+    PageSpec("pages/budget.py", "Budget", ":material/account_balance:", "budget"),
+    PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel-pack"),
+    PageSpec("pages/data.py", "Data", ":material/database:", "data"),
+)
+
+
+def build_navigation() -> StreamlitPage:
+    """`st.navigation` over the pages; the first is the default (the Overview)."""
+    pages = [
+        st.Page(
+            str(PROJECT_ROOT / spec.path),
+            title=spec.title,
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=index == 0,
+        )
+        for index, spec in enumerate(PAGES)
+        # A page file not yet present (during a partial install) is left out rather than crashing
+        # the whole app; tests/test_pages_measures.py checks that every listed page exists.
+        if (PROJECT_ROOT / spec.path).exists()
+    ]
+    return st.navigation(pages)

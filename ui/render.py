@@ -1,0 +1,71 @@
+"""Charts always with a caption, a data table and downloads; extract text always as plain text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts
+from ui import downloads
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text safe inside a Markdown-rendering label or caption: every special character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def show_text_table(
+    df: pd.DataFrame,
+    key: str | None = None,
+    column_config: Mapping[str, Any] | None = None,
+    height: int | str = "auto",
+    alt: str | None = None,
+) -> None:
+    """A table whose cells are shown as text: nothing in them is rendered as Markdown or HTML."""
+    st.dataframe(
+        df,
+        hide_index=True,
+        key=key,
+        column_config=dict(column_config) if column_config else None,
+        height=height,
+        alt=alt,
+    )
+
+
+def show_free_text(text: str | None, label: str | None = None) -> None:
+    """Free text from an extract (a comment, an update) shown literally, never as Markdown."""
+    if label:
+        st.caption(escape_markdown(label))
+    st.text(text if text else "–")
+
+
+def _render_downloads(fig: go.Figure, table: pd.DataFrame, key: str, title: str) -> None:
+    chart_downloads = getattr(downloads, "render_chart_downloads", None)
+    if chart_downloads is not None:
+        chart_downloads(fig, table, key)
+    else:
+        downloads.render_table_downloads(table, title, key)
+
+
+def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, caption: str) -> None:
+    """The chart (toolbar PNG at print scale), its caption, its data table and downloads."""
+    meta = charts.chart_meta(fig)
+    title = meta.title or caption
+    st.plotly_chart(
+        fig,
+        config=charts.plotly_config(title),
+        key=f"{key}-chart",
+        alt=meta.alt or title,
+    )
+    st.caption(escape_markdown(caption))
+    with st.expander("Data table"):
+        show_text_table(table, key=f"{key}-table", alt=f"Data table for the chart: {title}")
+    _render_downloads(fig, table, key, title)
