@@ -1,0 +1,302 @@
+"""Print-ready static charts (PNG and SVG) rendered on the server through Debian's Chromium.
+
+`print_figure` restyles any finished chart for paper: white, fonts legible at A4 width, title,
+subtitle and source line taken from the meta `charts.finish_figure` recorded. `Exporter` keeps
+one kaleido browser open for its whole life, so only the first image pays Chromium's start-up
+(seconds); later ones take a fraction of a second.
+
+Why not `kaleido.start_sync_server`: that process-wide server cannot be restarted while a
+render hangs (its `close()` waits for the stuck render forever), and concurrent callers can
+receive each other's images. The exporter runs the same `kaleido.Kaleido` on an event loop of
+its own, cuts every call off at a deadline, and on a hang kills its browser and starts afresh.
+It never downloads a browser: without one it raises `ExportUnavailable` saying what to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+import plotly.graph_objects as go
+
+from dashboard.charts import FONT_FAMILY, chart_meta, file_stem
+
+ImageFormat = Literal["png", "svg"]
+
+#: Debian's package; kaleido would find it by itself, naming it keeps the search predictable.
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+BROWSER_NAMES: tuple[str, ...] = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_HINT = "install Debian's chromium: apt-get install chromium"
+
+#: Layout size in CSS pixels. 900 px across an A4 text width (about 17 cm) puts 16 px text at
+#: about 8.5 pt once printed; scale 2.5 gives a 2,250 px PNG, sharp at 300 dpi over 19 cm.
+PRINT_WIDTH_PX = 900
+PRINT_HEIGHT_PX = 540
+PRINT_SCALE = 2.5
+PRINT_FONT_SIZE = 16
+PRINT_TITLE_SIZE = 22
+PRINT_SOURCE_SIZE = 13
+PRINT_TEXT_COLOUR = "#1A1A1A"
+PRINT_MUTED_COLOUR = "#4D4D4D"
+_SOURCE_MARGIN_PX = 110  # room under the plot for tick labels and the source line
+
+#: Seconds an export may take before it is abandoned. Start-up is Chromium launching; a
+#: render is one image once it runs (typically 0.1 to 0.3 s).
+DEFAULT_STARTUP_TIMEOUT_S = 45.0
+DEFAULT_RENDER_TIMEOUT_S = 20.0
+
+
+class ExportUnavailable(RuntimeError):
+    """No browser to render with: the message says what to install."""
+
+
+class ExportTimeout(RuntimeError):
+    """An export ran past its deadline and was cut off."""
+
+
+# --- Print style ----------------------------------------------------------------------------------
+
+
+def print_figure(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` in print style; the screen figure is left untouched."""
+    printed = go.Figure(fig)
+    meta = chart_meta(fig)
+    height = int(fig.layout.height or PRINT_HEIGHT_PX)
+    printed.update_layout(
+        template="plotly_white",
+        width=PRINT_WIDTH_PX,
+        height=max(height, 360),
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
+        font={"family": FONT_FAMILY, "size": PRINT_FONT_SIZE, "color": PRINT_TEXT_COLOUR},
+        margin={"t": 100 if meta.subtitle else 70, "l": 20, "r": 30, "b": _SOURCE_MARGIN_PX},
+    )
+    if meta.title:
+        printed.update_layout(title={
+            "text": f"<b>{meta.title}</b>",
+            "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 20},
+            "y": 0.98, "yanchor": "top",
+            "font": {"size": PRINT_TITLE_SIZE, "color": PRINT_TEXT_COLOUR},
+            "subtitle": {"text": meta.subtitle, "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
+        })
+    printed.update_xaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
+    printed.update_yaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
+    if meta.source:
+        printed.add_annotation(
+            text=f"Source: {meta.source}",
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
+            # paper y=0 is the plot's bottom edge: shift down to the foot of the image
+            yshift=-(_SOURCE_MARGIN_PX - 8), showarrow=False, align="left",
+            font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
+        )
+    return printed
+
+
+def image_options(fig: go.Figure, fmt: ImageFormat) -> dict[str, Any]:
+    """kaleido's size options for a print-styled figure (SVG is vector: scale 1)."""
+    return {
+        "format": fmt,
+        "width": int(fig.layout.width or PRINT_WIDTH_PX),
+        "height": int(fig.layout.height or PRINT_HEIGHT_PX),
+        "scale": PRINT_SCALE if fmt == "png" else 1,
+    }
+
+
+def export_file_name(fig: go.Figure, fmt: ImageFormat) -> str:
+    """'rag-status-by-theme.png' from the chart's title."""
+    return f"{file_stem(chart_meta(fig).title)}.{fmt}"
+
+
+# --- Browser ----------------------------------------------------------------------------------------
+
+
+def find_browser(browser_path: str | os.PathLike[str] | None = None) -> str | None:
+    """The Chromium to render with: the path given, else BROWSER_PATH, else one on the system.
+
+    A path given or set in BROWSER_PATH is the only one tried, so a wrong setting shows up
+    instead of silently falling back. Nothing is ever downloaded.
+    """
+    named = browser_path or os.environ.get("BROWSER_PATH")
+    if named:
+        return str(named) if _is_executable(Path(named)) else None
+    if _is_executable(Path(DEBIAN_CHROMIUM)):
+        return DEBIAN_CHROMIUM
+    for name in BROWSER_NAMES:
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def browser_available(browser_path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether a Chromium is installed to render charts with."""
+    return find_browser(browser_path) is not None
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+# --- The browser session ---------------------------------------------------------------------------
+
+
+class _KaleidoSession:
+    """One kaleido browser driven from an event-loop thread of its own."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="chart-export", daemon=True)
+        self._thread.start()
+        self._kaleido: Any = None
+
+    def open(self, browser_path: str, startup_timeout: float) -> None:
+        """Launch the browser; TimeoutError if it does not answer within the deadline."""
+        import kaleido  # imported here: it registers encoders and checks plotly at import
+
+        async def open_browser() -> Any:
+            # mathjax=False: the default points at a CDN, unreachable offline
+            self._kaleido = kaleido.Kaleido(n=1, mathjax=False, timeout=None, path=browser_path)
+            await self._kaleido.open()
+            return self._kaleido
+
+        self.run(open_browser(), startup_timeout)
+
+    def run(self, coroutine: Any, timeout: float) -> Any:
+        """Run on the session's loop; on a missed deadline cancel it and raise TimeoutError."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
+
+    def render(self, fig_dict: dict, opts: dict[str, Any], timeout: float) -> bytes:
+        return self.run(self._kaleido.calc_fig(fig_dict, opts=opts), timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the browser politely, then make sure its whole process group is gone."""
+        try:
+            if self._kaleido is not None:
+                self.run(self._kaleido.close(), timeout)
+        except Exception:  # noqa: BLE001 - a wedged browser is killed below either way
+            pass
+        finally:
+            self._kill_browser()
+            # an abandoned render may still report its cancellation: nobody is listening
+            self._loop.set_exception_handler(lambda loop, context: None)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
+
+    def _kill_browser(self) -> None:
+        process = getattr(self._kaleido, "subprocess", None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            # the browser runs in a session of its own (kaleido's launcher sets
+            # start_new_session), so its group id is the launcher's pid
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=5)
+
+
+# --- The exporter ------------------------------------------------------------------------------------
+
+
+class Exporter:
+    """Renders figures to PNG/SVG through one browser kept open until `close()`."""
+
+    def __init__(
+        self,
+        browser_path: str | os.PathLike[str] | None = None,
+        render_timeout: float = DEFAULT_RENDER_TIMEOUT_S,
+        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S,
+    ) -> None:
+        self._browser_path = browser_path
+        self.render_timeout = render_timeout
+        self.startup_timeout = startup_timeout
+        self._session: _KaleidoSession | None = None
+        # one render at a time: the browser has one tab, and Streamlit sessions share this object
+        self._lock = threading.Lock()
+
+    def available(self) -> bool:
+        """Whether a browser is installed (it is started only on the first export)."""
+        return find_browser(self._browser_path) is not None
+
+    def unavailable_reason(self) -> str:
+        """The plain message shown where chart images cannot be made."""
+        named = self._browser_path or os.environ.get("BROWSER_PATH")
+        where = f"no browser at {named}" if named else "Chromium is not installed"
+        return (f"Chart images (PNG, SVG) cannot be made here: {where}. To enable them, {INSTALL_HINT}. "
+                "Tables still download, and each chart's toolbar can save a PNG.")
+
+    def to_png(self, fig: go.Figure) -> bytes:
+        """A print-style PNG, at least 2,000 px wide."""
+        return self.render(fig, "png")
+
+    def to_svg(self, fig: go.Figure) -> bytes:
+        """A print-style SVG (vector; its text stays text)."""
+        return self.render(fig, "svg")
+
+    def render(self, fig: go.Figure, fmt: ImageFormat) -> bytes:
+        """Render `fig` in print style; ExportUnavailable or ExportTimeout when it cannot."""
+        printed = print_figure(fig)
+        opts = image_options(printed, fmt)
+        if not self._lock.acquire(timeout=self.render_timeout):
+            raise ExportTimeout(f"Chart export is busy with another chart; try again in a moment "
+                                f"(waited {self.render_timeout:g} s).")
+        try:
+            session = self._session or self._start()
+            try:
+                image = session.render(printed.to_dict(), opts, self.render_timeout)
+            except concurrent.futures.TimeoutError:
+                self._restart_after_hang()
+                raise ExportTimeout(
+                    f"Rendering '{chart_meta(fig).title or 'chart'}' as {fmt.upper()} took over "
+                    f"{self.render_timeout:g} s and was stopped. The chart renderer has been restarted: "
+                    "try again, or use the chart toolbar's own PNG download.") from None
+        finally:
+            self._lock.release()
+        return image if isinstance(image, bytes) else str(image).encode("utf-8")
+
+    def close(self) -> None:
+        """Shut the browser down (safe to call twice)."""
+        with self._lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+    def __enter__(self) -> Exporter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _start(self) -> _KaleidoSession:
+        browser = find_browser(self._browser_path)
+        if browser is None:
+            raise ExportUnavailable(self.unavailable_reason())
+        session = _KaleidoSession()
+        try:
+            session.open(browser, self.startup_timeout)
+        except concurrent.futures.TimeoutError:
+            session.close(timeout=2.0)
+            raise ExportTimeout(
+                f"The chart renderer ({browser}) did not start within {self.startup_timeout:g} s and "
+                f"was stopped. If this persists, reinstall it: {INSTALL_HINT}.") from None
+        except Exception as error:  # noqa: BLE001 - kaleido/choreographer raise assorted errors
+            session.close(timeout=2.0)
+            raise ExportUnavailable(
+                f"The chart renderer ({browser}) failed to start: {error}. {INSTALL_HINT}.") from error
+        self._session = session
+        return session
+
+    def _restart_after_hang(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.close(timeout=2.0)
