@@ -1,0 +1,267 @@
+"""Budget against forecast outturn: the position at a report month and how the forecast moved.
+
+Money is in £ thousands throughout, as the extracts give it. Variances come from the
+`budget_variance` view: published where given, else forecast minus budget, with a flag where
+the published one disagrees with the computed one.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard import domain
+from dashboard.charts import ChartMeta, finish_figure
+from dashboard.db import query
+
+SUMMARY_COLUMNS = [
+    "entity", "category", "period", "budget", "forecast_outturn", "variance",
+    "variance_label", "variance_disagrees", "variance_computed", "variance_text",
+]
+BUDGET_COLOUR = "#8C8C8C"       # neutral grey, 3.4:1 on white
+FORECAST_COLOUR = "#000000"
+#: Overspend and underspend take the worse/better colours; the words always go with them.
+VARIANCE_COLOURS = {
+    domain.OVERSPEND: domain.DIRECTION_STYLES[domain.WORSE].colour,
+    domain.UNDERSPEND: domain.DIRECTION_STYLES[domain.BETTER].colour,
+    domain.ON_BUDGET: domain.DIRECTION_STYLES[domain.NO_CHANGE].colour,
+}
+LINE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MARKER_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x")
+
+
+def financial_year_of(month: date) -> str:
+    """'2018-19' for any month from April 2018 to March 2019."""
+    start = month.year if month.month >= 4 else month.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def format_thousands(value_k: float | None) -> str:
+    """£ thousands to the pound-thousand, as the finance reports print them: '£188,209k'.
+
+    `domain.format_money_k` rounds from £1m up ('£1.1m'), which hides the figure a finance
+    reader checks; budget tables and labels keep every thousand.
+    """
+    if _is_missing(value_k):
+        return "–"
+    sign = "-" if value_k < 0 else ""
+    return f"{sign}£{domain.format_value(float(round(abs(value_k))), domain.NUMBER)}k"
+
+
+def variance_text(variance_k: float | None) -> str:
+    """'Overspend £1,052k', 'Underspend £3,980k', 'On budget': words first, never sign alone."""
+    label = domain.variance_label(None if _is_missing(variance_k) else float(variance_k))
+    if label is None:
+        return "–"
+    if label == domain.ON_BUDGET:
+        return "On budget"
+    return f"{label.capitalize()} {format_thousands(abs(variance_k))}"
+
+
+def _category_rank(categories: pd.Series) -> pd.Series:
+    order = {c: i for i, c in enumerate(domain.BUDGET_CATEGORIES)}
+    return categories.map(lambda c: order.get(str(c), len(order)))
+
+
+def _add_text(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df["variance_text"] = [variance_text(v) for v in df["variance"]]
+    df["variance_disagrees"] = df["variance_disagrees"].astype(bool)
+    return df
+
+
+def list_financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Financial years with budget rows, oldest first."""
+    df = query(con, "SELECT DISTINCT financial_year FROM budget ORDER BY financial_year")
+    return [str(y) for y in df["financial_year"]]
+
+
+def query_budget(
+    con: duckdb.DuckDBPyConnection, financial_year: str | None = None, period: date | None = None
+) -> pd.DataFrame:
+    """Every budget row with computed and published variance, optionally one year or month."""
+    df = query(
+        con,
+        """
+        SELECT financial_year, period, entity, category, budget, forecast_outturn,
+               variance_published, variance_computed, variance, variance_label,
+               variance_disagrees, source_file, source_line
+        FROM budget_variance
+        WHERE (?::VARCHAR IS NULL OR financial_year = ?)
+          AND (?::DATE IS NULL OR period = ?)
+        ORDER BY financial_year, period, entity
+        """,
+        [financial_year, financial_year, period, period],
+    )
+    df = df.assign(_rank=_category_rank(df["category"]))
+    df = df.sort_values(["financial_year", "period", "entity", "_rank"], kind="stable")
+    return _add_text(df.drop(columns="_rank").reset_index(drop=True))
+
+
+def query_budget_summary(con: duckdb.DuckDBPyConnection, report_period: date) -> pd.DataFrame:
+    """Each entity and category at its latest forecast by `report_period`, in that month's year.
+
+    A report to January 2019 shows 2018-19: Force and OPCC at December 2018 (their last
+    separate figures) and the group totals at January 2019.
+    """
+    df = query(
+        con,
+        """
+        SELECT entity, category, period, budget, forecast_outturn, variance, variance_label,
+               variance_disagrees, variance_computed, variance_published
+        FROM budget_variance
+        WHERE financial_year = ? AND period <= ?
+        QUALIFY row_number() OVER (PARTITION BY entity, category ORDER BY period DESC) = 1
+        """,
+        [financial_year_of(report_period), report_period],
+    )
+    df = df.assign(_rank=_category_rank(df["category"]))
+    df = df.sort_values(["entity", "_rank"], kind="stable").drop(columns="_rank")
+    return _add_text(df.reset_index(drop=True))[SUMMARY_COLUMNS + ["variance_published"]]
+
+
+def query_forecast_movement(con: duckdb.DuckDBPyConnection, financial_year: str) -> pd.DataFrame:
+    """The variance at each forecast month of a year, per entity and category."""
+    df = query(
+        con,
+        """
+        SELECT period, entity, category, budget, forecast_outturn, variance, variance_label,
+               variance_disagrees
+        FROM budget_variance WHERE financial_year = ? AND variance IS NOT NULL
+        ORDER BY entity, category, period
+        """,
+        [financial_year],
+    )
+    df = df.assign(_rank=_category_rank(df["category"]))
+    df = df.sort_values(["entity", "_rank", "period"], kind="stable").drop(columns="_rank")
+    df = _add_text(df.reset_index(drop=True))
+    df.insert(0, "series", [f"{e} {c}" for e, c in zip(df["entity"], df["category"])])
+    return df
+
+
+def budget_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table alternative to the budget chart, money as the reports print it."""
+    return pd.DataFrame(
+        {
+            "Entity": df["entity"],
+            "Category": df["category"].str.capitalize(),
+            "Forecast made": [_month_text(p) for p in df["period"]],
+            "Budget": [format_thousands(v) for v in df["budget"]],
+            "Forecast outturn": [format_thousands(v) for v in df["forecast_outturn"]],
+            "Variance": df["variance_text"],
+            "Variance check": [
+                "Published variance differs from forecast minus budget" if flag else ""
+                for flag in df["variance_disagrees"]
+            ],
+        }
+    )
+
+
+def movement_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table alternative to the forecast movement chart."""
+    return pd.DataFrame(
+        {
+            "Entity": df["entity"],
+            "Category": df["category"].str.capitalize(),
+            "Forecast made": [_month_text(p) for p in df["period"]],
+            "Budget": [format_thousands(v) for v in df["budget"]],
+            "Forecast outturn": [format_thousands(v) for v in df["forecast_outturn"]],
+            "Variance": df["variance_text"],
+        }
+    )
+
+
+def _month_text(period: object) -> str:
+    return "–" if _is_missing(period) or pd.isna(period) else pd.Timestamp(period).strftime("%b %Y")
+
+
+def _row_name(entity: str, category: str) -> str:
+    return f"{entity} · {category}"
+
+
+def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
+    """Budget beside forecast outturn per entity and category, and the variance in words.
+
+    `df` is `query_budget_summary`. Left: the two amounts as bars (rows whose report gives
+    only the variance have none). Right: the variance as a bar labelled 'Overspend £1,052k',
+    so the direction reads from the text, not the colour.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, shared_yaxes=True, column_widths=[0.58, 0.42], horizontal_spacing=0.04,
+        subplot_titles=("Budget and forecast outturn (£k)", "Variance: forecast minus budget (£k)"),
+    )
+    if df.empty:
+        fig.add_annotation(text="No budget figures loaded", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+        return finish_figure(fig, meta)
+    names = [_row_name(e, c) for e, c in zip(df["entity"], df["category"])]
+    for column, label, colour in (
+        ("budget", "Budget", BUDGET_COLOUR),
+        ("forecast_outturn", "Forecast outturn", FORECAST_COLOUR),
+    ):
+        fig.add_trace(
+            go.Bar(
+                name=label, orientation="h", y=names, x=df[column].tolist(),
+                marker={"color": colour},
+                customdata=[format_thousands(v) for v in df[column]],
+                hovertemplate=f"%{{y}}<br>{label}: %{{customdata}}<extra></extra>",
+            ),
+            row=1, col=1,
+        )
+    labels = [domain.variance_label(None if _is_missing(v) else float(v)) for v in df["variance"]]
+    fig.add_trace(
+        go.Bar(
+            name="Variance", orientation="h", y=names, x=df["variance"].tolist(),
+            marker={"color": [VARIANCE_COLOURS.get(lab, BUDGET_COLOUR) for lab in labels],
+                    "pattern": {"shape": ["/" if lab == domain.OVERSPEND else "" for lab in labels]}},
+            text=df["variance_text"].tolist(), textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}<br>%{text}<extra></extra>", showlegend=False,
+        ),
+        row=1, col=2,
+    )
+    span = max(1.0, float(df["variance"].abs().max(skipna=True) or 0))
+    fig.update_xaxes(range=[-span * 2.4, span * 2.4], zeroline=True, zerolinewidth=2, row=1, col=2)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", height=max(300, 140 + 60 * len(df)),
+                      legend={"orientation": "h", "y": -0.15})
+    return finish_figure(fig, meta)
+
+
+def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
+    """The variance by forecast month, a line per entity and category told apart by dash and marker.
+
+    The last point of each line carries its variance in words.
+    """
+    fig = go.Figure()
+    if df.empty:
+        fig.add_annotation(text="No budget figures loaded", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+        return finish_figure(fig, meta)
+    for i, (series, part) in enumerate(df.groupby("series", sort=False)):
+        last = len(part) - 1
+        fig.add_trace(
+            go.Scatter(
+                name=str(series), x=part["period"].tolist(), y=part["variance"].tolist(),
+                mode="lines+markers+text",
+                line={"dash": LINE_DASHES[i % len(LINE_DASHES)], "width": 2},
+                marker={"symbol": MARKER_SYMBOLS[i % len(MARKER_SYMBOLS)], "size": 9},
+                text=[t if j == last else "" for j, t in enumerate(part["variance_text"])],
+                textposition="top center",
+                customdata=part["variance_text"].tolist(),
+                hovertemplate=f"{series}<br>%{{x|%b %Y}}<br>%{{customdata}}<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0, line={"color": "#595959", "width": 1})
+    fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b %Y", dtick="M1")
+    fig.update_yaxes(title_text="Variance (£k): above 0 overspend, below 0 underspend")
+    fig.update_layout(height=420, legend={"orientation": "h", "y": -0.25})
+    return finish_figure(fig, meta)

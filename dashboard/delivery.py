@@ -1,0 +1,276 @@
+"""Delivery plan: RAG counts per theme and quarter, the deliverables, and status changes.
+
+Counts come from the `rag_counts` view (derived from the deliverables, never typed in); this
+module orders them the way the plan does and draws them with label and icon on every mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import domain
+from dashboard.charts import ChartMeta, finish_figure
+from dashboard.db import query
+
+RAG_COLUMNS = ["theme", "plan", "quarter", "status", "label", "n", "total", "pct", "summary_text"]
+
+
+def _theme_rank(themes: pd.Series) -> pd.Series:
+    return themes.map(lambda theme: domain.theme_sort_key(str(theme))[0])
+
+
+def _add_rag_text(df: pd.DataFrame) -> pd.DataFrame:
+    """The report's wording ('14/14 (100%)') and the icon-and-word label for every row."""
+    df = df.copy()
+    df["summary_text"] = [
+        domain.rag_summary_text(int(n), int(total)) for n, total in zip(df["n"], df["total"])
+    ]
+    df["rag"] = [domain.rag_label(code) for code in df["status"]]
+    return df
+
+
+def _sort_rag(df: pd.DataFrame) -> pd.DataFrame:
+    """Quarter order, then plan theme order, then RAG order (Green first)."""
+    df = df.assign(_rank=_theme_rank(df["theme"]))
+    df = df.sort_values(["quarter_start", "_rank", "theme", "sort_order"], kind="stable")
+    return df.drop(columns="_rank").reset_index(drop=True)
+
+
+def list_quarters(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Quarters with deliverables, oldest first."""
+    df = query(con, "SELECT quarter, min(quarter_start) AS start FROM deliverables GROUP BY quarter ORDER BY start, quarter")
+    return [str(q) for q in df["quarter"]]
+
+
+def list_themes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Themes with deliverables, in plan order."""
+    df = query(con, "SELECT DISTINCT theme FROM deliverables")
+    return sorted((str(t) for t in df["theme"]), key=domain.theme_sort_key)
+
+
+def list_organisations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Lead organisations, one spelling per name regardless of case (the commonest)."""
+    df = query(
+        con,
+        """
+        SELECT lower(organisation) AS name_key, organisation, count(*) AS n
+        FROM deliverables WHERE organisation IS NOT NULL
+        GROUP BY name_key, organisation
+        QUALIFY row_number() OVER (PARTITION BY name_key ORDER BY n DESC, organisation) = 1
+        ORDER BY name_key
+        """,
+    )
+    return [str(o) for o in df["organisation"]]
+
+
+def quarter_for_period(con: duckdb.DuckDBPyConnection, period: date | None) -> str | None:
+    """The latest quarter with deliverables that started by `period` (None: the latest of all).
+
+    A report to January 2019 shows 2018-19 Q3 when Q4 has not been loaded.
+    """
+    if period is None:
+        df = query(con, "SELECT quarter FROM deliverables ORDER BY quarter_start DESC, quarter DESC LIMIT 1")
+    else:
+        df = query(
+            con,
+            "SELECT quarter FROM deliverables WHERE quarter_start <= ? "
+            "ORDER BY quarter_start DESC, quarter DESC LIMIT 1",
+            [period],
+        )
+    return None if df.empty else str(df["quarter"].iloc[0])
+
+
+def query_rag_counts(con: duckdb.DuckDBPyConnection, theme: str | None = None) -> pd.DataFrame:
+    """RAG counts for every plan, quarter and theme (zeros included), optionally one theme."""
+    df = query(
+        con,
+        """
+        SELECT plan, quarter, quarter_start, theme, status, label, sort_order, n, total, pct
+        FROM rag_counts WHERE (?::VARCHAR IS NULL OR theme = ?)
+        """,
+        [theme, theme],
+    )
+    return _add_rag_text(_sort_rag(df))
+
+
+def query_rag_summary(con: duckdb.DuckDBPyConnection, quarter: str) -> pd.DataFrame:
+    """One quarter's RAG counts per theme, as the report prints them ('14/14 (100%)')."""
+    df = query(
+        con,
+        """
+        SELECT plan, quarter, quarter_start, theme, status, label, sort_order, n, total, pct
+        FROM rag_counts WHERE quarter = ?
+        """,
+        [quarter],
+    )
+    df = _add_rag_text(_sort_rag(df))
+    return df[RAG_COLUMNS + ["rag"]]
+
+
+def query_deliverables(
+    con: duckdb.DuckDBPyConnection,
+    quarter: str | None = None,
+    theme: str | None = None,
+    status: str | Sequence[str] | None = None,
+    organisation: str | None = None,
+) -> pd.DataFrame:
+    """Deliverables with their status label and update text; each filter is optional.
+
+    `status` takes one code or several; `organisation` matches regardless of case, since
+    extracts spell the same lead both ways ('Force', 'FORCE').
+    """
+    statuses = [status] if isinstance(status, str) else (list(status) if status else None)
+    df = query(
+        con,
+        """
+        SELECT plan, quarter, quarter_start, theme, ref, deliverable, status, organisation,
+               "update", update_date, source_file, source_line
+        FROM deliverables
+        WHERE (?::VARCHAR IS NULL OR quarter = ?)
+          AND (?::VARCHAR IS NULL OR theme = ?)
+          AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], status))
+          AND (?::VARCHAR IS NULL OR lower(organisation) = lower(?))
+        ORDER BY quarter_start, plan, theme, try_cast(ref AS INTEGER) NULLS LAST, ref
+        """,
+        [quarter, quarter, theme, theme, statuses, statuses, organisation, organisation],
+    )
+    df.insert(df.columns.get_loc("status") + 1, "rag", [domain.rag_label(s) for s in df["status"]])
+    df = df.assign(_rank=_theme_rank(df["theme"]))
+    df = df.sort_values(["quarter_start", "plan", "_rank"], kind="stable").drop(columns="_rank")
+    return df.reset_index(drop=True)
+
+
+def query_status_changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Deliverables whose status differs from the one in the previous quarter they appear in.
+
+    The same deliverable is the same plan, theme and ref; the quarters are consecutive in
+    the data loaded for it.
+    """
+    df = query(
+        con,
+        """
+        WITH ordered AS (
+            SELECT plan, theme, ref, deliverable, organisation, "update",
+                   quarter AS to_quarter, quarter_start, status AS to_status,
+                   lag(quarter) OVER w AS from_quarter,
+                   lag(status) OVER w AS from_status
+            FROM deliverables
+            WINDOW w AS (PARTITION BY plan, theme, ref ORDER BY quarter_start)
+        )
+        SELECT plan, theme, ref, deliverable, from_quarter, from_status, to_quarter, to_status,
+               organisation, "update", quarter_start
+        FROM ordered
+        WHERE from_status IS NOT NULL AND from_status <> to_status
+        ORDER BY quarter_start, plan, theme, try_cast(ref AS INTEGER) NULLS LAST, ref
+        """,
+    )
+    df["from_rag"] = [domain.rag_label(s) for s in df["from_status"]]
+    df["to_rag"] = [domain.rag_label(s) for s in df["to_status"]]
+    df["change"] = [f"{a} → {b}" for a, b in zip(df["from_rag"], df["to_rag"])]
+    df = df.assign(_rank=_theme_rank(df["theme"]))
+    df = df.sort_values(["quarter_start", "plan", "_rank"], kind="stable")
+    return df.drop(columns=["_rank", "quarter_start"]).reset_index(drop=True)
+
+
+def rag_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table alternative to the RAG chart: one row per theme and quarter, a column per status."""
+    if df.empty:
+        return pd.DataFrame(columns=["Quarter", "Theme", "Deliverables"])
+    df = df.assign(_rank=_theme_rank(df["theme"]))
+    order = df[["quarter", "theme", "plan"]].drop_duplicates()
+    wide = df.pivot_table(
+        index=["quarter", "plan", "theme"], columns="status", values="summary_text", aggfunc="first"
+    )
+    rows = []
+    for quarter, theme, plan in order.itertuples(index=False):
+        cells = wide.loc[(quarter, plan, theme)]
+        total = int(df[(df["quarter"] == quarter) & (df["theme"] == theme) & (df["plan"] == plan)]["total"].iloc[0])
+        row = {"Quarter": quarter, "Plan": plan, "Theme": theme, "Deliverables": total}
+        for status in domain.RAG_STATUSES:
+            row[domain.rag_label(status.code)] = cells.get(status.code, "–")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _segment_text(row: pd.Series) -> str:
+    pct = round(100 * row["n"] / row["total"]) if row["total"] else 0
+    return f"{domain.RAG_BY_CODE[row['status']].icon} {int(row['n'])} ({pct}%)"
+
+
+def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
+    """Stacked bars of RAG counts per theme and quarter, each segment labelled 'icon n (pct%)'.
+
+    `df` is `query_rag_counts` or `query_rag_summary`. Zero segments are left out of the bars
+    (the table alternative still lists them); the legend and hover carry icon and label.
+    """
+    fig = go.Figure()
+    if df.empty:
+        fig.add_annotation(text="No deliverables loaded", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+        return finish_figure(fig, meta)
+    df = df.copy()
+    if "quarter_start" not in df:
+        df["quarter_start"] = df["quarter"]  # the order of the frame is already right
+    df = df.assign(_rank=_theme_rank(df["theme"])).sort_values(
+        ["quarter_start", "_rank", "theme"], kind="stable"
+    )
+    wrap = {theme: _wrap(theme) for theme in df["theme"].unique()}
+    for status in domain.RAG_STATUSES:
+        part = df[(df["status"] == status.code) & (df["n"] > 0)]
+        label = domain.rag_label(status.code)
+        fig.add_trace(
+            go.Bar(
+                name=label,
+                orientation="h",
+                x=part["n"].astype(int).tolist(),
+                y=[part["quarter"].tolist(), [wrap[t] for t in part["theme"]]],
+                marker={"color": status.colour, "line": {"color": "#FFFFFF", "width": 1}},
+                text=[_segment_text(row) for _, row in part.iterrows()],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "#FFFFFF"},
+                customdata=list(zip(part["theme"], part["quarter"], part["summary_text"])),
+                hovertemplate=(
+                    f"<b>{label}</b><br>%{{customdata[0]}}<br>%{{customdata[1]}}"
+                    "<br>%{customdata[2]}<extra></extra>"
+                ),
+                showlegend=True,
+            )
+        )
+    n_groups = len(df[["quarter", "theme"]].drop_duplicates())
+    fig.update_layout(
+        barmode="stack",
+        height=max(280, 130 + 70 * n_groups),
+        legend={"orientation": "h", "y": -0.15, "title": {"text": "Status"}},
+        uniformtext={"minsize": 10, "mode": "show"},
+    )
+    fig.update_xaxes(title_text="Deliverables", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed")
+    return finish_figure(fig, meta)
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    """Long theme names on two or more axis lines."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def describe_rag(df: pd.DataFrame) -> str:
+    """One sentence per theme and quarter for screen readers and the Word pack."""
+    parts = []
+    for (quarter, theme), group in df.groupby(["quarter", "theme"], sort=False):
+        counts = ", ".join(
+            f"{int(r.n)} {r.label}" for r in group.itertuples() if r.n > 0
+        ) or "none"
+        parts.append(f"{theme}, {quarter}: {counts} of {int(group['total'].iloc[0])}")
+    return "RAG status of deliverables. " + "; ".join(parts) + "." if parts else "No deliverables loaded."

@@ -1,0 +1,119 @@
+"""What has been loaded: the load history, templates of each extract, the loaded tables as CSV.
+
+Tables are named from a fixed allow-list mapped to fixed SQL; a table name from the page never
+reaches the SQL text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import duckdb
+import pandas as pd
+
+from dashboard.db import query
+from loaders.contract import FILE_KINDS, FileKind
+
+#: Downloads open in Excel, which reads UTF-8 without a BOM as Windows-1252 ('Â£'); the
+#: loader accepts the BOM.
+CSV_ENCODING = "utf-8-sig"
+
+#: The loaded tables a reader may download, each with the one query that reads it.
+TABLE_QUERIES: dict[str, str] = {
+    "measures": "SELECT * FROM measures ORDER BY period, theme, measure",
+    "series": "SELECT * FROM series ORDER BY measure, area, period",
+    "deliverables": "SELECT * FROM deliverables ORDER BY quarter_start, plan, theme, ref",
+    "budget": "SELECT * FROM budget_variance ORDER BY financial_year, period, entity, category",
+    "load_log": "SELECT * FROM load_log ORDER BY load_id, file_name",
+}
+LOADED_TABLES: tuple[str, ...] = tuple(TABLE_QUERIES)
+
+#: One example row per extract, as an analyst would type it (the contract's own examples).
+EXAMPLE_VALUES: dict[str, dict[str, str]] = {
+    "measures": {
+        "period": "2019-01",
+        "theme": "Protecting people from harm",
+        "measure": "Adult and child safeguarding referrals",
+        "polarity": "higher_is_better",
+        "unit": "count",
+        "baseline": "4,872",
+        "baseline_period": "Jan 2018",
+        "current": "5,369",
+        "current_period": "Jan 2019",
+        "trend": "+10.2%",
+        "headline": "yes",
+        "exception": "positive",
+        "comment": "Improvements in identification, recording and referral of safeguarding concerns.",
+    },
+    "series": {
+        "measure": "Adult and child safeguarding referrals",
+        "period": "2019-01",
+        "value": "5369",
+        "area": "Force",
+    },
+    "deliverables": {
+        "plan": "2018-21",
+        "quarter": "2018-19 Q3",
+        "theme": "Helping and supporting victims",
+        "ref": "1",
+        "deliverable": "Develop a dedicated website for victims on where to access support",
+        "status": "G",
+        "organisation": "NOPCC",
+        "update": "Contract awarded; the website goes live by the end of April 2019.",
+        "update_date": "2019-02-14",
+    },
+    "budget": {
+        "financial_year": "2018-19",
+        "period": "2018-12",
+        "entity": "Force",
+        "category": "revenue",
+        "budget": "188,209",
+        "forecast_outturn": "189,260",
+        "variance": "1,052",
+    },
+}
+TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.prefix for kind in FILE_KINDS)
+
+
+def _file_kind(kind: str) -> FileKind:
+    for file_kind in FILE_KINDS:
+        if file_kind.prefix == kind:
+            return file_kind
+    raise ValueError(f"Unknown extract kind {kind!r}: expected one of {', '.join(TEMPLATE_KINDS)}")
+
+
+def template_file_name(kind: str) -> str:
+    """`measures.csv` and so on: a name the loader recognises."""
+    return f"{_file_kind(kind).prefix}.csv"
+
+
+def template_csv(kind: str) -> bytes:
+    """The header the contract expects for `kind`, and one example row."""
+    columns = _file_kind(kind).column_names
+    example = EXAMPLE_VALUES.get(kind, {})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerow([example.get(column, "") for column in columns])
+    return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def query_load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every file loaded, newest load first, with its SHA-256 and rows added and replaced."""
+    return query(
+        con,
+        """
+        SELECT load_id, loaded_at, file_name, file_sha256, table_name, encoding,
+               rows_in_file AS rows, rows_added AS added, rows_replaced AS replaced
+        FROM load_log ORDER BY load_id DESC, file_name
+        """,
+    )
+
+
+def table_csv(con: duckdb.DuckDBPyConnection, table: str) -> bytes:
+    """One loaded table as CSV; `table` must be one of `LOADED_TABLES`."""
+    sql = TABLE_QUERIES.get(table)
+    if sql is None:
+        raise ValueError(f"Unknown table {table!r}: expected one of {', '.join(LOADED_TABLES)}")
+    return query(con, sql).to_csv(index=False).encode(CSV_ENCODING)

@@ -1,0 +1,98 @@
+"""Load history, extract templates and loaded-table CSV downloads."""
+
+import csv
+import io
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import loads
+from loaders.contract import FILE_KINDS
+from loaders.schema import create_schema
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    create_schema(connection)
+    connection.executemany(
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [1, datetime(2026, 11, 1, 9), "budget.csv", "a" * 64, "budget", "utf-8", 6, 6, 0],
+            [2, datetime(2026, 11, 2, 9), "deliverables.csv", "b" * 64, "deliverables", "windows-1252", 2, 1, 1],
+            [2, datetime(2026, 11, 2, 9), "budget.csv", "c" * 64, "budget", "utf-8-sig", 6, 0, 6],
+        ],
+    )
+    connection.execute(
+        "INSERT INTO budget VALUES ('2018-19', DATE '2018-12-01', 'Force', 'revenue', 188209, 189260, 1052, 'budget.csv', 4, 1)"
+    )
+    connection.execute(
+        "INSERT INTO deliverables VALUES ('2018-21', '2018-19 Q3', DATE '2018-10-01', 'Helping and supporting victims',"
+        " '1', 'Website, for victims', 'G', 'NOPCC', ?, NULL, 'deliverables.csv', 2, 2)",
+        ["Line one\nline two, with £ and \"quotes\""],
+    )
+    return connection
+
+
+def read_csv_bytes(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_load_history_lists_newest_load_first_with_hashes(con) -> None:
+    df = loads.query_load_history(con)
+    assert list(df.columns) == [
+        "load_id", "loaded_at", "file_name", "file_sha256", "table_name", "encoding", "rows", "added", "replaced",
+    ]
+    assert list(df["load_id"]) == [2, 2, 1]
+    assert list(df["file_name"]) == ["budget.csv", "deliverables.csv", "budget.csv"]
+    assert df["file_sha256"].iloc[0] == "c" * 64
+    assert (df["added"].iloc[1], df["replaced"].iloc[1]) == (1, 1)
+
+
+@pytest.mark.parametrize("kind", [k.prefix for k in FILE_KINDS])
+def test_template_has_the_contract_header_and_an_example_for_every_required_column(kind) -> None:
+    file_kind = next(k for k in FILE_KINDS if k.prefix == kind)
+    data = loads.template_csv(kind)
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM, so Excel reads the pound sign right
+    header, example = read_csv_bytes(data)
+    assert tuple(header) == file_kind.column_names
+    values = dict(zip(header, example))
+    assert all(values[column] for column in file_kind.required)
+    assert loads.template_file_name(kind) == f"{kind}.csv"
+
+
+def test_budget_template_quotes_thousands_separators() -> None:
+    header, example = read_csv_bytes(loads.template_csv("budget"))
+    assert dict(zip(header, example))["budget"] == "188,209"
+
+
+def test_unknown_template_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown extract kind 'notes': expected one of measures"):
+        loads.template_csv("notes")
+
+
+def test_table_csv_round_trips_the_loaded_rows(con) -> None:
+    frame = pd.read_csv(io.BytesIO(loads.table_csv(con, "deliverables")), encoding="utf-8-sig")
+    assert len(frame) == 1
+    assert frame["update"].iloc[0] == "Line one\nline two, with £ and \"quotes\""
+    assert frame["deliverable"].iloc[0] == "Website, for victims"
+
+
+def test_budget_csv_carries_the_computed_variance(con) -> None:
+    frame = pd.read_csv(io.BytesIO(loads.table_csv(con, "budget")), encoding="utf-8-sig")
+    assert frame[["variance_computed", "variance_label"]].iloc[0].tolist() == [1051.0, "overspend"]
+
+
+def test_every_allowed_table_downloads(con) -> None:
+    for table in loads.LOADED_TABLES:
+        header = read_csv_bytes(loads.table_csv(con, table))[0]
+        assert header, table
+
+
+@pytest.mark.parametrize("table", ["budget; DROP TABLE budget", "lookups", "information_schema.tables", ""])
+def test_table_csv_refuses_names_outside_the_allow_list(con, table) -> None:
+    with pytest.raises(ValueError, match="Unknown table"):
+        loads.table_csv(con, table)
+    assert con.execute("SELECT count(*) FROM budget").fetchone()[0] == 1
