@@ -33,6 +33,11 @@ browser:
 load: install
 	$(PY) -m loaders $(wildcard data/*.csv) --db $(DB)
 
+## Regenerate data/measures_police_uk.csv and data/series_police_uk.csv from the data.police.uk
+## street-level files in $(POLICE_UK), and load them into $(DB)
+police-uk-sample: install
+	$(PY) -m loaders.police_uk $(POLICE_UK) --extracts-out data --db $(DB)
+
 run: install browser load
 	DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 

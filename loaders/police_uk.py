@@ -422,9 +422,9 @@ def import_street_crime(
 
     Raises StreetCrimeError when the files cannot be counted; a failed load is in the report.
     """
+    counts = count_street_crime(paths)
     from loaders.load import load_extracts  # the contract loader: validation and atomic load
 
-    counts = count_street_crime(paths)
     if extracts_out is not None:
         return counts, load_extracts(list(write_extracts(counts, extracts_out)), db_path)
     with tempfile.TemporaryDirectory(prefix="police-uk-") as folder:
