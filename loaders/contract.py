@@ -1,0 +1,135 @@
+"""What each extract file must hold: its name, table, columns and key (docs/EXTRACTS.md).
+
+The loader recognises a file by its name and checks its header against these specs; the
+parsing rules for the values themselves live in `loaders.values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of extract: `prefix*.csv` files loaded into `table`, rows replaced by `key`."""
+
+    prefix: str
+    table: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _columns(required: str, optional: str = "") -> tuple[ColumnSpec, ...]:
+    return tuple(ColumnSpec(n, True) for n in required.split()) + tuple(
+        ColumnSpec(n) for n in optional.split()
+    )
+
+
+MEASURES = FileKind(
+    prefix="measures",
+    table="measures",
+    columns=_columns(
+        "period theme measure polarity",
+        "unit baseline baseline_period current current_period trend headline exception comment",
+    ),
+    key=("period", "measure"),
+)
+
+SERIES = FileKind(
+    prefix="series",
+    table="series",
+    columns=_columns("measure period value", "area"),
+    key=("measure", "area", "period"),
+)
+
+DELIVERABLES = FileKind(
+    prefix="deliverables",
+    table="deliverables",
+    columns=_columns(
+        "plan quarter theme ref deliverable status", "organisation update update_date"
+    ),
+    key=("plan", "quarter", "theme", "ref"),
+)
+
+# budget and forecast_outturn must be present as columns but a cell may be empty when the
+# row's variance is given (the report prints some lines with the variance alone).
+BUDGET = FileKind(
+    prefix="budget",
+    table="budget",
+    columns=_columns("financial_year period entity category budget forecast_outturn", "variance"),
+    key=("financial_year", "period", "entity", "category"),
+)
+
+#: Load order: measures before series, so a series may name a measure loaded with it.
+FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET)
+
+#: Area of a series row whose `area` is absent or empty.
+DEFAULT_AREA = "Force"
+
+
+def kind_of(path: Path) -> FileKind | None:
+    """The kind a file's name says it holds (`measures_2019q3.csv` is measures), else None."""
+    name = path.name.lower()
+    if not name.endswith(".csv"):
+        return None
+    for kind in FILE_KINDS:
+        if name.startswith(kind.prefix):
+            return kind
+    return None
+
+
+def normalise_header(name: str) -> str:
+    """Header names match case-insensitively, trimmed; inner spaces count as `_`."""
+    return "_".join(name.split()).lower()
+
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    """One problem found in a load: where it is, what was there, and what was expected.
+
+    `line` is the file's physical line where the record starts (1 is the header); it is None
+    for problems with a file as a whole. For warnings, `expected` says what the loader did.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+    severity: str = ERROR
+
+    @property
+    def message(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                self.file,
+                f"line {self.line}" if self.line is not None else "",
+                f"column {self.column}" if self.column else "",
+            )
+            if part
+        )
+        if self.value is None:
+            return f"{where}: {self.expected}"
+        if self.severity == ERROR:
+            return f'{where}: "{self.value}": expected {self.expected}'
+        return f'{where}: "{self.value}": {self.expected}'

@@ -1,0 +1,299 @@
+"""Checking and staging the series extract in SQL: it can be millions of rows.
+
+DuckDB reads the file as text into a temporary table; months are converted with
+`values.MONTH_FORMATS` (once per distinct month text) and numbers with
+`values.NUMBER_PATTERN`, so the rules stay in `loaders.values`. Whatever SQL cannot read is
+handed to the Python parsers, which have the last word and the wording of the error. Physical
+line numbers are worked out only when there is something to report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loaders import values
+from loaders.contract import DEFAULT_AREA, ERROR, LoadIssue
+from loaders.reading import SourceFile, data_record_lines, match_columns, read_header, records, utf8_copy
+from loaders.validate import check_width, expected_words
+
+#: Issues listed one by one per file; past this the report counts the rest (a wrong column
+#: in a million-row file would otherwise print a million lines).
+MAX_LISTED_ISSUES = 1000
+
+_TRIM = " \t\u00a0"
+_REQUIRED = "a value (the column is required)"
+
+
+@dataclass
+class StagedSeries:
+    """A series file read into the temporary table `table` (measure, area, period, value,
+    source_file, rec), with the issues found and a way from record number to line."""
+
+    source: SourceFile
+    table: str
+    rows_in_file: int = 0
+    issues: list[LoadIssue] = field(default_factory=list)
+    line_of: Callable[[int], int] = lambda rec: rec
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == ERROR for i in self.issues)
+
+
+def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int,
+                 workdir: Path) -> StagedSeries:
+    """Read, convert and check one series file into temporary table `series_new_<index>`."""
+    staged = StagedSeries(source, f"series_new_{index}")
+    warning = source.encoding_warning()
+    if warning:
+        staged.issues.append(warning)
+    header = read_header(source.text)
+    if header is None:
+        staged.issues.append(LoadIssue(source.name, None, None, None,
+                                       "a header line naming the columns", ERROR))
+        return staged
+    positions, header_issues = match_columns(source, header)
+    staged.issues.extend(header_issues)
+    if staged.has_errors:
+        return staged
+    width = len(header.names)
+    raw = f"series_raw_{index}"
+    rec_column = _read_fast(con, source, raw, width, workdir) if header.line == 1 else None
+    if rec_column is not None:
+        staged.line_of = _lazy_lines(source)
+    else:
+        rec_column, staged.line_of = _read_slow(con, source, raw, width, staged.issues)
+    _convert(con, staged, raw, rec_column, positions, width)
+    con.execute(f"DROP TABLE {raw}")
+    _resolve_leftover_periods(con, staged)
+    _resolve_leftover_values(con, staged)
+    staged.issues.extend(_cell_issues(con, staged))
+    staged.issues.extend(_duplicate_issues(con, staged))
+    return staged
+
+
+def _names(width: int) -> list[str]:
+    return [f"c{i}" for i in range(width)]
+
+
+def _read_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, raw: str, width: int,
+               workdir: Path) -> str | None:
+    """DuckDB's own reader, strict: None when the file has ragged rows or lines of spaces."""
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in _names(width)) + "}"
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, auto_detect = false, "
+            f"header = true, delim = ',', quote = '\"', escape = '\"', columns = {columns})",
+            [str(utf8_copy(source, workdir))],
+        )
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS {raw}")
+        return None
+    # Insertion order is preserved, so rowid is the record's number after the header.
+    return "rowid"
+
+
+def _lazy_lines(source: SourceFile) -> Callable[[int], int]:
+    @cache
+    def lines() -> list[int]:
+        return data_record_lines(source.text)
+
+    return lambda rec: lines()[rec]
+
+
+def _read_slow(con: duckdb.DuckDBPyConnection, source: SourceFile, raw: str, width: int,
+               issues: list[LoadIssue]) -> tuple[str, Callable[[int], int]]:
+    """Python's csv reader for files DuckDB's strict reader refuses: pads short rows and
+    reports long ones, with their lines."""
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    for record in list(records(source.text))[1:]:
+        check_width(source, record, width, issues)
+        lines.append(record.line)
+        rows.append((record.cells + [""] * width)[:width])
+    frame = pd.DataFrame(rows, columns=_names(width), dtype=object)
+    frame.insert(0, "rec", range(len(rows)))
+    con.register("series_slow_frame", frame)
+    try:
+        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM series_slow_frame")
+    finally:
+        con.unregister("series_slow_frame")
+    return "rec", lines.__getitem__
+
+
+def _cell(positions: dict[str, int], column: str) -> str:
+    index = positions.get(column)
+    if index is None:
+        return "NULL::VARCHAR"
+    return f"nullif(trim(c{index}, '{_TRIM}'), '')"
+
+
+def _convert(con: duckdb.DuckDBPyConnection, staged: StagedSeries, raw: str, rec_column: str,
+             positions: dict[str, int], width: int) -> None:
+    """Trim cells, drop blank records, convert months and numbers: `staged.table`."""
+    blank = " AND ".join(f"coalesce(trim(c{i}, '{_TRIM}'), '') = ''" for i in range(width))
+    cells = f"{staged.table}_cells"
+    con.execute(
+        f"CREATE TEMP TABLE {cells} AS SELECT {rec_column} AS rec, "
+        f"{_cell(positions, 'measure')} AS measure, {_cell(positions, 'area')} AS area, "
+        f"{_cell(positions, 'period')} AS period_text, {_cell(positions, 'value')} AS value_text "
+        f"FROM {raw} WHERE NOT ({blank})"
+    )
+    staged.rows_in_file = con.execute(f"SELECT count(*) FROM {cells}").fetchone()[0]
+    periods = f"{staged.table}_periods"
+    con.execute(
+        f"CREATE TEMP TABLE {periods} AS SELECT period_text, CASE WHEN year(p) BETWEEN ? AND ? "
+        f"THEN p END AS period, NULL::VARCHAR AS expected FROM (SELECT period_text, "
+        f"date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p "
+        f"FROM (SELECT DISTINCT period_text FROM {cells} WHERE period_text IS NOT NULL))",
+        [*values.YEAR_RANGE, list(values.MONTH_FORMATS)],
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {staged.table} AS SELECT c.measure, "
+        f"coalesce(c.area, ?) AS area, p.period, {_number_sql('n')} AS value, "
+        f"?::VARCHAR AS source_file, c.rec, c.period_text, c.value_text, "
+        f"NULL::VARCHAR AS value_expected "
+        f"FROM (SELECT *, regexp_extract(value_text, ?, ?::VARCHAR[]) AS n FROM {cells}) c "
+        f"LEFT JOIN {periods} p USING (period_text)",
+        [DEFAULT_AREA, staged.source.name, values.NUMBER_PATTERN, list(values.NUMBER_GROUPS)],
+    )
+    con.execute(f"DROP TABLE {cells}")
+
+
+def _number_sql(n: str) -> str:
+    """The comparable number from NUMBER_PATTERN's groups, as `values` computes it: percent
+    as written, money in £ thousands, k/m applied. Plain figures skip the exact decimal step."""
+    digits = f"replace(CASE WHEN {n}.pound <> '' THEN {n}.money_digits ELSE {n}.digits END, ',', '')"
+    suffix = f"lower(CASE WHEN {n}.pound <> '' THEN {n}.money_suffix ELSE {n}.suffix END)"
+    sign = f"CASE WHEN {n}.sign IN ('-', '\u2212') THEN -1 ELSE 1 END"
+    scale = (f"(CASE {suffix} WHEN 'k' THEN 1000 WHEN 'm' THEN 1000000 ELSE 1 END)"
+             f" / (CASE WHEN {n}.pound <> '' THEN 1000 ELSE 1 END)")
+    return (
+        f"CASE WHEN {digits} = '' THEN NULL "
+        f"WHEN {n}.pound = '' AND {n}.suffix = '' THEN {sign} * CAST({digits} AS DOUBLE) "
+        f"ELSE ({sign} * CAST({digits} AS DECIMAL(38, 10)) * {scale})::DOUBLE END + 0.0"
+    )
+
+
+def series_value(text: str) -> float:
+    """A series value in Python, as the SQL above computes it (the fallback and the tests)."""
+    number = values.parse_number(text)
+    return number.value / 1000 if number.is_money else number.value
+
+
+def _resolve_leftover_periods(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> None:
+    """Month texts SQL could not read go to `values.parse_month`: it reads them or says why not."""
+    periods = f"{staged.table}_periods"
+    leftovers = con.execute(f"SELECT period_text FROM {periods} WHERE period IS NULL").fetchall()
+    for (text,) in leftovers:
+        try:
+            period, expected = values.parse_month(text).start, None
+        except values.ParseError as exc:
+            period, expected = None, expected_words(exc)
+        con.execute(f"UPDATE {periods} SET period = ?, expected = ? WHERE period_text = ?",
+                    [period, expected, text])
+    if leftovers:
+        con.execute(
+            f"UPDATE {staged.table} s SET period = p.period FROM {periods} p "
+            "WHERE s.period IS NULL AND s.period_text = p.period_text"
+        )
+
+
+def _resolve_leftover_values(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> None:
+    leftovers = con.execute(
+        f"SELECT DISTINCT value_text FROM {staged.table} "
+        "WHERE value IS NULL AND value_text IS NOT NULL LIMIT ?",
+        [MAX_LISTED_ISSUES + 1],
+    ).fetchall()
+    for (text,) in leftovers:
+        try:
+            value, expected = series_value(text), None
+        except values.ParseError as exc:
+            value, expected = None, expected_words(exc)
+        con.execute(f"UPDATE {staged.table} SET value = ?, value_expected = ? WHERE value_text = ?",
+                    [value, expected, text])
+
+
+def _cell_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
+    """Empty required cells and values that do not read, in file order."""
+    periods = f"{staged.table}_periods"
+    problem = ("s.measure IS NULL OR s.period_text IS NULL OR s.period IS NULL "
+               "OR s.value_text IS NULL OR s.value IS NULL")
+    total = con.execute(f"SELECT count(*) FROM {staged.table} s WHERE {problem}").fetchone()[0]
+    if total == 0:
+        return []
+    found = con.execute(
+        f"SELECT s.rec, s.measure, s.period_text, s.period, p.expected, s.value_text, s.value, "
+        f"s.value_expected FROM {staged.table} s LEFT JOIN {periods} p USING (period_text) "
+        f"WHERE {problem} ORDER BY s.rec LIMIT ?",
+        [MAX_LISTED_ISSUES],
+    ).fetchall()
+    issues: list[LoadIssue] = []
+    name = staged.source.name
+    for rec, measure, period_text, period, period_expected, value_text, value, value_expected in found:
+        line = staged.line_of(rec)
+        if measure is None:
+            issues.append(LoadIssue(name, line, "measure", "", _REQUIRED, ERROR))
+        if period_text is None:
+            issues.append(LoadIssue(name, line, "period", "", _REQUIRED, ERROR))
+        elif period is None:
+            issues.append(LoadIssue(name, line, "period", period_text,
+                                    period_expected or values.MONTH_EXPECTED, ERROR))
+        if value_text is None:
+            issues.append(LoadIssue(name, line, "value", "", _REQUIRED, ERROR))
+        elif value is None:
+            issues.append(LoadIssue(name, line, "value", value_text,
+                                    value_expected or values.NUMBER_EXPECTED, ERROR))
+    if total > len(found):
+        issues.append(_more_issue(name, total - len(found)))
+    return issues
+
+
+def _more_issue(name: str, more: int) -> LoadIssue:
+    return LoadIssue(name, None, None, None,
+                     f"{more:,} more rows with errors like those above are not listed; "
+                     "fix those and load again to see them", ERROR)
+
+
+def _duplicate_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
+    """A measure, area and month given twice in one file: which value is meant?"""
+    found = con.execute(
+        f"SELECT measure, area, period, list(rec ORDER BY rec) AS recs FROM {staged.table} "
+        "WHERE measure IS NOT NULL AND period IS NOT NULL "
+        f"GROUP BY measure, area, period HAVING count(*) > 1 ORDER BY min(rec) LIMIT ?",
+        [MAX_LISTED_ISSUES],
+    ).fetchall()
+    issues = []
+    for measure, area, period, recs in found:
+        first = staged.line_of(recs[0])
+        for rec in recs[1:]:
+            line = staged.line_of(rec)
+            issues.append(LoadIssue(
+                staged.source.name, line, "measure, area, period",
+                f"measure {measure}, area {area}, period {period:%Y-%m}",
+                f"one row per measure + area + period; line {line} repeats line {first}", ERROR))
+    return issues
+
+
+def unknown_measure_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries,
+                           known_table: str) -> list[LoadIssue]:
+    """Series rows naming a measure neither in this load's measures nor already loaded."""
+    found = con.execute(
+        f"SELECT measure, min(rec), count(*) FROM {staged.table} "
+        f"WHERE measure IS NOT NULL AND measure NOT IN (SELECT measure FROM {known_table}) "
+        f"GROUP BY measure ORDER BY min(rec) LIMIT ?",
+        [MAX_LISTED_ISSUES],
+    ).fetchall()
+    issues = []
+    for measure, rec, rows in found:
+        others = f" (and {rows - 1:,} more rows naming it)" if rows > 1 else ""
+        issues.append(LoadIssue(
+            staged.source.name, staged.line_of(rec), "measure", measure,
+            "a measure named in a measures file of this load or already loaded" + others, ERROR))
+    return issues
