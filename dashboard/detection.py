@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dashboard import domain
+from dashboard import spc
 from dashboard.db import connect_readonly, database_path, query
 
 #: Columns of `detect_exceptions`' result, in order.
@@ -56,6 +58,8 @@ class DetectionSettings:
     min_spc_points: int = 12
     #: The series area that stands for the whole force.
     spc_area: str = "Force"
+    #: How the SPC limits are computed (NHSRplotthedots' defaults).
+    spc: spc.SpcSettings = spc.SpcSettings()
 
     def threshold_for(self, change_unit: str) -> float:
         """The threshold that applies to a change measured in `change_unit`."""
@@ -147,6 +151,95 @@ def threshold_verdict(row: dict, settings: DetectionSettings) -> Verdict:
     return Verdict(SOURCE_THRESHOLD, rule, detail, True, exception_kind(direction))
 
 
+#: How each SPC rule is named in the `rule` column.
+SPC_RULE_LABELS: dict[str, str] = {
+    spc.RULE_OUTSIDE: "SPC: point outside the process limits",
+    spc.RULE_TREND: "SPC: 7-point trend",
+    spc.RULE_TWO_IN_THREE: "SPC: 2 of 3 beyond 2σ",
+    spc.RULE_SHIFT: "SPC: 7 points one side of the mean",
+}
+SPC_COMMON_CAUSE_RULE = "SPC: common cause (no rule fired)"
+#: Special cause variation as a positive or negative exception (neutral measures: neither).
+SPC_EXCEPTION_KIND: dict[str, str] = {
+    spc.SPECIAL_IMPROVEMENT: domain.POSITIVE,
+    spc.SPECIAL_CONCERN: domain.NEGATIVE,
+}
+
+
+def _span(periods: list, first: int, last: int) -> str:
+    if first == last:
+        return month_label(periods[last])
+    return f"{month_label(periods[first])}–{month_label(periods[last])}"
+
+
+def _run_start(keys: np.ndarray, last: int) -> int:
+    """First index of the run of equal keys that ends at `last`."""
+    start = last
+    while start > 0 and keys[start - 1] == keys[last]:
+        start -= 1
+    return start
+
+
+def _spc_detail(result: spc.SpcResult, rule: str, unit: str) -> str:
+    """What fired at the latest point: over which months, against which limits."""
+    table = result.table
+    values = table["value"].to_numpy()
+    periods = list(table["period"])
+    last = len(values) - 1
+
+    def fmt(value: float) -> str:
+        return domain.format_value(float(value), unit)
+
+    limits = f"limits {fmt(result.lower_process_limit)}–{fmt(result.upper_process_limit)}"
+    above = values[last] > result.mean
+    side_word = "above" if above else "below"
+    if rule == spc.RULE_OUTSIDE:
+        limit_name = "upper" if above else "lower"
+        limit = result.upper_process_limit if above else result.lower_process_limit
+        return (f"{month_label(periods[last])}: {fmt(values[last])} {side_word} the {limit_name} "
+                f"process limit of {fmt(limit)} (mean {fmt(result.mean)}; {limits})")
+    if rule == spc.RULE_TREND:
+        steps = np.sign(np.diff(values))
+        first = _run_start(steps, last - 1)
+        count = last - first + 1
+        word = "rising" if steps[last - 1] > 0 else "falling"
+        return (f"{_span(periods, first, last)}: {count} points {word} ({fmt(values[first])} → "
+                f"{fmt(values[last])}); mean {fmt(result.mean)}; {limits}")
+    if rule == spc.RULE_TWO_IN_THREE:
+        first = max(last - 2, 0)
+        limit = result.upper_process_limit if above else result.lower_process_limit
+        near = result.mean + (limit - result.mean) * 2 / 3
+        close = int(result.flags["two_in_three"].iloc[first:last + 1].sum())
+        return (f"{_span(periods, first, last)}: {close} of 3 points {side_word} {fmt(near)} (two thirds "
+                f"of the way to the {'upper' if above else 'lower'} limit); mean {fmt(result.mean)}; {limits}")
+    sides = np.sign(values - result.mean)
+    first = _run_start(sides, last)
+    return (f"{_span(periods, first, last)}: {last - first + 1} points {side_word} the mean of "
+            f"{fmt(result.mean)}; {limits}")
+
+
+def spc_verdict(result: spc.SpcResult, unit: str) -> Verdict:
+    """The SPC rule's verdict: the latest point's variation, the rule that decided it, and why."""
+    table = result.table
+    periods = list(table["period"])
+    fired = spc.rules_at(result, len(periods) - 1)
+    if not fired:
+        last_value = domain.format_value(float(table["value"].iloc[-1]), unit)
+        detail = (f"{_span(periods, 0, len(periods) - 1)}: {len(periods)} points; latest {last_value} "
+                  f"({month_label(periods[-1])}) within limits "
+                  f"{domain.format_value(result.lower_process_limit, unit)}–"
+                  f"{domain.format_value(result.upper_process_limit, unit)}, mean "
+                  f"{domain.format_value(result.mean, unit)}; no special cause at the latest point")
+        return Verdict(SOURCE_SPC, SPC_COMMON_CAUSE_RULE, detail, False, None)
+    detail = _spc_detail(result, fired[0], unit)
+    if len(fired) > 1:
+        detail += f" (also: {', '.join(fired[1:])})"
+    if result.warning:
+        detail += f". {result.warning}"
+    return Verdict(SOURCE_SPC, SPC_RULE_LABELS[fired[0]], detail, True,
+                   SPC_EXCEPTION_KIND.get(result.state or ""))
+
+
 def _first_of_month(period: date) -> date:
     return date(period.year, period.month, 1)
 
@@ -170,6 +263,23 @@ def _measure_rows(con: duckdb.DuckDBPyConnection, period: date) -> list[dict]:
     return sorted(rows, key=lambda r: (domain.theme_sort_key(r["theme"]), r["source_line"]))
 
 
+def _force_series(con: duckdb.DuckDBPyConnection, period: date, area: str) -> dict[str, pd.DataFrame]:
+    """Monthly series of the report's measures for `area`, up to the report period."""
+    frame = query(
+        con,
+        """
+        SELECT s.measure, s.period, s.value
+        FROM series s
+        WHERE s.area = ? AND s.period <= ?
+          AND s.measure IN (SELECT measure FROM measures WHERE period = ?)
+        ORDER BY s.measure, s.period
+        """,
+        [area, period, period],
+    )
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    return {str(name): group for name, group in frame.groupby("measure", sort=False)}
+
+
 def _disagrees(verdict: Verdict, analyst_call: str | None) -> bool:
     """The rule's verdict differs from the analyst's call, or found one the analyst did not."""
     if analyst_call is not None:
@@ -184,9 +294,16 @@ def detect_exceptions(
 ) -> pd.DataFrame:
     """One row per measure of the report for `period`: the rule applied and its verdict."""
     report_period = _first_of_month(period)
+    series = _force_series(con, report_period, settings.spc_area)
     records = []
     for row in _measure_rows(con, report_period):
-        verdict = threshold_verdict(row, settings)
+        monthly = series.get(row["measure"])
+        if monthly is not None and len(monthly) >= settings.min_spc_points:
+            result = spc.spc_table(list(monthly["period"]), monthly["value"].to_numpy(), row["polarity"],
+                                   settings.spc)
+            verdict = spc_verdict(result, row["unit"])
+        else:
+            verdict = threshold_verdict(row, settings)
         analyst_call = row["exception"]
         records.append({
             "theme": row["theme"],

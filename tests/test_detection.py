@@ -159,3 +159,72 @@ def test_cli_unknown_period_exits_1(threshold_db: Path, capsys: pytest.CaptureFi
     code = detection.main(["--period", "2020-03", "--db", str(threshold_db)])
     assert code == 1
     assert "no measures for Mar 2020; report periods: Jan 2019" in capsys.readouterr().err
+
+
+SHIFT_UP = [100.0, 104.0] * 6 + [110.0, 114.0] * 6     # 24 months: the last 12 above the mean of 107
+COMMON = [100.0, 104.0] * 6                              # 12 months of common cause
+
+
+@pytest.fixture
+def spc_db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "s.duckdb", [
+        measure_row("Referrals", "higher_is_better", "count", 4872, 5369, "positive", line=2),
+        measure_row("Knife crime", "lower_is_better", "count", 100, 114, None, line=3),
+        measure_row("Hate crime", "lower_is_better", "count", 100, 104, "negative", line=4),
+        measure_row("Burglary", "lower_is_better", "count", 1000, 1200, None, line=5),
+        measure_row("Shoplifting", "lower_is_better", "count", 1000, 1000, None, line=6),
+    ], series={
+        ("Knife crime", "Force"): SHIFT_UP,
+        ("Hate crime", "Force"): COMMON,
+        ("Burglary", "Force"): COMMON[:11],           # too short: threshold instead
+        ("Shoplifting", "City"): SHIFT_UP,             # not the force area: threshold
+    })
+
+
+def test_spc_shift_is_a_negative_exception_for_lower_is_better(spc_db: Path) -> None:
+    """12 months above the mean of a lower-is-better count: special cause concern."""
+    knife = detect(spc_db).loc["Knife crime"]
+    assert knife["source"] == "spc"
+    assert knife["rule"] == "SPC: 7 points one side of the mean"
+    assert knife["detail"] == "Feb 2018–Jan 2019: 12 points above the mean of 107; limits 96.1–117.9"
+    assert knife["detected"] and knife["direction"] == "negative"
+    assert knife["disagrees"]  # the analyst made no call
+
+
+def test_spc_common_cause_disagrees_with_analyst(spc_db: Path) -> None:
+    hate = detect(spc_db).loc["Hate crime"]
+    assert hate["source"] == "spc" and hate["rule"] == "SPC: common cause (no rule fired)"
+    assert not hate["detected"] and hate["direction"] is None
+    assert hate["detail"].startswith("Feb 2018–Jan 2019: 12 points; latest 104 (Jan 2019) within limits")
+    assert hate["analyst_call"] == "negative" and hate["disagrees"]
+
+
+def test_short_or_other_area_series_fall_back_to_threshold(spc_db: Path) -> None:
+    found = detect(spc_db)
+    assert found.loc["Burglary", "source"] == "threshold"
+    assert found.loc["Burglary", "direction"] == "negative"  # +20% on lower-is-better
+    assert found.loc["Shoplifting", "source"] == "threshold"
+    assert found.loc["Referrals", "source"] == "threshold"
+    fewer = detect(spc_db, DetectionSettings(min_spc_points=11))
+    assert fewer.loc["Burglary", "source"] == "spc"
+
+
+def test_series_after_the_report_period_is_ignored(tmp_path: Path) -> None:
+    """A series running past the report month is cut at the report month."""
+    path = build_db(tmp_path / "late.duckdb",
+                    [measure_row("Knife crime", "lower_is_better", "count", 100, 104, None)],
+                    series={("Knife crime", "Force"): COMMON + [150.0] * 6},
+                    series_end=date(2019, 7, 1))
+    knife = detect(path).loc["Knife crime"]
+    assert knife["source"] == "spc" and not knife["detected"]
+    assert "(Jan 2019)" in knife["detail"]
+
+
+def test_spc_outside_limits_detail(tmp_path: Path) -> None:
+    path = build_db(tmp_path / "out.duckdb",
+                    [measure_row("Referrals", "higher_is_better", "count", 100, 130, None)],
+                    series={("Referrals", "Force"): COMMON + [130.0]})
+    row = detect(path).loc["Referrals"]
+    assert row["rule"] == "SPC: point outside the process limits"
+    assert row["direction"] == "positive"
+    assert row["detail"].startswith("Jan 2019: 130 above the upper process limit of ")

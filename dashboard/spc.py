@@ -1,0 +1,321 @@
+"""Statistical process control: XmR charts as NHS England's "Making Data Count" draws them.
+
+The computation follows the R package NHSRplotthedots (`ptd_spc`), the NHS-R Community's
+implementation of Making Data Count, so its mean and limits can be checked against it:
+
+* mean of the points; moving ranges |x[i] - x[i-1]|; process limits at
+  mean ± 2.66 × mean moving range (2.66 = 3 / d2, d2 = 1.128).
+* **Outlier screening is ON by default, as in NHSRplotthedots** (`screen_outliers = TRUE`):
+  moving ranges at or above 3.267 × the mean moving range (the upper range limit) are left
+  out and the mean moving range is computed again from the rest, so one wild month does not
+  widen the limits. NHS England's Making Data Count Excel tool does NOT screen; set
+  `SpcSettings(screen_outliers=False)` (CLI `--no-screen-outliers`) to reproduce it.
+* `fix_after`: mean and limits from the first N points only (a baseline); the rules are then
+  applied to every point against those fixed limits. Default: all points, as NHSRplotthedots.
+* Special cause rules, each marking every point that takes part in it:
+  - **outside limits**: a point above the upper or below the lower process limit (a point
+    exactly on a limit is inside);
+  - **shift**: 7 or more consecutive points on the same side of the mean; a point exactly on
+    the mean belongs to neither side and breaks the run;
+  - **trend**: 7 or more consecutive points each higher (or each lower) than the one before,
+    i.e. 6 changes of one sign; an equal neighbour breaks it;
+  - **two in three**: 2 of 3 consecutive points beyond two thirds of the way from the mean to
+    a limit (inside the limit), with all 3 points on that same side of the mean; only the 2
+    (or 3) close points are marked. As in NHSRplotthedots, a point outside the limits does not
+    count as close (it is special cause by the first rule already).
+* A point's variation comes from the first rule that marks it in the order outside limits,
+  trend, two in three, shift (NHSRplotthedots' order); the side (above/below, rising/falling)
+  and the measure's polarity make it "special cause improvement" or "special cause concern",
+  or for a neutral measure "special cause high" / "special cause low". A point inside two
+  trends (a peak or trough) takes the direction of the later trend, as NHSRplotthedots does.
+  The latest point's variation is the measure's state.
+
+Where this differs from NHSRplotthedots, on purpose:
+* a flat series (mean moving range 0) keeps limits equal to the mean; NHSRplotthedots'
+  screening removes every moving range there and returns no limits (NaN);
+* a trend's direction comes from the run a point belongs to; NHSRplotthedots looks at the
+  neighbouring change, which labels the last point of a rising trend followed by an equal
+  value as "decreasing".
+* the short-series warning counts the points the limits are computed from (fewer than 12 by
+  default), so fixing limits after 6 points also warns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import domain
+from dashboard.charts import ChartMeta, finish_figure
+
+#: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
+#: from the mean, in mean moving ranges.
+LIMIT_SCALE = 2.66
+#: Two thirds of the way from the mean to a limit (the "2 sigma" line); written as
+#: NHSRplotthedots writes it so the arithmetic is the same to the last bit.
+NEAR_SCALE = 2 * (LIMIT_SCALE / 3)
+#: D4 for moving ranges of two points: the upper range limit used to screen outliers.
+SCREEN_SCALE = 3.267
+#: Points in a shift or a trend.
+RUN_LENGTH = 7
+
+RULE_OUTSIDE = "outside limits"
+RULE_TREND = "trend"
+RULE_TWO_IN_THREE = "two in three"
+RULE_SHIFT = "shift"
+#: Rule names in the order they decide a point's variation.
+RULES: tuple[str, ...] = (RULE_OUTSIDE, RULE_TREND, RULE_TWO_IN_THREE, RULE_SHIFT)
+#: The column of `SpcResult.flags` that marks the points each rule takes in.
+RULE_FLAGS: dict[str, str] = {
+    RULE_OUTSIDE: "outside_limits", RULE_TREND: "trend", RULE_TWO_IN_THREE: "two_in_three", RULE_SHIFT: "shift",
+}
+
+COMMON_CAUSE = "common cause"
+SPECIAL_IMPROVEMENT = "special cause improvement"
+SPECIAL_CONCERN = "special cause concern"
+SPECIAL_HIGH = "special cause high"
+SPECIAL_LOW = "special cause low"
+#: Variation labels, indexed by the codes in `SpcBatch.variation`.
+VARIATIONS: tuple[str, ...] = (COMMON_CAUSE, SPECIAL_IMPROVEMENT, SPECIAL_CONCERN, SPECIAL_HIGH, SPECIAL_LOW)
+
+TABLE_COLUMNS: tuple[str, ...] = (
+    "period", "value", "mean", "lower_process_limit", "upper_process_limit", "rules", "variation",
+)
+
+
+@dataclass(frozen=True)
+class SpcSettings:
+    """How limits are computed; the defaults are NHSRplotthedots'."""
+
+    #: Compute mean and limits from the first N points only; None: from all points.
+    fix_after: int | None = None
+    #: Leave out moving ranges ≥ 3.267 × mean moving range (NHSRplotthedots: on; the Making
+    #: Data Count Excel tool: off).
+    screen_outliers: bool = True
+    #: Warn when the limits rest on fewer points than this.
+    min_points_warning: int = 12
+
+    def __post_init__(self) -> None:
+        if self.fix_after is not None and self.fix_after < 2:
+            raise ValueError(f"fix_after must be at least 2 (a moving range needs two points), got {self.fix_after}")
+
+
+def improvement_sign(polarity: str) -> int:
+    """+1 when higher is better, -1 when lower is better, 0 for a neutral measure."""
+    signs = {domain.HIGHER_IS_BETTER: 1, domain.LOWER_IS_BETTER: -1, domain.NEUTRAL: 0}
+    if polarity not in signs:
+        raise ValueError(f"unknown polarity {polarity!r}; expected one of {', '.join(domain.POLARITIES)}")
+    return signs[polarity]
+
+
+@dataclass(frozen=True)
+class SpcBatch:
+    """XmR results for S series of N points each; 2-D arrays are (S, N)."""
+
+    mean: np.ndarray                 # (S,)
+    lower_process_limit: np.ndarray  # (S,)
+    upper_process_limit: np.ndarray  # (S,)
+    outside_limits: np.ndarray       # bool
+    trend: np.ndarray                # bool: part of a 7-point trend
+    two_in_three: np.ndarray         # bool
+    shift: np.ndarray                # bool: part of 7 points on one side of the mean
+    signal: np.ndarray               # int8: +1 above/rising, -1 below/falling, 0 common cause
+    variation: np.ndarray            # int8: index into VARIATIONS
+    limit_points: int                # points the limits were computed from
+
+
+def _window_sum(flags: np.ndarray, width: int) -> np.ndarray:
+    """Sums over every run of `width` consecutive columns; column s covers s .. s+width-1."""
+    n = flags.shape[1]
+    if n < width:
+        return np.zeros((flags.shape[0], 0), dtype=np.int32)
+    cumulative = np.zeros((flags.shape[0], n + 1), dtype=np.int32)
+    np.cumsum(flags, axis=1, dtype=np.int32, out=cumulative[:, 1:])
+    return cumulative[:, width:] - cumulative[:, :-width]
+
+
+def _covered(window_starts: np.ndarray, width: int, n: int) -> np.ndarray:
+    """Points inside at least one flagged window (window s covers points s .. s+width-1)."""
+    padded = np.zeros((window_starts.shape[0], n + width - 1), dtype=np.int32)
+    padded[:, width - 1: width - 1 + window_starts.shape[1]] = window_starts
+    return _window_sum(padded, width) > 0
+
+
+def _mean_moving_range(base: np.ndarray, screen_outliers: bool) -> np.ndarray:
+    """Mean moving range per series, optionally screened as NHSRplotthedots does."""
+    if base.shape[1] < 2:
+        return np.full(base.shape[0], np.nan)
+    moving_ranges = np.abs(np.diff(base, axis=1))
+    mean_range = moving_ranges.mean(axis=1)
+    if not screen_outliers:
+        return mean_range
+    kept = moving_ranges < SCREEN_SCALE * mean_range[:, None]
+    kept_count = kept.sum(axis=1)
+    screened = np.where(kept, moving_ranges, 0.0).sum(axis=1) / np.maximum(kept_count, 1)
+    # With a mean moving range of 0 nothing is kept: the limits stay on the mean.
+    return np.where(kept_count > 0, screened, mean_range)
+
+
+def _trend_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points inside a rising and inside a falling 7-point trend."""
+    n = values.shape[1]
+    steps = np.sign(np.diff(values, axis=1)).astype(np.int8)
+    changes = RUN_LENGTH - 1
+    rising = _window_sum(steps == 1, changes) == changes
+    falling = _window_sum(steps == -1, changes) == changes
+    return _covered(rising, RUN_LENGTH, n), _covered(falling, RUN_LENGTH, n)
+
+
+def _trend_signal(values: np.ndarray, in_rising: np.ndarray, in_falling: np.ndarray) -> np.ndarray:
+    """+1/-1 for points in a trend; a point in both (peak or trough) follows the later trend."""
+    steps_after = np.zeros(values.shape, dtype=np.int8)
+    steps_after[:, :-1] = np.sign(np.diff(values, axis=1))
+    signal = in_rising.astype(np.int8) - in_falling.astype(np.int8)
+    return np.where(in_rising & in_falling, steps_after, signal).astype(np.int8)
+
+
+def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSettings = SpcSettings()) -> SpcBatch:
+    """All four rules and the variation for S series of N points (a 2-D array, one row each)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (series × points), got {values.ndim}-D")
+    if not np.isfinite(values).all():
+        raise ValueError("values must be finite numbers (no NaN or infinity)")
+    n_series, n = values.shape
+    if isinstance(polarity, str):
+        improvement = np.full(n_series, improvement_sign(polarity), dtype=np.int8)
+    else:
+        improvement = np.array([improvement_sign(p) for p in polarity], dtype=np.int8)
+        if improvement.shape != (n_series,):
+            raise ValueError(f"{len(improvement)} polarities for {n_series} series")
+
+    limit_points = n if settings.fix_after is None else min(settings.fix_after, n)
+    base = values[:, :limit_points]
+    mean = base.mean(axis=1) if limit_points else np.full(n_series, np.nan)
+    mean_range = _mean_moving_range(base, settings.screen_outliers)
+    lower, upper = mean - LIMIT_SCALE * mean_range, mean + LIMIT_SCALE * mean_range
+    near_lower, near_upper = mean - NEAR_SCALE * mean_range, mean + NEAR_SCALE * mean_range
+
+    outside = (values > upper[:, None]) | (values < lower[:, None])
+    side = np.sign(values - mean[:, None]).astype(np.int8)
+    close = ~outside & ((values < near_lower[:, None]) | (values > near_upper[:, None]))
+
+    shift_windows = np.abs(_window_sum(side, RUN_LENGTH)) == RUN_LENGTH
+    shift = _covered(shift_windows, RUN_LENGTH, n)
+    in_rising, in_falling = _trend_points(values)
+    trend = in_rising | in_falling
+    two_windows = (_window_sum(close, 3) >= 2) & (np.abs(_window_sum(side, 3)) == 3)
+    two_in_three = _covered(two_windows, 3, n) & close
+
+    signal = np.where(
+        outside, side,
+        np.where(trend, _trend_signal(values, in_rising, in_falling),
+                 np.where(two_in_three | shift, side, 0)),
+    ).astype(np.int8)
+    return SpcBatch(mean, lower, upper, outside, trend, two_in_three, shift, signal,
+                    _variation_codes(signal, improvement), limit_points)
+
+
+def _variation_codes(signal: np.ndarray, improvement: np.ndarray) -> np.ndarray:
+    """Codes into VARIATIONS: improvement/concern by polarity, high/low for neutral measures."""
+    oriented = signal * improvement[:, None]
+    neutral = (improvement == 0)[:, None]
+    codes = np.select(
+        [signal == 0, neutral & (signal > 0), neutral & (signal < 0), oriented > 0],
+        [0, 3, 4, 1],
+        default=2,
+    )
+    return codes.astype(np.int8)
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    """One series' XmR table, its short-series warning and its state (the latest variation)."""
+
+    table: pd.DataFrame
+    warning: str | None
+    state: str | None
+    polarity: str
+    settings: SpcSettings
+    #: Per point: outside_limits, trend, two_in_three, shift (bool) and signal (+1/-1/0).
+    flags: pd.DataFrame = field(repr=False)
+
+    @property
+    def mean(self) -> float:
+        return float(self.table["mean"].iloc[0]) if len(self.table) else float("nan")
+
+    @property
+    def lower_process_limit(self) -> float:
+        return float(self.table["lower_process_limit"].iloc[0]) if len(self.table) else float("nan")
+
+    @property
+    def upper_process_limit(self) -> float:
+        return float(self.table["upper_process_limit"].iloc[0]) if len(self.table) else float("nan")
+
+
+def rules_at(result: SpcResult, index: int) -> list[str]:
+    """The rules that mark the point at `index`, in the order they decide its variation."""
+    point = result.flags.iloc[index]
+    return [rule for rule in RULES if bool(point[RULE_FLAGS[rule]])]
+
+
+def short_series_warning(points_used: int, total: int, settings: SpcSettings) -> str | None:
+    """The warning shown when the limits rest on too few points."""
+    if points_used >= settings.min_points_warning:
+        return None
+    if points_used < total:
+        return (f"Limits fixed after {points_used} points, fewer than the {settings.min_points_warning} "
+                "recommended: treat them as trial limits.")
+    return (f"Only {points_used} points, fewer than the {settings.min_points_warning} recommended: "
+            "trial limits that will change as months are added.")
+
+
+def _rules_text(batch: SpcBatch) -> list[str]:
+    flags = (batch.outside_limits[0], batch.trend[0], batch.two_in_three[0], batch.shift[0])
+    return ["; ".join(name for name, fired in zip(RULES, point) if fired) for point in zip(*flags)]
+
+
+def spc_table(
+    periods: Sequence[date],
+    values: Sequence[float],
+    polarity: str,
+    settings: SpcSettings = SpcSettings(),
+) -> SpcResult:
+    """The XmR table of one series: mean, limits, rules fired and variation per point."""
+    if len(periods) != len(values):
+        raise ValueError(f"{len(periods)} periods but {len(values)} values")
+    frame = pd.DataFrame({"period": list(periods), "value": np.asarray(values, dtype=np.float64)})
+    if frame["period"].duplicated().any():
+        repeated = frame.loc[frame["period"].duplicated(), "period"].iloc[0]
+        raise ValueError(f"period {repeated} appears more than once")
+    frame = frame.sort_values("period", kind="stable").reset_index(drop=True)
+    batch = spc_batch(frame["value"].to_numpy()[None, :], polarity, settings)
+    n = len(frame)
+    frame["mean"] = np.repeat(batch.mean, n)
+    frame["lower_process_limit"] = np.repeat(batch.lower_process_limit, n)
+    frame["upper_process_limit"] = np.repeat(batch.upper_process_limit, n)
+    frame["rules"] = pd.Series(_rules_text(batch), dtype=object)
+    frame["variation"] = pd.Series([VARIATIONS[c] for c in batch.variation[0]], dtype=object)
+    flags = pd.DataFrame({
+        "outside_limits": batch.outside_limits[0],
+        "trend": batch.trend[0],
+        "two_in_three": batch.two_in_three[0],
+        "shift": batch.shift[0],
+        "signal": batch.signal[0],
+    })
+    return SpcResult(
+        table=frame.loc[:, list(TABLE_COLUMNS)],
+        warning=short_series_warning(batch.limit_points, n, settings),
+        state=frame["variation"].iloc[-1] if n else None,
+        polarity=polarity,
+        settings=settings,
+        flags=flags,
+    )
