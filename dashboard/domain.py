@@ -255,8 +255,8 @@ def format_change(change: float | None, change_unit: str) -> str:
     return f"{change:+.1f}%"
 
 
-def format_month(month: date | None) -> str:
-    """A report month as the reports print it: 'Jan 2019'."""
-    if month is None:
+def format_month(month: date | None, year_only: bool = False) -> str:
+    """A report month as the reports print it: 'Jan 2019' (or '2017' for a year's figure)."""
+    if month is None or month != month:  # None, or a missing date (NaT is unequal to itself)
         return "–"
-    return month.strftime("%b %Y")
+    return f"{month.year}" if year_only else month.strftime("%b %Y")

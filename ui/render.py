@@ -14,12 +14,16 @@ from dashboard import charts
 from ui import downloads
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+#: Characters that start Markdown, HTML, emoji, maths or a link anywhere in a line.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#<>~$|:])")
+#: Characters that start a list or quote only at the beginning of a line.
+_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=!])")
 
 
 def escape_markdown(text: str) -> str:
     """Text safe inside a Markdown-rendering label or caption: every special character escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", escaped)
 
 
 def show_text_table(
@@ -69,3 +73,8 @@ def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, caption: str) -> N
     with st.expander("Data table"):
         show_text_table(table, key=f"{key}-table", alt=f"Data table for the chart: {title}")
     _render_downloads(fig, table, key, title)
+
+
+def show_caption(text: str) -> None:
+    """A caption that may hold names from extracts: shown literally, never as Markdown."""
+    st.caption(escape_markdown(text))

@@ -1,0 +1,72 @@
+"""Exceptions: positive, negative or both, by theme and source; the change chart and narratives."""
+
+import streamlit as st
+
+from dashboard import domain, measures
+from dashboard.charts import ChartMeta
+from dashboard.domain import format_month
+from dashboard.figures import build_exceptions_figure
+from ui.data import cached_query, require_data
+from ui.filters import current_filters, period_selector, share_hint, theme_selector
+from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
+
+KIND_CHOICES = {
+    "Both": domain.EXCEPTION_KINDS,
+    **{f"{s.icon} {s.label}s": (kind,) for kind, s in domain.EXCEPTION_STYLES.items()},
+}
+
+st.title("Exceptions")
+con = require_data()
+current_filters()
+periods = cached_query(measures.list_periods)
+if not periods:
+    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
+    st.stop()
+period = period_selector(periods)
+theme = theme_selector(cached_query(measures.list_themes, period))
+share_hint()
+month = format_month(period)
+
+left, right = st.columns(2)
+kind_choice = left.radio("Show", list(KIND_CHOICES), horizontal=True, key="exceptions_kind")
+source_label = right.radio(
+    "Source", list(measures.EXCEPTION_SOURCES.values()), horizontal=True, key="exceptions_source",
+    help="The analyst's call is the exception column of the extract; the detection rule is the "
+    "dashboard's own test (SPC where a monthly series is loaded, a threshold on the change otherwise).",
+)
+source = next(k for k, v in measures.EXCEPTION_SOURCES.items() if v == source_label)
+found = cached_query(measures.query_exceptions, period, KIND_CHOICES[kind_choice], theme, source)
+scope = f"{theme or 'all themes'} · {kind_choice.lower()} · {source_label}"
+show_caption(f"Report to {month} · {scope} · {len(found)} exception(s)")
+
+if found.empty:
+    st.info("No exceptions match these filters.")
+    st.stop()
+
+title = f"Change in each exception, report to {month}"
+meta = ChartMeta(
+    title=title,
+    subtitle=f"{theme or 'All themes'} · {source_label} · computed from baseline and current where published, else the published trend",
+    source="measures.csv",
+    alt=f"Diverging bars of the change in {len(found)} exception measures, report to {month}; "
+    "positive exceptions marked with a tick, negative with a cross.",
+)
+undrawn = int(found["change"].isna().sum())
+show_chart(
+    build_exceptions_figure(found, meta),
+    measures.exception_table(found),
+    key="exceptions-chart",
+    caption=f"Change per exception measure · source: measures.csv ({source_label}) · report to {month}"
+    + (f" · {undrawn} without any figure are listed in the table only" if undrawn else ""),
+)
+
+st.subheader("Narratives")
+show_text_table(
+    measures.exception_table(found),
+    key="exceptions-table",
+    column_config={"Comment": st.column_config.TextColumn(width="large")},
+)
+for row in measures.records(found):
+    style = domain.EXCEPTION_STYLES[row["kind"]]
+    with st.expander(escape_markdown(f"{style.icon} {row['measure']}"[:200])):
+        show_free_text(row["comment"])

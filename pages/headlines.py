@@ -1,0 +1,71 @@
+"""Theme headlines: the report's headline table, and the chosen measure's chart."""
+
+import streamlit as st
+
+from dashboard import measures
+from dashboard.charts import ChartMeta
+from dashboard.domain import format_month
+from dashboard.figures import build_measure_view
+from ui.data import cached_query, require_data
+from ui.filters import area_selector, current_filters, period_selector, share_hint, theme_selector
+from ui.render import show_caption, show_chart, show_free_text, show_text_table
+
+st.title("Theme headlines")
+con = require_data()
+current_filters()
+periods = cached_query(measures.list_periods)
+if not periods:
+    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
+    st.stop()
+period = period_selector(periods)
+theme = theme_selector(cached_query(measures.list_themes, period))
+area = area_selector(cached_query(measures.list_series_areas))
+share_hint()
+month = format_month(period)
+
+changes = cached_query(measures.query_measure_changes, period, theme, True)
+show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: measures.csv")
+flagged = int((changes["check"] != "").sum())
+if flagged:
+    st.warning(f"⚠ {flagged} row(s) flagged for checking: see the Check column. They are shown as published.")
+show_text_table(
+    measures.headline_table(changes),
+    key="headline-table",
+    column_config={
+        "Measure": st.column_config.TextColumn(width="medium"),
+        "Check": st.column_config.TextColumn(width="medium"),
+        "Comment": st.column_config.TextColumn(width="large"),
+    },
+)
+
+if changes.empty:
+    st.stop()
+st.subheader("A measure's chart")
+names = list(changes["measure"])
+measure = st.selectbox("Measure", names, key="headline_measure")
+row = next(r for r in measures.records(changes) if r["measure"] == measure)
+series = cached_query(measures.query_series, measure, area, period)
+where = area or "Force"
+if len(series) >= 2:
+    title = f"{measure}: monthly, {where}, to {month}"
+    basis = f"monthly series, {where}"
+else:
+    title = f"{measure}: baseline against current"
+    basis = "baseline and current as published"
+meta = ChartMeta(
+    title=title,
+    subtitle=f"{row['theme']} · report to {month}",
+    source="series.csv" if len(series) >= 2 else "measures.csv",
+    alt=f"{measure}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
+    f"change {row['change_shown']} ({row['direction_shown']}).",
+)
+view = build_measure_view(row, series, meta)
+if view.note:
+    show_caption(f"⚠ {view.note}")
+if view.figure is not None:
+    show_chart(view.figure, view.table, key="headline-measure", caption=f"{measure} · source: {meta.source} · {basis} · report to {month}")
+else:
+    show_text_table(view.table, key="headline-measure-table")
+show_free_text(row["comment"], label="Comment, as published")
+if row["check"]:
+    show_free_text(row["check"], label="Check")

@@ -1,0 +1,81 @@
+"""Overview: for the chosen report, per theme: directions, exceptions, delivery RAG, budget."""
+
+import streamlit as st
+
+from dashboard import budget, delivery, measures
+from dashboard.charts import ChartMeta
+from dashboard.domain import format_month
+from dashboard.figures import build_direction_summary_figure
+from ui.data import cached_query, require_data
+from ui.filters import current_filters, period_selector, share_hint, theme_selector
+from ui.render import show_caption, show_chart, show_text_table
+
+st.title("Overview")
+con = require_data()
+current_filters()
+periods = cached_query(measures.list_periods)
+if not periods:
+    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
+    st.stop()
+period = period_selector(periods)
+theme = theme_selector(cached_query(measures.list_themes, period))
+share_hint()
+month = format_month(period)
+show_caption(f"Report to {month}" + (f" · {theme}" if theme else " · all themes"))
+
+summary = cached_query(measures.query_theme_summary, period)
+if theme:
+    summary = summary[summary["theme"] == theme].reset_index(drop=True)
+
+cols = st.columns(5)
+cols[0].metric("✔ Better", int(summary["better"].sum()))
+cols[1].metric("✖ Worse", int(summary["worse"].sum()))
+cols[2].metric("＝ No change", int(summary["no_change"].sum()))
+cols[3].metric("✔ Positive exceptions", int(summary["positive_exceptions"].sum()))
+cols[4].metric("✖ Negative exceptions", int(summary["negative_exceptions"].sum()))
+
+quarter = cached_query(delivery.quarter_for_period, period)
+rag_texts = measures.rag_text_by_theme(cached_query(delivery.query_rag_summary, quarter)) if quarter else {}
+st.subheader("Measures by theme")
+show_text_table(measures.overview_table(summary, rag_texts), key="overview-themes")
+show_caption(
+    "Directions compare each measure's current figure with its baseline, by polarity. "
+    "Exceptions are the analyst's call in the report. "
+    + (f"Delivery plan status is for {quarter}." if quarter else "No delivery-plan status is loaded for this period.")
+)
+
+title = f"Measures better and worse by theme, report to {month}"
+meta = ChartMeta(
+    title=title,
+    subtitle="Current figure against baseline, judged by each measure's polarity",
+    source="measures.csv",
+    alt=f"Stacked bars per theme counting measures better, worse, unchanged and not comparable, report to {month}.",
+)
+show_chart(
+    build_direction_summary_figure(summary, meta),
+    measures.summary_table(summary),
+    key="overview-directions",
+    caption=f"Measures by direction · source: measures.csv · report to {month}",
+)
+
+st.subheader("Budget against forecast outturn")
+money = cached_query(budget.query_budget_summary, period)
+if money.empty:
+    st.caption("No budget figures are loaded for this financial year.")
+else:
+    show_text_table(budget.budget_table(money), key="overview-budget")
+    st.caption(f"Latest forecast by {month} for each entity · source: budget.csv")
+
+st.subheader("What changed since the previous report")
+previous = cached_query(measures.previous_period, period)
+if previous is None:
+    st.caption(f"No report before {month} is loaded, so there is nothing to compare with.")
+else:
+    changes = cached_query(measures.query_changes_since, period, previous)
+    if theme:
+        changes = changes[changes["Theme"] == theme]
+    show_caption(f"Report to {month} against the report to {format_month(previous)}")
+    if changes.empty:
+        st.caption("No measure's figure, direction or exception changed.")
+    else:
+        show_text_table(changes, key="overview-changes")
