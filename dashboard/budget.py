@@ -181,7 +181,7 @@ def movement_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _month_text(period: object) -> str:
-    return "–" if _is_missing(period) or pd.isna(period) else pd.Timestamp(period).strftime("%b %Y")
+    return "–" if _is_missing(period) or pd.isna(period) else domain.format_month(pd.Timestamp(period).date())
 
 
 def _row_name(entity: str, category: str) -> str:
@@ -228,8 +228,13 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
         ),
         row=1, col=2,
     )
+    for name, amount in zip(names, df["forecast_outturn"]):
+        if _is_missing(amount):  # the report gives this line's variance alone
+            fig.add_annotation(text="Variance only published", x=0, y=name, xref="x", yref="y",
+                               xanchor="left", showarrow=False, font={"color": "#595959"})
     span = max(1.0, float(df["variance"].abs().max(skipna=True) or 0))
     fig.update_xaxes(range=[-span * 2.4, span * 2.4], zeroline=True, zerolinewidth=2, row=1, col=2)
+    fig.update_xaxes(tickprefix="£", ticksuffix="k", tickformat=",d")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(barmode="group", height=max(300, 140 + 60 * len(df)),
                       legend={"orientation": "h", "y": -0.15})
@@ -255,13 +260,20 @@ def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figu
                 line={"dash": LINE_DASHES[i % len(LINE_DASHES)], "width": 2},
                 marker={"symbol": MARKER_SYMBOLS[i % len(MARKER_SYMBOLS)], "size": 9},
                 text=[t if j == last else "" for j, t in enumerate(part["variance_text"])],
-                textposition="top center",
+                textposition="top left",
                 customdata=part["variance_text"].tolist(),
                 hovertemplate=f"{series}<br>%{{x|%b %Y}}<br>%{{customdata}}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#595959", "width": 1})
     fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b %Y", dtick="M1")
-    fig.update_yaxes(title_text="Variance (£k): above 0 overspend, below 0 underspend")
-    fig.update_layout(height=420, legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(title_text="Variance: above 0 overspend", tickprefix="£", ticksuffix="k",
+                     tickformat=",d")
+    fig.update_layout(height=440, legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"})
     return finish_figure(fig, meta)
+
+
+def list_periods(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Report months a budget view can be asked for: the headline reports' and the forecasts'."""
+    df = query(con, "SELECT DISTINCT period FROM measures UNION SELECT DISTINCT period FROM budget ORDER BY 1")
+    return [pd.Timestamp(p).date() for p in df.iloc[:, 0]]

@@ -246,7 +246,8 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         height=max(280, 130 + 70 * n_groups),
-        legend={"orientation": "h", "y": -0.15, "title": {"text": "Status"}},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom",
+                "title": {"text": "Status "}},
         uniformtext={"minsize": 10, "mode": "show"},
     )
     fig.update_xaxes(title_text="Deliverables", rangemode="tozero")
@@ -274,3 +275,59 @@ def describe_rag(df: pd.DataFrame) -> str:
         ) or "none"
         parts.append(f"{theme}, {quarter}: {counts} of {int(group['total'].iloc[0])}")
     return "RAG status of deliverables. " + "; ".join(parts) + "." if parts else "No deliverables loaded."
+
+
+def list_periods(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Report months a delivery view can be asked for: the headline reports' months and the
+    last month of every quarter with deliverables (so each quarter can be reached)."""
+    df = query(
+        con,
+        """
+        SELECT DISTINCT period FROM measures
+        UNION
+        SELECT DISTINCT CAST(quarter_start + INTERVAL 2 MONTH AS DATE) FROM deliverables
+        ORDER BY 1
+        """,
+    )
+    return [pd.Timestamp(p).date() for p in df.iloc[:, 0]]
+
+
+def deliverables_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The deliverables as a reader sees them: status as icon and word, update as plain text."""
+    return pd.DataFrame(
+        {
+            "Quarter": df["quarter"],
+            "Theme": df["theme"],
+            "Ref": df["ref"],
+            "Deliverable": df["deliverable"],
+            "Status": df["rag"],
+            "Lead": df["organisation"].fillna("–"),
+            "Update": df["update"].fillna(""),
+            "Update date": ["–" if pd.isna(d) else f"{pd.Timestamp(d):%d %b %Y}" for d in df["update_date"]],
+        }
+    )
+
+
+def status_changes_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Status changes as a reader sees them."""
+    return pd.DataFrame(
+        {
+            "Theme": df["theme"],
+            "Ref": df["ref"],
+            "Deliverable": df["deliverable"],
+            "From": [f"{q}: {r}" for q, r in zip(df["from_quarter"], df["from_rag"])],
+            "To": [f"{q}: {r}" for q, r in zip(df["to_quarter"], df["to_rag"])],
+            "Lead": df["organisation"].fillna("–"),
+            "Update": df["update"].fillna(""),
+        }
+    )
+
+
+def rag_legend() -> pd.DataFrame:
+    """What each status means, with its icon and word."""
+    return pd.DataFrame(
+        {
+            "Status": [domain.rag_label(s.code) for s in domain.RAG_STATUSES],
+            "Meaning": [s.meaning for s in domain.RAG_STATUSES],
+        }
+    )

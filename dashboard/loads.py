@@ -117,3 +117,20 @@ def table_csv(con: duckdb.DuckDBPyConnection, table: str) -> bytes:
     if sql is None:
         raise ValueError(f"Unknown table {table!r}: expected one of {', '.join(LOADED_TABLES)}")
     return query(con, sql).to_csv(index=False).encode(CSV_ENCODING)
+
+
+def describe_source(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Which files a table's rows came from and when: 'budget.csv, loaded 24 Nov 2026 21:40 UTC'."""
+    df = query(
+        con,
+        """
+        SELECT file_name, max(loaded_at) AS loaded_at FROM load_log
+        WHERE table_name = ? GROUP BY file_name ORDER BY loaded_at DESC, file_name
+        """,
+        [table],
+    )
+    if df.empty:
+        return f"{table} (no load recorded)"
+    return "; ".join(
+        f"{name}, loaded {pd.Timestamp(at):%d %b %Y %H:%M} UTC" for name, at in zip(df["file_name"], df["loaded_at"])
+    )

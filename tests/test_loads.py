@@ -96,3 +96,20 @@ def test_table_csv_refuses_names_outside_the_allow_list(con, table) -> None:
     with pytest.raises(ValueError, match="Unknown table"):
         loads.table_csv(con, table)
     assert con.execute("SELECT count(*) FROM budget").fetchone()[0] == 1
+
+
+def test_templates_load_without_errors_or_warnings(tmp_path) -> None:
+    """A template is a valid extract: the loader takes all four together, with no warnings."""
+    from loaders.load import load_extracts
+
+    for kind in loads.TEMPLATE_KINDS:
+        (tmp_path / loads.template_file_name(kind)).write_bytes(loads.template_csv(kind))
+    report = load_extracts(sorted(tmp_path.glob("*.csv")), tmp_path / "t.duckdb")
+    assert report.ok, report.to_text()
+    assert not report.warnings, report.to_text()
+    assert {f.table for f in report.files} == set(loads.TEMPLATE_KINDS)
+
+
+def test_describe_source_names_files_and_load_times(con) -> None:
+    assert loads.describe_source(con, "budget") == "budget.csv, loaded 02 Nov 2026 09:00 UTC"
+    assert loads.describe_source(con, "series") == "series (no load recorded)"

@@ -1,0 +1,122 @@
+"""Delivery plan: RAG status by theme and quarter, the deliverables with their updates, status changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from dashboard import delivery, domain, loads
+from dashboard.charts import ChartMeta
+from ui.data import cached_query, require_data
+from ui.filters import current_filters, period_selector, share_hint, theme_selector
+from ui.render import show_chart, show_free_text, show_text_table
+
+ALL = "All"
+
+
+def linked_choice(param: str, options: Sequence[str], label: str, default: str | None = None,
+                  format_func: Callable[[str], str] = str, where=None) -> str | None:
+    """A selectbox whose choice lives in the link (`?param=value`), like the shared filters."""
+    choices = [ALL, *options]
+    requested = st.query_params.get(param, default)
+    key = f"delivery_{param}"
+    # The link is the source of truth: the widget shows what it says on every run.
+    st.session_state[key] = requested if requested in choices else ALL
+
+    def on_change() -> None:
+        value = st.session_state[key]
+        if value == ALL:
+            st.query_params.pop(param, None)
+        else:
+            st.query_params[param] = value
+
+    chosen = (where or st).selectbox(label, choices, key=key, on_change=on_change,
+                                     format_func=lambda c: c if c == ALL else format_func(c))
+    return None if chosen == ALL else chosen
+
+
+st.title("Delivery plan")
+con = require_data()
+if not cached_query(delivery.list_quarters):
+    st.info("No delivery-plan extract is loaded yet. Upload deliverables.csv on the Data page.")
+    st.stop()
+
+current_filters()  # warns of link values it cannot use
+period = period_selector(cached_query(delivery.list_periods))
+theme = theme_selector(cached_query(delivery.list_themes))
+share_hint()
+quarter = cached_query(delivery.quarter_for_period, period) or cached_query(delivery.list_quarters)[0]
+source = cached_query(loads.describe_source, "deliverables")
+theme_text = theme or "all themes"
+
+# --- The quarter's RAG summary in the report's own wording ---
+st.header(f"RAG status, {quarter}")
+st.caption(f"The latest quarter with deliverables by the report month {domain.format_month(period)}.")
+summary = cached_query(delivery.query_rag_summary, quarter)
+if theme:
+    summary = summary[summary["theme"] == theme]
+if summary.empty:
+    st.info(f"No deliverables for {theme_text} in {quarter}.")
+else:
+    show_text_table(delivery.rag_table(summary), key="rag-summary",
+                    alt=f"RAG status of deliverables in {quarter}, {theme_text}")
+
+# --- RAG counts across quarters ---
+st.header("RAG status by theme and quarter")
+counts = cached_query(delivery.query_rag_counts, theme)
+quarters = list(dict.fromkeys(counts["quarter"]))
+period_text = quarters[0] if len(quarters) == 1 else f"{quarters[0]} to {quarters[-1]}"
+meta = ChartMeta(
+    title=f"Deliverables by RAG status, {theme_text}",
+    subtitle=f"Count and share of each theme's deliverables · {period_text}",
+    source=source,
+    alt=delivery.describe_rag(counts),
+)
+show_chart(
+    delivery.build_rag_figure(counts, meta),
+    delivery.rag_table(counts),
+    key="rag-counts",
+    caption=(f"Measure: number of deliverables at each RAG status, with the share of the theme's "
+             f"deliverables in that quarter. Source: {source}. Period: {period_text}."),
+)
+with st.expander("What the statuses mean"):
+    show_text_table(
+        delivery.rag_legend(), key="rag-legend", alt="RAG statuses and their meanings"
+    )
+
+# --- The deliverables ---
+st.header("Deliverables")
+columns = st.columns(3)
+chosen_quarter = linked_choice("quarter", cached_query(delivery.list_quarters), "Quarter",
+                               default=quarter, where=columns[0])
+status = linked_choice("status", [s.code for s in domain.RAG_STATUSES], "Status",
+                       format_func=domain.rag_label, where=columns[1])
+organisation = linked_choice("lead", cached_query(delivery.list_organisations), "Lead organisation",
+                             where=columns[2])
+items = cached_query(delivery.query_deliverables, chosen_quarter, theme, status, organisation)
+st.caption(f"{len(items)} deliverable{'' if len(items) == 1 else 's'} · {theme_text} · Source: {source}")
+if items.empty:
+    st.info("No deliverables match these filters.")
+else:
+    table = delivery.deliverables_table(items)
+    show_text_table(table, key="deliverables",
+                    column_config={"Update": st.column_config.TextColumn(width="large")},
+                    alt="Deliverables with status, lead organisation and latest update")
+    names = [f"{r.quarter} · {r.theme} · {r.ref}: {r.deliverable}" for r in items.itertuples()]
+    picked = st.selectbox("Read an update in full", names, key="delivery_update_pick")
+    row = items.iloc[names.index(picked) if picked in names else 0]
+    show_free_text(row["deliverable"], label="Deliverable")
+    st.text(f"Status: {row['rag']}  ·  Lead: {row['organisation'] or '–'}")
+    show_free_text(row["update"], label="Update")
+
+# --- Status changes ---
+st.header("Status changes between quarters")
+changes = cached_query(delivery.query_status_changes)
+if theme:
+    changes = changes[changes["theme"] == theme]
+if changes.empty:
+    st.info(f"No deliverable for {theme_text} changed status between consecutive quarters in the data loaded.")
+else:
+    show_text_table(delivery.status_changes_table(changes), key="status-changes",
+                    alt="Deliverables whose RAG status changed from one quarter to the next")
