@@ -64,6 +64,12 @@ MONTH_FORMATS: tuple[str, ...] = (
     "%m/%Y",  # 01/2019
 )
 
+#: DuckDB's %y also takes a single digit ('Feb 1' would be February 2001; Python refuses it). The
+#: SQL path treats a month text matching this (RE2 and Python alike) as unread and leaves it
+#: to `parse_month`, which says what is wrong. With it and YEAR_RANGE applied, DuckDB's
+#: `try_strptime(text, MONTH_FORMATS)` reads exactly the months `parse_month` reads.
+MONTH_SQL_REJECT_PATTERN: str = r"(?:[A-Za-z][ \t\-]*|/)[0-9]$"
+
 #: Years outside this range are refused: they are typing slips (DuckDB's %Y reads '19-01' as the
 #: year 19, so the loader's SQL path applies the same range).
 YEAR_RANGE: tuple[int, int] = (1900, 2099)
@@ -99,7 +105,7 @@ class Month:
     @property
     def label(self) -> str:
         """'Jan 2018', or '2017' for a year alone."""
-        return str(self.start.year) if self.is_year else self.start.strftime("%b %Y")
+        return str(self.start.year) if self.is_year else domain.format_month(self.start)
 
 
 def _in_year_range(year: int) -> bool:
