@@ -319,3 +319,154 @@ def spc_table(
         settings=settings,
         flags=flags,
     )
+
+
+# --- Chart ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Marking:
+    """How special cause points of one kind are drawn: never by colour alone."""
+
+    label: str
+    symbol: str
+    icon: str
+    colour: str
+
+
+def _markings() -> dict[str, _Marking]:
+    styles = domain.DIRECTION_STYLES
+    return {
+        SPECIAL_IMPROVEMENT: _Marking("Special cause improvement", "diamond", styles[domain.BETTER].icon,
+                                      styles[domain.BETTER].colour),
+        SPECIAL_CONCERN: _Marking("Special cause concern", "square", styles[domain.WORSE].icon,
+                                  styles[domain.WORSE].colour),
+        SPECIAL_HIGH: _Marking("Special cause high", "triangle-up", styles[domain.HIGHER].icon,
+                               styles[domain.HIGHER].colour),
+        SPECIAL_LOW: _Marking("Special cause low", "triangle-down", styles[domain.LOWER].icon,
+                              styles[domain.LOWER].colour),
+    }
+
+
+VALUE_COLOUR = "#1A1A1A"
+LIMIT_COLOUR = "#595959"
+
+
+def _default_alt(result: SpcResult) -> str:
+    table = result.table
+    if table.empty:
+        return "XmR chart with no points."
+    first, last = table["period"].iloc[0], table["period"].iloc[-1]
+    return (f"XmR chart of {len(table)} monthly values from {first:%b %Y} to {last:%b %Y}; mean "
+            f"{result.mean:,.1f}, process limits {result.lower_process_limit:,.1f} to "
+            f"{result.upper_process_limit:,.1f}; latest point: {result.state}.")
+
+
+def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
+    """The XmR chart: values, mean and limits as labelled lines, special cause by shape, icon and colour."""
+    table = result.table
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=table["period"], y=table["value"], name="Value", mode="lines+markers",
+        line={"color": VALUE_COLOUR, "width": 2}, marker={"size": 5, "color": VALUE_COLOUR},
+        customdata=table[["rules", "variation"]].to_numpy(),
+        hovertemplate="%{x|%b %Y}: %{y:,}<br>%{customdata[1]}<br>%{customdata[0]}<extra></extra>",
+    ))
+    for name, column, dash in (
+        ("Mean", "mean", "solid"),
+        ("Upper process limit", "upper_process_limit", "dash"),
+        ("Lower process limit", "lower_process_limit", "dash"),
+    ):
+        fig.add_trace(go.Scatter(
+            x=table["period"], y=table[column], name=name, mode="lines",
+            line={"color": LIMIT_COLOUR, "width": 1.5, "dash": dash}, hoverinfo="skip",
+        ))
+        if len(table):
+            fig.add_annotation(x=table["period"].iloc[-1], y=table[column].iloc[-1], text=name,
+                               showarrow=False, xanchor="left", xshift=6, font={"size": 11, "color": LIMIT_COLOUR})
+    for variation, marking in _markings().items():
+        points = table[table["variation"] == variation]
+        if points.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=points["period"], y=points["value"], name=f"{marking.label} ({marking.icon})",
+            mode="markers+text", text=[marking.icon] * len(points), textposition="top center",
+            textfont={"color": marking.colour, "size": 13},
+            marker={"symbol": marking.symbol, "size": 12, "color": marking.colour,
+                    "line": {"color": "#FFFFFF", "width": 1}},
+            customdata=points[["rules"]].to_numpy(),
+            hovertemplate=f"%{{x|%b %Y}}: %{{y:,}}<br>{marking.label}<br>%{{customdata[0]}}<extra></extra>",
+        ))
+    subtitle = " · ".join(part for part in (meta.subtitle, result.warning) if part)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15}, margin={"r": 140})
+    fig.update_yaxes(title_text=None, tickformat=",")
+    finished = finish_figure(fig, ChartMeta(meta.title, subtitle, meta.source, meta.alt or _default_alt(result)))
+    finished.update_layout(margin={"r": 140})  # room for the line labels on the right
+    return finished
+
+
+# --- Command line --------------------------------------------------------------------------------
+
+def _known(con, sql: str, params: list) -> list[str]:
+    from dashboard.db import query
+
+    return [str(v) for v in query(con, sql, params).iloc[:, 0]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m dashboard.spc --measure NAME [--area AREA] [--db FILE] [--fix-after N]`: CSV table."""
+    from dashboard.db import connect_readonly, database_path, query
+
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.spc",
+        description="Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, "
+                    "rules fired and variation.",
+    )
+    parser.add_argument("--measure", required=True, help="measure name, as in series.csv")
+    parser.add_argument("--area", default="Force", help="series area (default %(default)s)")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="database file (default: DASHBOARD_DB or data/dashboard.duckdb)")
+    parser.add_argument("--fix-after", type=int, default=None, metavar="N",
+                        help="compute mean and limits from the first N points only")
+    parser.add_argument("--screen-outliers", action=argparse.BooleanOptionalAction, default=True,
+                        help="leave moving ranges ≥ 3.267 × mean out of the limits (default: on, "
+                             "as NHSRplotthedots; off reproduces the Making Data Count Excel tool)")
+    args = parser.parse_args(argv)
+    try:
+        settings = SpcSettings(fix_after=args.fix_after, screen_outliers=args.screen_outliers)
+    except ValueError as error:
+        parser.error(str(error))
+    db_path = args.db or database_path()
+    if not db_path.exists():
+        print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
+        return 1
+    con = connect_readonly(db_path)
+    try:
+        rows = query(con, "SELECT period, value FROM series WHERE measure = ? AND area = ? ORDER BY period",
+                     [args.measure, args.area])
+        if rows.empty:
+            areas = _known(con, "SELECT DISTINCT area FROM series WHERE measure = ? ORDER BY area", [args.measure])
+            if areas:
+                message = f"no series for {args.measure!r} in area {args.area!r}; areas: {', '.join(areas)}"
+            else:
+                measures = _known(con, "SELECT DISTINCT measure FROM series ORDER BY measure", [])
+                message = (f"no series for measure {args.measure!r}; measures with series: "
+                           f"{', '.join(measures) or 'none loaded'}")
+            print(f"error: {message}", file=sys.stderr)
+            return 1
+        polarities = _known(con, "SELECT polarity FROM measures WHERE measure = ? ORDER BY period DESC LIMIT 1",
+                            [args.measure])
+    finally:
+        con.close()
+    polarity = polarities[0] if polarities else domain.NEUTRAL
+    if not polarities:
+        print(f"note: {args.measure!r} is not in measures; treated as neutral", file=sys.stderr)
+    periods = pd.to_datetime(rows["period"]).dt.date
+    result = spc_table(list(periods), rows["value"].to_numpy(), polarity, settings)
+    if result.warning:
+        print(f"warning: {result.warning}", file=sys.stderr)
+    result.table.to_csv(sys.stdout, index=False, float_format="%.10g")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
