@@ -22,14 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from dashboard import domain
-
-if TYPE_CHECKING:
-    from loaders.load import LoadReport
+from loaders.load import LoadReport, load_extracts
 
 SOURCE = "data.police.uk street-level crime, Open Government Licence v3.0"
 THEME = domain.canonical_theme("Tackling crime and ASB")
@@ -176,6 +173,9 @@ def _line_messages(path: Path, column: str, bad_values: set[str | None], expecte
 
 # --- Counting -----------------------------------------------------------------------------------
 
+# The dialect is fixed rather than sniffed: a file whose first quoted Location comes late would
+# otherwise be read without quotes, shifting that row's columns.
+#
 # One pass over the street-level rows: counts per file, month, LSOA and crime type. Everything
 # after works on this small table.
 _COUNT_ROWS_SQL = """
@@ -185,13 +185,22 @@ SELECT filename AS file,
        nullif(trim("LSOA name"), '') AS lsoa_name,
        nullif(trim("Crime type"), '') AS crime_type,
        count(*) AS n
-FROM read_csv(?, header = true, all_varchar = true, union_by_name = true, filename = true)
+FROM read_csv(?, header = true, all_varchar = true, union_by_name = true, filename = true,
+              delim = ',', quote = '"', escape = '"', strict_mode = true)
 GROUP BY ALL
 """
 
 _BAD_MONTHS_SQL = f"""
 SELECT file, list(DISTINCT month_text) FROM street_counts
 WHERE month_text IS NULL OR NOT regexp_full_match(month_text, '{_MONTH_PATTERN}')
+GROUP BY file ORDER BY file
+"""
+
+# A Location with an unquoted comma and an empty last column shifts the row right by one
+# without DuckDB noticing (a trailing comma is allowed); the LSOA name then holds the LSOA code.
+_BAD_LSOA_NAMES_SQL = f"""
+SELECT file, list(DISTINCT lsoa_name) FROM street_counts
+WHERE lsoa_name IS NOT NULL AND NOT regexp_matches(lsoa_name, '{_LSOA_CODE_SUFFIX}')
 GROUP BY file ORDER BY file
 """
 
@@ -259,12 +268,40 @@ def _check_counted_rows(con: duckdb.DuckDBPyConnection) -> list[str]:
     for file, bad_months in con.execute(_BAD_MONTHS_SQL).fetchall():
         problems += _line_messages(Path(file), MONTH_COLUMN, set(bad_months),
                                    "a month as YYYY-MM, e.g. 2024-01")
+    for file, bad_names in con.execute(_BAD_LSOA_NAMES_SQL).fetchall():
+        problems += _line_messages(Path(file), LSOA_NAME_COLUMN, set(bad_names),
+                                   "a district and LSOA code, e.g. Nottingham 012C, or empty")
     for (file,) in con.execute(_EMPTY_CRIME_TYPE_SQL).fetchall():
         problems += _line_messages(Path(file), CRIME_TYPE_COLUMN, {""}, "a crime type")
     for month, files in con.execute(_MONTH_IN_SEVERAL_FILES_SQL).fetchall():
         problems.append(f"{', '.join(files)}: month {month} is in more than one file: expected "
                         f"each month once (loading both would count its incidents twice)")
     return problems
+
+
+def _field_count_messages(path: Path) -> list[str]:
+    """Records with more or fewer fields than the header (an unquoted comma, a cut line)."""
+    messages = []
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        width = len(next(reader, []))
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells and len(cells) != width:
+                messages.append(f"{path}, line {start}: {len(cells)} fields: expected {width} as "
+                                f"in the header (a comma in a value must be inside quotes)")
+            start = reader.line_num + 1
+    if len(messages) > MAX_LINES_LISTED:
+        extra = len(messages) - MAX_LINES_LISTED
+        messages = messages[:MAX_LINES_LISTED] + [f"{path}: and {extra} more lines like these"]
+    return messages
+
+
+def _unreadable(files: Sequence[Path], error: duckdb.Error) -> list[str]:
+    """Say which records stopped DuckDB; its own message when they cannot be found."""
+    messages = [message for path in files for message in _field_count_messages(path)]
+    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return messages or [f"{', '.join(map(str, files))}: could not be read as CSV: {first_line}"]
 
 
 def _missing_months(months: Sequence[date]) -> list[date]:
@@ -300,7 +337,7 @@ def count_street_crime(paths: Sequence[Path | str]) -> StreetCrimeCounts:
             try:
                 con.execute(_COUNT_ROWS_SQL, [[str(f) for f in readable]])
             except duckdb.Error as error:
-                raise StreetCrimeError(problems + [f"could not read the files as CSV: {error}"]) from error
+                raise StreetCrimeError(problems + _unreadable(readable, error)) from error
             problems += _check_counted_rows(con)
         if problems:
             raise StreetCrimeError(problems)
@@ -423,8 +460,6 @@ def import_street_crime(
     Raises StreetCrimeError when the files cannot be counted; a failed load is in the report.
     """
     counts = count_street_crime(paths)
-    from loaders.load import load_extracts  # the contract loader: validation and atomic load
-
     if extracts_out is not None:
         return counts, load_extracts(list(write_extracts(counts, extracts_out)), db_path)
     with tempfile.TemporaryDirectory(prefix="police-uk-") as folder:

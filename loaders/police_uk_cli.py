@@ -11,20 +11,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dashboard.db import DEFAULT_DB
 from loaders.police_uk import StreetCrimeError, import_street_crime, summary_text
 
 
 def _parser() -> argparse.ArgumentParser:
-    from dashboard.db import database_path
-
     parser = argparse.ArgumentParser(
         prog="python -m loaders.police_uk",
         description="Load monthly crime counts from data.police.uk street-level CSV files.",
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="street-level CSV files, or folders searched for *-street.csv")
-    parser.add_argument("--db", type=Path, default=database_path(),
-                        help="DuckDB file to load into (default: %(default)s)")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
+                        help=f"database file (default: {DEFAULT_DB})")
     parser.add_argument("--extracts-out", type=Path, metavar="DIR",
                         help="also keep the measures and series extracts in this folder")
     return parser
@@ -35,15 +34,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         counts, report = import_street_crime(args.paths, args.db, args.extracts_out)
     except StreetCrimeError as error:
-        print("Nothing loaded: the street-level files have errors:")
+        print(f"Nothing loaded: {len(error.messages)} error(s) in the street-level files. "
+              f"The database is unchanged.")
         for message in error.messages:
-            print(f"  ERROR {message}")
+            print(f"  {message}")
+            print(f"error: {message}", file=sys.stderr)
         return 1
     print(summary_text(counts))
     if args.extracts_out is not None:
         print(f"Extracts written to {args.extracts_out}")
     print()
-    print(report.to_text())
+    print(report.to_text(), end="")
+    if not report.ok:
+        for issue in report.errors:
+            print(f"error: {issue.message}", file=sys.stderr)
     return 0 if report.ok else 1
 
 

@@ -226,6 +226,37 @@ def test_gap_between_months_is_an_error(tmp_path: Path) -> None:
         count_street_crime(files)
 
 
+def test_quoted_comma_late_in_a_file_is_read_as_one_value(tmp_path: Path) -> None:
+    """The CSV dialect is fixed, not guessed from the first rows (which have no quotes here)."""
+    path = write_street_file(tmp_path / "late-street.csv", [("2024-01", "Nottingham 012C", "Burglary")] * 25_000)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('late,2024-01,Nottinghamshire Police,Nottinghamshire Police,-0.9,53.3,'
+                     '"On or near The Drive, Park Lane",E01028009,Bassetlaw 008B,Drugs,,\n')
+    counts = count_street_crime([path])
+    assert _series_by_key(counts)[(measure_name("Drugs"), "Bassetlaw")] == [1]
+    assert counts.measures == (ALL_CRIME, ALL_CRIME_EXCLUDING_ASB, measure_name("Burglary"),
+                               measure_name("Drugs"))
+
+
+def test_unquoted_comma_shifting_a_row_is_an_error(tmp_path: Path) -> None:
+    """With an empty last column the shifted row parses; its LSOA name then holds the code."""
+    path = write_street_file(tmp_path / "x-street.csv", [("2024-01", "Nottingham 012C", "Burglary")])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("y,2024-01,Nottinghamshire Police,Nottinghamshire Police,-0.9,53.3,"
+                     "On or near The Drive, Park Lane,E01028009,Bassetlaw 008B,Drugs,,\n")
+    with pytest.raises(StreetCrimeError, match=r'line 3, column LSOA name: "E01028009": expected a '
+                                                r"district and LSOA code"):
+        count_street_crime([path])
+
+
+def test_row_with_too_few_fields_is_an_error(tmp_path: Path) -> None:
+    path = write_street_file(tmp_path / "x-street.csv", [("2024-01", "Nottingham 012C", "Burglary")] * 3)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("z,2024-01,Nottinghamshire Police\n")
+    with pytest.raises(StreetCrimeError, match=r"line 5: 3 fields: expected 12 as in the header"):
+        count_street_crime([path])
+
+
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(StreetCrimeError, match="expected a file or folder that exists"):
         count_street_crime([tmp_path / "nowhere.csv"])
