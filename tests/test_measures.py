@@ -1,0 +1,303 @@
+"""Measure queries, filters and figures on a hand-made slice of the Jan 2019 report."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import charts, domain, measures
+from dashboard.charts import ChartMeta
+from dashboard.figures import (
+    build_comparison_figure,
+    build_direction_summary_figure,
+    build_exceptions_figure,
+    build_measure_view,
+    plain_label,
+)
+from dashboard.filters import (
+    Filters,
+    filters_to_params,
+    parse_filter_params,
+    resolve_choice,
+    resolve_period,
+)
+from loaders.atomic import staged_database
+
+SEED_SQL = Path(__file__).parent / "fixtures" / "pages" / "seed.sql"
+JAN_2019 = date(2019, 1, 1)
+OCT_2018 = date(2018, 10, 1)
+SAFEGUARDING = "Adult and child safeguarding referrals"
+SSO = "Positive outcome rate for serious sexual offences"
+KNIFE = "Violent knife crime recorded by police"
+META = ChartMeta(title="Test chart", subtitle="sub", source="measures.csv", alt="alt")
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    path = tmp_path_factory.mktemp("measures") / "seed.duckdb"
+    with staged_database(path) as write:
+        write.execute(SEED_SQL.read_text(encoding="utf-8"))
+    connection = duckdb.connect(str(path), read_only=True)
+    yield connection
+    connection.close()
+
+
+def _row(df: pd.DataFrame, measure: str) -> dict:
+    return next(r for r in measures.records(df) if r["measure"] == measure)
+
+
+# --- Periods, themes ------------------------------------------------------------------------------
+
+
+def test_periods_oldest_first_and_previous(con: duckdb.DuckDBPyConnection) -> None:
+    """Report periods come back as dates; the previous report is the one before."""
+    assert measures.list_periods(con) == [OCT_2018, JAN_2019]
+    assert measures.previous_period(con, JAN_2019) == OCT_2018
+    assert measures.previous_period(con, OCT_2018) is None
+
+
+def test_themes_in_plan_order(con: duckdb.DuckDBPyConnection) -> None:
+    """Themes follow the plan's order, not the alphabet."""
+    assert measures.list_themes(con, JAN_2019) == [
+        "Protecting people from harm", "Helping and supporting victims", "Tackling crime and ASB",
+    ]
+    assert measures.list_themes(con, OCT_2018) == ["Protecting people from harm"]
+
+
+# --- Headline table --------------------------------------------------------------------------------
+
+
+def test_safeguarding_referrals_seed_figures(con: duckdb.DuckDBPyConnection) -> None:
+    """4,872 -> 5,369 is +10.2%, better for a higher-is-better measure."""
+    table = measures.query_headlines(con, JAN_2019)
+    row = table[table["Measure"] == SAFEGUARDING].iloc[0]
+    assert row["Baseline"] == "4,872 (Jan 2018)"
+    assert row["Current"] == "5,369 (Jan 2019)"
+    assert row["Change"] == "+10.2%"
+    assert row["Direction"] == "✔ Better"
+    assert row["Check"] == ""
+
+
+def test_rising_crime_is_worse(con: duckdb.DuckDBPyConnection) -> None:
+    """A rise in a lower-is-better measure is worse, with its icon."""
+    table = measures.query_headlines(con, JAN_2019)
+    assert table.loc[table["Measure"] == KNIFE, "Direction"].iloc[0] == "✖ Worse"
+
+
+def test_sso_published_trend_flagged_not_hidden(con: duckdb.DuckDBPyConnection) -> None:
+    """The published ↓ 0.5% pts disagrees with 11.6% -> 8.9%: flagged, the row kept as published."""
+    table = measures.query_headlines(con, JAN_2019)
+    row = table[table["Measure"] == SSO].iloc[0]
+    assert row["Change"] == "-2.7 pts"
+    assert row["Published trend"] == "↓ 0.5% pts"
+    assert row["Check"] == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+
+
+def test_current_before_baseline_flagged(con: duckdb.DuckDBPyConnection) -> None:
+    """The reoffending measure's current (Jan 2018) precedes its baseline (Jun 2018)."""
+    table = measures.query_headlines(con, JAN_2019)
+    check = table.loc[table["Measure"].str.startswith("Integrated Offender"), "Check"].iloc[0]
+    assert "Current figure (Jan 2018) is dated before the baseline (Jun 2018)" in check
+
+
+def test_headlines_exclude_non_headline_and_filter_by_theme(con: duckdb.DuckDBPyConnection) -> None:
+    """Only headline rows; a theme filter keeps that theme's rows only."""
+    everything = measures.query_headlines(con, JAN_2019)
+    assert "Domestic abuse crimes" not in set(everything["Measure"])
+    victims = measures.query_headlines(con, JAN_2019, "Helping and supporting victims")
+    assert list(victims["Measure"]) == [SSO]
+    assert list(victims.columns) == list(measures.HEADLINE_TABLE_COLUMNS)
+
+
+def test_pending_grade_is_not_comparable(con: duckdb.DuckDBPyConnection) -> None:
+    """A grade with its current figure pending shows the status and no direction."""
+    table = measures.query_headlines(con, JAN_2019)
+    row = table[table["Measure"].str.startswith("Police Effectiveness")].iloc[0]
+    assert (row["Baseline"], row["Current"], row["Change"]) == ("Requires Improvement (2017)", "Pending (Apr 2019)", "–")
+    assert row["Direction"] == "… Not comparable"
+
+
+# --- Overview -------------------------------------------------------------------------------------
+
+
+def test_theme_summary_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """Per theme: better, worse, not comparable, exceptions, flagged rows."""
+    summary = measures.query_theme_summary(con, JAN_2019).set_index("theme")
+    harm = summary.loc["Protecting people from harm"]
+    assert (harm["measures"], harm["better"], harm["worse"], harm["not_comparable"]) == (3, 1, 1, 1)
+    victims = summary.loc["Helping and supporting victims"]
+    assert (victims["positive_exceptions"], victims["negative_exceptions"], victims["flagged"]) == (1, 1, 1)
+
+
+def test_summary_table_headings_carry_icons(con: duckdb.DuckDBPyConnection) -> None:
+    """Better/worse columns are named with icon and word, never colour alone."""
+    table = measures.summary_table(measures.query_theme_summary(con, JAN_2019))
+    assert {"✔ Better", "✖ Worse", "✔ Positive exceptions", "✖ Negative exceptions"} <= set(table.columns)
+
+
+def test_rag_text_as_the_report_writes_it() -> None:
+    """'● 14/14 (100%) Green', statuses with no deliverables left out."""
+    rag = pd.DataFrame({
+        "theme": ["T", "T", "T", "T"], "status": ["G", "A", "R", "W"],
+        "n": [14, 0, 0, 0], "total": [14] * 4,
+        "summary_text": ["14/14 (100%)", "0/14 (0%)", "0/14 (0%)", "0/14 (0%)"],
+    })
+    assert measures.rag_text_by_theme(rag) == {"T": "● 14/14 (100%) Green"}
+
+
+def test_changes_since_previous_report(con: duckdb.DuckDBPyConnection) -> None:
+    """Knife crime turned from better to worse; referrals became a positive exception."""
+    changes = measures.query_changes_since(con, JAN_2019, OCT_2018).set_index("Measure")
+    assert changes.loc[KNIFE, "What changed"] == "Direction now ✖ Worse (was ✔ Better)"
+    assert changes.loc[KNIFE, "Previous report"] == "820 (Oct 2018)"
+    assert changes.loc[SAFEGUARDING, "What changed"] == "Now positive exception (was no exception)"
+    assert changes.loc[SSO, "What changed"] == "New in this report"
+
+
+# --- Exceptions -----------------------------------------------------------------------------------
+
+
+def test_analyst_exceptions_positive_and_negative(con: duckdb.DuckDBPyConnection) -> None:
+    """The analyst's calls, with the published trend standing in where no change is computable."""
+    both = measures.query_exceptions(con, JAN_2019)
+    assert set(both["measure"]) == {SAFEGUARDING, SSO, "Domestic abuse crimes", "Fraud offences"}
+    fraud = _row(both, "Fraud offences")
+    assert (fraud["kind"], fraud["change"], fraud["change_shown"]) == ("negative", 31.3, "+31.3% (published)")
+    positive = measures.query_exceptions(con, JAN_2019, (domain.POSITIVE,))
+    assert set(positive["kind"]) == {domain.POSITIVE}
+    victims = measures.query_exceptions(con, JAN_2019, theme="Helping and supporting victims")
+    assert set(victims["measure"]) == {SSO, "Domestic abuse crimes"}
+
+
+def test_detection_rule_exceptions(con: duckdb.DuckDBPyConnection) -> None:
+    """The detection rule's verdicts, each with the rule that fired."""
+    detected = measures.query_exceptions(con, JAN_2019, source=measures.DETECTION_SOURCE)
+    assert SAFEGUARDING in set(detected["measure"])
+    assert all(detected["rule"].str.len() > 0)
+    assert set(detected["source"]) == {"Detection rule"}
+
+
+def test_unknown_exception_source_named() -> None:
+    """A bad source is refused with the choices."""
+    with pytest.raises(ValueError, match="unknown exception source 'gut'"):
+        measures.query_exceptions(None, JAN_2019, source="gut")  # type: ignore[arg-type]
+
+
+def test_exception_table_words_and_icons(con: duckdb.DuckDBPyConnection) -> None:
+    """Kind in words with icon; comment kept as published."""
+    table = measures.exception_table(measures.query_exceptions(con, JAN_2019))
+    row = table[table["Measure"] == SAFEGUARDING].iloc[0]
+    assert row["Exception"] == "✔ Positive exception"
+    assert row["Comment"].startswith("Additional 500 police safeguarding referrals")
+
+
+# --- Series ---------------------------------------------------------------------------------------
+
+
+def test_series_by_area_up_to_period(con: duckdb.DuckDBPyConnection) -> None:
+    """'Force' unless an area is chosen; no month after the report period."""
+    assert measures.list_series_areas(con) == ["Force", "City", "County"]
+    force = measures.query_series(con, KNIFE)
+    assert len(force) == 14 and set(force["area"]) == {"Force"}
+    city = measures.query_series(con, KNIFE, "City", OCT_2018)
+    assert max(city["period"]) == OCT_2018 and set(city["area"]) == {"City"}
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def test_exceptions_figure_diverges_with_value_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Bars left and right of zero, every bar labelled with its change, kind named with icon."""
+    found = measures.query_exceptions(con, JAN_2019)
+    fig = build_exceptions_figure(found, META)
+    traces = {t.name: t for t in fig.data}
+    assert set(traces) == {"✔ Positive exception", "✖ Negative exception"}
+    negative = traces["✖ Negative exception"]
+    assert list(negative.text) == ["-2.7 pts", "+31.3% (published)"]
+    assert min(negative.x) < 0 < max(negative.x)
+    assert fig.layout.meta["title"] == "Test chart"
+
+
+def test_direction_summary_figure_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """Each segment labelled with icon and count."""
+    fig = build_direction_summary_figure(measures.query_theme_summary(con, JAN_2019), META)
+    better = next(t for t in fig.data if t.name == "✔ Better")
+    assert list(better.text) == ["✔ 1", "", ""]
+
+
+def test_toolbar_download_at_print_scale() -> None:
+    """The chart toolbar's PNG is scale 3, named from the title."""
+    config = charts.plotly_config("Change in each exception, report to Jan 2019")
+    assert config["toImageButtonOptions"]["scale"] >= 3
+    assert config["toImageButtonOptions"]["filename"] == "change-in-each-exception-report-to-jan-2019"
+
+
+def test_extract_text_escaped_in_figures() -> None:
+    """A measure name holding a tag reaches Plotly escaped, so it is drawn literally."""
+    assert plain_label("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    hostile = pd.DataFrame({
+        "measure": ["<b>x</b>"], "kind": ["positive"], "change": [5.0], "change_shown": ["+5.0%"],
+    })
+    fig = build_exceptions_figure(hostile, META)
+    assert "<b>" not in json.dumps(fig.data[0].y)
+
+
+def test_measure_view_uses_series_where_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    """Knife crime has 14 monthly points: an SPC view with its table; referrals: baseline vs current."""
+    changes = measures.query_measure_changes(con, JAN_2019)
+    knife = build_measure_view(_row(changes, KNIFE), measures.query_series(con, KNIFE, None, JAN_2019), META)
+    assert knife.kind == "spc" and knife.figure is not None
+    assert {"Month", "Value", "Mean", "Variation"} <= set(knife.table.columns)
+    assert len(knife.table) == 14
+    referrals = build_measure_view(
+        _row(changes, SAFEGUARDING), measures.query_series(con, SAFEGUARDING, None, JAN_2019), META
+    )
+    assert referrals.kind == "comparison"
+    assert list(referrals.figure.data[0].text) == ["4,872", "5,369"]
+    assert list(referrals.table["Value"]) == ["4,872 (Jan 2018)", "5,369 (Jan 2019)", "+10.2% (✔ Better)"]
+
+
+def test_comparison_figure_grades_on_the_peel_scale() -> None:
+    """Grades are drawn on the ordinal scale with grade names, not scores."""
+    row = {
+        "baseline_shown": "Requires Improvement (2017)", "current_shown": "Good (2019)",
+        "baseline_value": 2.0, "current_value": 4.0, "unit": "grade", "direction": "better",
+        "change": 2.0, "change_unit": "steps",
+    }
+    fig = build_comparison_figure(row, META)
+    assert list(fig.data[0].text) == ["Requires Improvement", "Good"]
+    assert "Outstanding" in fig.layout.yaxis.ticktext
+
+
+# --- Filters --------------------------------------------------------------------------------------
+
+
+def test_filter_params_round_trip() -> None:
+    """Filters -> link parameters -> the same filters."""
+    filters = Filters(JAN_2019, "Tackling crime and ASB", "City")
+    assert filters_to_params(filters) == {"period": "2019-01", "theme": "Tackling crime and ASB", "area": "City"}
+    assert parse_filter_params(filters_to_params(filters)) == (filters, [])
+    assert filters_to_params(Filters()) == {}
+
+
+def test_bad_filter_params_ignored_with_warning() -> None:
+    """An unparseable period or an over-long name is dropped and said so."""
+    filters, warnings = parse_filter_params({"period": "2019-13", "theme": "x" * 300})
+    assert filters == Filters()
+    assert warnings[0] == "Ignored the link's period '2019-13': expected a month like 2019-01."
+    assert warnings[1].startswith("Ignored the link's theme")
+
+
+def test_resolve_period_and_choice() -> None:
+    """Unknown period: the latest with a warning; unknown theme: all, with a warning."""
+    assert resolve_period(None, [OCT_2018, JAN_2019]) == (JAN_2019, None)
+    assert resolve_period(OCT_2018, [OCT_2018, JAN_2019]) == (OCT_2018, None)
+    chosen, warning = resolve_period(date(2020, 1, 1), [OCT_2018, JAN_2019])
+    assert chosen == JAN_2019 and warning == "No report for Jan 2020 is loaded; showing the latest, Jan 2019."
+    assert resolve_choice("Nope", ["A"]) == (None, "'Nope' is not in the loaded data; showing all.")
+    assert resolve_choice("A", ["A"]) == ("A", None)
