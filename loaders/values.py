@@ -13,6 +13,7 @@ Python and in DuckDB; tests hold the two to agreement.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -123,6 +124,11 @@ def _strptime_first(text: str, formats: tuple[str, ...]) -> datetime.datetime | 
 
 def parse_month(text: str, allow_year: bool = False) -> Month:
     """A month in any of MONTH_FORMATS; with allow_year, also a year alone ('2017')."""
+    return _parse_month(text, allow_year)
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats the same few months; strptime misses are slow
+def _parse_month(text: str, allow_year: bool) -> Month:
     expected = MONTH_OR_YEAR_EXPECTED if allow_year else MONTH_EXPECTED
     cleaned = text.strip()
     if _YEAR_RE.fullmatch(cleaned):

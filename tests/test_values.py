@@ -714,7 +714,7 @@ def test_duckdb_reads_exactly_the_months_python_reads(texts: list[str]) -> None:
 _NUMBERISH = st.text(alphabet="0123456789,.+-−£kKmM% \t\u00a0x\n", max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(_NUMBERISH, st.from_regex(NUMBER_PATTERN, fullmatch=True)), min_size=1, max_size=40))
 def test_number_pattern_in_duckdb_matches_what_parse_number_accepts(texts: list[str]) -> None:
     """DuckDB's regexp_full_match with NUMBER_PATTERN accepts exactly what parse_number does,
