@@ -44,7 +44,9 @@ PRINT_TITLE_SIZE = 22
 PRINT_SOURCE_SIZE = 13
 PRINT_TEXT_COLOUR = "#1A1A1A"
 PRINT_MUTED_COLOUR = "#4D4D4D"
-_SOURCE_MARGIN_PX = 110  # room under the plot for tick labels and the source line
+_SOURCE_MARGIN_PX = 110  # room under the plot for tick labels, axis title and the source line
+_LEGEND_ROW_PX = 40      # and for a horizontal legend between them
+_SOURCE_LINE_PX = 30     # the source line's own height at the foot of the image
 
 #: Seconds an export may take before it is abandoned. Start-up is Chromium launching; a
 #: render is one image once it runs (typically 0.1 to 0.3 s).
@@ -67,15 +69,18 @@ def print_figure(fig: go.Figure) -> go.Figure:
     """A copy of `fig` in print style; the screen figure is left untouched."""
     printed = go.Figure(fig)
     meta = chart_meta(fig)
-    height = int(fig.layout.height or PRINT_HEIGHT_PX)
+    height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360)
+    legend_below = fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False
+    bottom = _SOURCE_MARGIN_PX + (_LEGEND_ROW_PX if legend_below else 0)
     printed.update_layout(
         template="plotly_white",
         width=PRINT_WIDTH_PX,
-        height=max(height, 360),
+        height=height + (_LEGEND_ROW_PX if legend_below else 0),
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
         font={"family": FONT_FAMILY, "size": PRINT_FONT_SIZE, "color": PRINT_TEXT_COLOUR},
-        margin={"t": 100 if meta.subtitle else 70, "l": 20, "r": 30, "b": _SOURCE_MARGIN_PX},
+        # the right margin leaves room for data labels drawn outside the bars
+        margin={"t": 100 if meta.subtitle else 70, "l": 20, "r": 70, "b": bottom},
     )
     if meta.title:
         printed.update_layout(title={
@@ -85,6 +90,14 @@ def print_figure(fig: go.Figure) -> go.Figure:
             "font": {"size": PRINT_TITLE_SIZE, "color": PRINT_TEXT_COLOUR},
             "subtitle": {"text": meta.subtitle, "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
         })
+    if legend_below:
+        # on screen a legend below the plot floats where it fits; on paper it gets a row of
+        # its own between the axis title and the source line
+        printed.update_layout(legend={
+            "orientation": "h", "x": 20 / PRINT_WIDTH_PX, "xanchor": "left", "xref": "container",
+            "y": _SOURCE_LINE_PX / printed.layout.height, "yanchor": "bottom", "yref": "container",
+            "font": {"size": PRINT_FONT_SIZE - 1},
+        })
     printed.update_xaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     printed.update_yaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     if meta.source:
@@ -92,7 +105,7 @@ def print_figure(fig: go.Figure) -> go.Figure:
             text=f"Source: {meta.source}",
             xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
             # paper y=0 is the plot's bottom edge: shift down to the foot of the image
-            yshift=-(_SOURCE_MARGIN_PX - 8), showarrow=False, align="left",
+            yshift=-(bottom - 8), showarrow=False, align="left",
             font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
         )
     return printed
@@ -285,12 +298,12 @@ class Exporter:
         try:
             session.open(browser, self.startup_timeout)
         except concurrent.futures.TimeoutError:
-            session.close(timeout=2.0)
+            session.close(timeout=1.0)
             raise ExportTimeout(
                 f"The chart renderer ({browser}) did not start within {self.startup_timeout:g} s and "
                 f"was stopped. If this persists, reinstall it: {INSTALL_HINT}.") from None
         except Exception as error:  # noqa: BLE001 - kaleido/choreographer raise assorted errors
-            session.close(timeout=2.0)
+            session.close(timeout=1.0)
             raise ExportUnavailable(
                 f"The chart renderer ({browser}) failed to start: {error}. {INSTALL_HINT}.") from error
         self._session = session
@@ -299,4 +312,4 @@ class Exporter:
     def _restart_after_hang(self) -> None:
         session, self._session = self._session, None
         if session is not None:
-            session.close(timeout=2.0)
+            session.close(timeout=1.0)

@@ -1,0 +1,571 @@
+"""The quarterly panel pack: a Word document laid out like the report's performance section,
+and a ZIP of every chart (PNG and SVG) and table (CSV).
+
+    python -m dashboard.pack --period 2019-01 --out build/pack [--db data/dashboard.duckdb]
+
+The document follows the Commissioner's update report: the headline table by theme (figures
+as published, with the dashboard's own checks noted where they disagree), the positive and
+negative exception tables with their narratives, each theme's delivery-plan RAG summary
+('Number & %' for Green, Amber, Red, White), and budget against forecast outturn by entity.
+Each chart is embedded as an image with alt text and a caption naming measure, source and
+period. Without a browser the pack is still built, without chart images, and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import budget, delivery, domain
+from dashboard.charts import ChartMeta, chart_meta, file_stem
+from dashboard.db import connect_readonly, database_path, query
+from dashboard.export import ExportTimeout, ExportUnavailable, Exporter, export_file_name
+from dashboard.tables import table_to_csv
+
+Progress = Callable[[float, str], None]
+
+#: A4 text width with 2 cm margins is 17 cm; charts fill it.
+CHART_WIDTH_CM = 17.0
+FONT_NAME = "Arial"
+FONT_SIZE_PT = 10
+TABLE_FONT_SIZE_PT = 9
+FLAG = "⚠"
+
+
+@dataclass(frozen=True)
+class PackChart:
+    """A chart in the pack, with the table that carries the same figures."""
+
+    figure: go.Figure
+    table: pd.DataFrame
+
+    @property
+    def meta(self) -> ChartMeta:
+        return chart_meta(self.figure)
+
+    @property
+    def stem(self) -> str:
+        return file_stem(self.meta.title)
+
+
+@dataclass(frozen=True)
+class PackTable:
+    """A table in the ZIP (CSV)."""
+
+    name: str
+    table: pd.DataFrame
+
+
+@dataclass
+class PackContent:
+    """Everything the pack shows for one report period, gathered before anything is written."""
+
+    period: date
+    headlines: pd.DataFrame
+    positive: pd.DataFrame
+    negative: pd.DataFrame
+    quarter: str | None
+    rag: pd.DataFrame
+    budget: pd.DataFrame
+    sources: str
+    charts: dict[str, list[PackChart]] = field(default_factory=dict)   # by section
+
+    def all_charts(self) -> list[PackChart]:
+        return [chart for charts in self.charts.values() for chart in charts]
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """What was written."""
+
+    docx_path: Path
+    zip_path: Path
+    charts: int            # charts rendered as images (each as PNG and SVG)
+    tables: int            # CSV tables in the ZIP
+    notes: tuple[str, ...] = ()   # why something is missing, e.g. no browser for chart images
+
+
+class PackError(ValueError):
+    """The pack cannot be built for this period (e.g. nothing loaded for it)."""
+
+
+# --- Gathering --------------------------------------------------------------------------------------
+
+
+def list_report_periods(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Report periods with measures loaded, latest first."""
+    df = query(con, "SELECT DISTINCT period FROM measures ORDER BY period DESC")
+    return [pd.Timestamp(p).date() for p in df["period"]]
+
+
+def query_pack_measures(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFrame:
+    """The period's measures with published text, computed change and flags, in theme order."""
+    df = query(
+        con,
+        """
+        SELECT theme, measure, unit, polarity, baseline_text, current_text, trend_text,
+               change, change_unit, direction, trend_disagrees, current_before_baseline,
+               headline, exception, comment, source_file, source_line
+        FROM measure_changes WHERE period = ?
+        ORDER BY source_line
+        """,
+        [period],
+    )
+    df = df.assign(_rank=[domain.theme_sort_key(str(t)) for t in df["theme"]])
+    return df.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+
+
+def describe_sources(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> str:
+    """'measures.csv, deliverables.csv, budget.csv; loaded 24 Nov 2026' from the load log."""
+    df = query(
+        con,
+        """
+        SELECT file_name, max(loaded_at) AS loaded_at FROM load_log
+        WHERE list_contains(?::VARCHAR[], table_name) GROUP BY file_name ORDER BY min(load_id), file_name
+        """,
+        [list(tables)],
+    )
+    if df.empty:
+        return "no extract loaded"
+    latest = pd.Timestamp(df["loaded_at"].max())
+    return f"{', '.join(str(f) for f in df['file_name'])}; loaded {latest:%d %b %Y}"
+
+
+def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackContent:
+    """Query everything the pack shows; PackError when the period has no measures."""
+    measures = query_pack_measures(con, period)
+    if measures.empty:
+        periods = ", ".join(domain.format_month(p) for p in list_report_periods(con)) or "none"
+        raise PackError(f"No measures are loaded for {domain.format_month(period)}. "
+                        f"Report periods loaded: {periods}.")
+    quarter = delivery.quarter_for_period(con, period)
+    rag = delivery.query_rag_summary(con, quarter) if quarter else pd.DataFrame()
+    money = budget.query_budget_summary(con, period)
+    content = PackContent(
+        period=period,
+        headlines=measures[measures["headline"].astype(bool)].reset_index(drop=True),
+        positive=measures[measures["exception"] == domain.POSITIVE].reset_index(drop=True),
+        negative=measures[measures["exception"] == domain.NEGATIVE].reset_index(drop=True),
+        quarter=quarter,
+        rag=rag,
+        budget=money,
+        sources=describe_sources(con, ["measures", "deliverables", "budget"]),
+    )
+    content.charts = _build_charts(con, content)
+    return content
+
+
+def _build_charts(con: duckdb.DuckDBPyConnection, content: PackContent) -> dict[str, list[PackChart]]:
+    month = domain.format_month(content.period)
+    charts: dict[str, list[PackChart]] = {"rag": [], "budget": []}
+    if not content.rag.empty:
+        themes = ", ".join(dict.fromkeys(str(t) for t in content.rag["theme"]))
+        meta = ChartMeta(
+            title=f"Delivery plan RAG status, {content.quarter}",
+            subtitle=f"{themes} · {content.quarter} (report to {month})",
+            source=describe_sources(con, ["deliverables"]),
+            alt=delivery.describe_rag(content.rag),
+        )
+        charts["rag"].append(PackChart(delivery.build_rag_figure(content.rag, meta),
+                                       delivery.rag_table(content.rag)))
+    if not content.budget.empty:
+        year = budget.financial_year_of(content.period)
+        meta = ChartMeta(
+            title=f"Budget and forecast outturn by entity, {year}",
+            subtitle=f"Latest forecast by {month} · £ thousands",
+            source=describe_sources(con, ["budget"]),
+            alt=_describe_budget(content.budget),
+        )
+        charts["budget"].append(PackChart(budget.build_budget_figure(content.budget, meta),
+                                          budget.budget_table(content.budget)))
+    return charts
+
+
+def _describe_budget(df: pd.DataFrame) -> str:
+    parts = [f"{row.entity} {row.category}: {row.variance_text}" for row in df.itertuples()]
+    return "Budget against forecast outturn. " + "; ".join(parts) + "."
+
+
+# --- Tables as the report prints them --------------------------------------------------------------------
+
+
+def headline_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Theme, measure, baseline, current, trend (as published) and comment, plus the checks."""
+    return pd.DataFrame({
+        "Theme": df["theme"],
+        "Measure": df["measure"],
+        "Baseline": [_text(v) for v in df["baseline_text"]],
+        "Current": [_text(v) for v in df["current_text"]],
+        "Trend": [_text(v) for v in df["trend_text"]],
+        "Comment": [_text(v) for v in df["comment"]],
+        "Dashboard check": [_check_note(row) for row in df.to_dict("records")],
+    })
+
+
+def exception_table(df: pd.DataFrame, change_heading: str) -> pd.DataFrame:
+    """The exception table: theme, measure and the change as published."""
+    return pd.DataFrame({
+        "Theme": df["theme"],
+        "Measures": df["measure"],
+        change_heading: [_text(v) for v in df["trend_text"]],
+    })
+
+
+def rag_key_table(rag: pd.DataFrame, theme: str) -> pd.DataFrame:
+    """One theme's status key as the delivery plan prints it: status, meaning, 'Number & %'."""
+    part = rag[rag["theme"] == theme].set_index("status")
+    rows = []
+    for status in domain.RAG_STATUSES:
+        summary = part["summary_text"].get(status.code, "–") if not part.empty else "–"
+        rows.append({"Status": domain.rag_label(status.code), "Meaning": status.meaning, "Number & %": summary})
+    return pd.DataFrame(rows)
+
+
+def budget_report_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Budget, forecast outturn and variance by entity in £'000, as the finance section prints them."""
+    return pd.DataFrame({
+        "Entity": df["entity"],
+        "Category": df["category"].str.capitalize(),
+        "Forecast made": [_month(p) for p in df["period"]],
+        "Budget £'000": [_thousands(v) for v in df["budget"]],
+        "Forecast outturn £'000": [_thousands(v) for v in df["forecast_outturn"]],
+        "Variance to budget £'000": [_thousands(v) for v in df["variance"]],
+        "Variance": df["variance_text"],
+    })
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _month(value: object) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%b %Y")
+
+
+def _thousands(value: object) -> str:
+    """188,209 / 1,052 / - as the report's £'000 columns print them."""
+    if value is None or pd.isna(value):
+        return "–"
+    rounded = round(float(value))
+    return "-" if rounded == 0 else f"{rounded:,}"
+
+
+def _check_note(row: dict) -> str:
+    """Where the dashboard's own arithmetic disagrees with what was published."""
+    notes = []
+    if row.get("trend_disagrees"):
+        computed = domain.format_change(row.get("change"), str(row.get("change_unit") or "percent"))
+        notes.append(f"{FLAG} Computed from baseline and current: {computed} "
+                     f"({domain.direction_label(row.get('direction'))}); the published trend differs.")
+    if row.get("current_before_baseline"):
+        notes.append(f"{FLAG} The current figure's period is before the baseline's.")
+    return " ".join(notes)
+
+
+# --- Word document ------------------------------------------------------------------------------------
+
+
+class _Doc:
+    """A python-docx document with the few layouts the pack needs."""
+
+    def __init__(self) -> None:
+        import docx
+        from docx.shared import Cm, Pt
+
+        self._docx = docx
+        self.document = docx.Document()
+        section = self.document.sections[0]
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)   # A4
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2.0))
+        normal = self.document.styles["Normal"]
+        normal.font.name = FONT_NAME
+        normal.font.size = Pt(FONT_SIZE_PT)
+        self.figure_number = 0
+
+    def heading(self, text: str, level: int) -> None:
+        self.document.add_heading(text, level=level)
+
+    def paragraph(self, text: str, bold_lead: str = "", italic: bool = False) -> None:
+        paragraph = self.document.add_paragraph()
+        if bold_lead:
+            paragraph.add_run(bold_lead).bold = True
+        paragraph.add_run(text).italic = italic
+
+    def table(self, df: pd.DataFrame, widths_cm: Sequence[float] | None = None,
+              merge_first_column: bool = False, notes: Sequence[str] | None = None) -> None:
+        """A table with a repeating header row; text only (nothing in a cell is interpreted).
+
+        `notes` adds a second, italic paragraph to the last cell of a row (e.g. a check).
+        `merge_first_column` prints a repeated first-column value once, as the report does.
+        """
+        from docx.shared import Cm, Pt
+
+        table = self.document.add_table(rows=1, cols=len(df.columns))
+        table.style = "Table Grid"
+        header = table.rows[0]
+        _repeat_as_header(header)
+        for cell, name in zip(header.cells, df.columns):
+            cell.text = ""
+            cell.paragraphs[0].add_run(str(name)).bold = True
+        for index, values in enumerate(df.itertuples(index=False)):
+            cells = table.add_row().cells
+            for cell, value in zip(cells, values):
+                cell.text = _text(value)
+            if notes and notes[index]:
+                cells[-1].add_paragraph().add_run(notes[index]).italic = True
+        if merge_first_column:
+            _merge_repeats(table, 0)
+        for row in table.rows:
+            for position, cell in enumerate(row.cells):
+                if widths_cm:
+                    cell.width = Cm(widths_cm[position])
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(TABLE_FONT_SIZE_PT)
+        self.document.add_paragraph()
+
+    def chart(self, chart: PackChart, png: bytes | None) -> None:
+        """The chart image with alt text, and its caption; a plain note where it is missing."""
+        from docx.shared import Cm
+
+        meta = chart.meta
+        self.figure_number += 1
+        if png is not None:
+            self.document.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Cm(CHART_WIDTH_CM))
+            inline = self.document.inline_shapes[-1]._inline  # noqa: SLF001 - python-docx has no alt-text API
+            inline.docPr.set("descr", meta.alt or meta.title)
+            inline.docPr.set("title", meta.title)
+        else:
+            self.paragraph(f"[Chart not included: {meta.title}. Its figures are in the table above.]",
+                           italic=True)
+        caption = self.document.add_paragraph(style="Caption")
+        caption.add_run(f"Figure {self.figure_number}: {chart_caption(meta)}")
+
+    def save(self, path: Path) -> None:
+        self.document.save(str(path))
+
+
+def chart_caption(meta: ChartMeta) -> str:
+    """'RAG status, 2018-19 Q3. Helping and supporting victims · 2018-19 Q3. Source: ...'."""
+    parts = [meta.title]
+    if meta.subtitle:
+        parts.append(meta.subtitle)
+    if meta.source:
+        parts.append(f"Source: {meta.source}")
+    return ". ".join(p.rstrip(".") for p in parts) + "."
+
+
+def _repeat_as_header(row) -> None:  # noqa: ANN001 - python-docx row
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = row._tr.get_or_add_trPr()  # noqa: SLF001
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    properties.append(flag)
+
+
+def _merge_repeats(table, column: int) -> None:  # noqa: ANN001 - python-docx table
+    """Merge runs of equal values down a column, keeping the text once."""
+    rows = table.rows[1:]
+    start = 0
+    for index in range(1, len(rows) + 1):
+        if index < len(rows) and rows[index].cells[column].text == rows[start].cells[column].text:
+            continue
+        if index - start > 1:
+            text = rows[start].cells[column].text
+            merged = rows[start].cells[column].merge(rows[index - 1].cells[column])
+            merged.text = text
+        start = index
+
+
+def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes: Sequence[str] = ()) -> None:
+    """The pack's Word document; `images` maps chart stems to PNG bytes (missing: noted, not embedded)."""
+    month = domain.format_month(content.period)
+    doc = _Doc()
+    doc.heading(f"Police and Crime Plan performance: report to {month}", level=0)
+    doc.paragraph(f"Figures as published in the extracts ({content.sources}). Pack produced "
+                  f"{datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
+    for note in notes:
+        doc.paragraph(note, bold_lead=f"{FLAG} ")
+
+    doc.heading("Police and Crime Plan Performance Headlines", level=1)
+    table = headline_table(content.headlines)
+    doc.table(table.drop(columns="Dashboard check"), widths_cm=(2.6, 3.4, 2.3, 2.3, 1.8, 4.6),
+              merge_first_column=True, notes=list(table["Dashboard check"]))
+
+    for kind, df, title, heading in (
+        (domain.POSITIVE, content.positive, "Positive Exception Reporting", "Current"),
+        (domain.NEGATIVE, content.negative, "Negative Exception Reporting", month),
+    ):
+        doc.heading(f"Police and Crime Plan Performance – {title}", level=1)
+        if df.empty:
+            doc.paragraph(f"No {kind} exceptions were reported for {month}.")
+            continue
+        doc.table(exception_table(df, heading), widths_cm=(4.0, 9.0, 4.0), merge_first_column=True)
+        for row in df.itertuples():
+            doc.paragraph(_text(row.comment), bold_lead=f"{row.measure}. ")
+
+    doc.heading(f"Delivery plan: RAG status{f' ({content.quarter})' if content.quarter else ''}", level=1)
+    if content.rag.empty:
+        doc.paragraph(f"No delivery-plan deliverables are loaded for a quarter up to {month}.")
+    for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
+        doc.heading(theme, level=2)
+        doc.table(rag_key_table(content.rag, theme), widths_cm=(3.0, 10.0, 4.0))
+    for chart in content.charts.get("rag", []):
+        doc.chart(chart, images.get(chart.stem))
+
+    year = budget.financial_year_of(content.period)
+    doc.heading(f"Financial Implications and Budget Provision: {year}", level=1)
+    if content.budget.empty:
+        doc.paragraph(f"No budget figures are loaded for {year} up to {month}.")
+    else:
+        doc.table(budget_report_table(content.budget), widths_cm=(2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4))
+    for chart in content.charts.get("budget", []):
+        doc.chart(chart, images.get(chart.stem))
+    doc.save(path)
+
+
+# --- ZIP --------------------------------------------------------------------------------------------------
+
+
+def pack_tables(content: PackContent) -> list[PackTable]:
+    """Every table in the pack, once each, for the ZIP."""
+    month = domain.format_month(content.period)
+    tables = [
+        PackTable("headline-measures", headline_table(content.headlines)),
+        PackTable("positive-exceptions", exception_table(content.positive, "Current")),
+        PackTable("negative-exceptions", exception_table(content.negative, month)),
+    ]
+    for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
+        tables.append(PackTable(f"rag-summary-{file_stem(theme)}", rag_key_table(content.rag, theme)))
+    tables.append(PackTable("budget", budget_report_table(content.budget)))
+    names = {t.name for t in tables}
+    for chart in content.all_charts():
+        if f"{chart.stem}-data" not in names:
+            tables.append(PackTable(f"{chart.stem}-data", chart.table))
+    return tables
+
+
+def write_zip(tables: Sequence[PackTable], images: dict[str, dict[str, bytes]], path: Path) -> None:
+    """charts/NAME.png, charts/NAME.svg and tables/NAME.csv."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for stem, formats in images.items():
+            for fmt, data in formats.items():
+                archive.writestr(f"charts/{stem}.{fmt}", data)
+        for table in tables:
+            archive.writestr(f"tables/{table.name}.csv", table_to_csv(table.table))
+
+
+# --- Building the pack ----------------------------------------------------------------------------------
+
+
+def pack_file_stem(period: date) -> str:
+    """'panel-pack-2019-01'."""
+    return f"panel-pack-{period:%Y-%m}"
+
+
+def build_panel_pack(
+    con: duckdb.DuckDBPyConnection,
+    period: date,
+    out_dir: Path,
+    exporter: Exporter | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Write the Word document and the ZIP for `period` into `out_dir`.
+
+    `exporter` renders the chart images (one is started and closed here when not given).
+    Without a browser, or when a chart times out, the pack is built without those images and
+    `PackResult.notes` (and the document itself) say why.
+    """
+    report = progress or (lambda fraction, message: None)
+    period = date(period.year, period.month, 1)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report(0.02, "Reading the figures")
+    content = gather_pack_content(con, period)
+    own_exporter = exporter is None
+    exporter = exporter or Exporter()
+    try:
+        images, notes = _render_charts(content.all_charts(), exporter, report)
+    finally:
+        if own_exporter:
+            exporter.close()
+    report(0.85, "Writing the Word document")
+    stem = pack_file_stem(period)
+    docx_path, zip_path = out_dir / f"{stem}.docx", out_dir / f"{stem}.zip"
+    write_docx(content, {s: f["png"] for s, f in images.items() if "png" in f}, docx_path, notes)
+    report(0.95, "Writing the ZIP of charts and tables")
+    tables = pack_tables(content)
+    write_zip(tables, images, zip_path)
+    report(1.0, "Done")
+    return PackResult(docx_path, zip_path, charts=len(images), tables=len(tables), notes=tuple(notes))
+
+
+def _render_charts(
+    charts: Sequence[PackChart], exporter: Exporter, report: Progress
+) -> tuple[dict[str, dict[str, bytes]], list[str]]:
+    images: dict[str, dict[str, bytes]] = {}
+    notes: list[str] = []
+    if charts and not exporter.available():
+        return images, [exporter.unavailable_reason()]
+    for index, chart in enumerate(charts):
+        report(0.1 + 0.75 * index / len(charts), f"Rendering chart {index + 1} of {len(charts)}: {chart.meta.title}")
+        try:
+            images[chart.stem] = {fmt: exporter.render(chart.figure, fmt) for fmt in ("png", "svg")}
+        except ExportUnavailable as error:
+            return images, [str(error)]
+        except ExportTimeout as error:
+            notes.append(str(error))
+    return images, notes
+
+
+# --- Command line -------------------------------------------------------------------------------------
+
+
+def _parse_period(text: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM (e.g. 2019-01), got {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m dashboard.pack --period YYYY-MM --out DIR [--db FILE]`; 1 when charts are missing."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.pack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--period", required=True, type=_parse_period, help="report month, YYYY-MM")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write the .docx and .zip into")
+    parser.add_argument("--db", type=Path, default=None, help=f"database (default: {database_path()})")
+    args = parser.parse_args(argv)
+    db_file = args.db or database_path()
+    if not db_file.exists():
+        print(f"error: no database at {db_file}; load extracts first (make load)", file=sys.stderr)
+        return 2
+    con = connect_readonly(db_file)
+    try:
+        result = build_panel_pack(con, args.period, args.out,
+                                  progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr))
+    except PackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"Wrote {result.docx_path} and {result.zip_path} ({result.charts} charts, {result.tables} tables)")
+    for note in result.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    return 1 if result.notes else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

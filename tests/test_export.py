@@ -1,0 +1,237 @@
+"""Static chart export: print style, PNG/SVG through Chromium, no-browser and timeout paths;
+table CSV/Excel bytes; the Streamlit download buttons without a browser."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard.charts import ChartMeta, chart_meta, finish_figure
+from dashboard.export import (
+    INSTALL_HINT,
+    PRINT_SCALE,
+    PRINT_WIDTH_PX,
+    Exporter,
+    ExportTimeout,
+    ExportUnavailable,
+    browser_available,
+    export_file_name,
+    find_browser,
+    print_figure,
+)
+from dashboard.tables import excel_sheet_name, table_to_csv, table_to_excel
+
+META = ChartMeta(
+    title="Adult and child safeguarding referrals",
+    subtitle="Protecting people from harm · report to Jan 2019",
+    source="measures.csv, loaded 24 Nov 2026",
+    alt="Referrals rose from 4,872 in January 2018 to 5,369 in January 2019.",
+)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+needs_browser = pytest.mark.skipif(not browser_available(), reason=f"no Chromium: {INSTALL_HINT}")
+
+
+def sample_figure() -> go.Figure:
+    fig = go.Figure(go.Bar(x=["Jan 2018", "Jan 2019"], y=[4872, 5369], name="Referrals"))
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return finish_figure(fig, META)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the PNG's IHDR chunk."""
+    return struct.unpack(">II", data[16:24])
+
+
+def _still_running(pid: int, wait_s: float = 5.0) -> bool:
+    """Whether `pid` runs after up to `wait_s` (a killed orphan is reaped by init a moment later)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        if state in ("Z", "X"):
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.fixture(scope="module")
+def exporter():
+    with Exporter() as shared:
+        yield shared
+
+
+# --- print style (no browser needed) ----------------------------------------------------------------
+
+
+def test_print_figure_adds_title_subtitle_and_source_without_touching_the_screen_figure() -> None:
+    fig = sample_figure()
+    before = fig.to_json()
+    printed = print_figure(fig)
+    assert fig.to_json() == before
+    assert META.title in printed.layout.title.text
+    assert printed.layout.title.subtitle.text == META.subtitle
+    sources = [a.text for a in printed.layout.annotations if a.text.startswith("Source:")]
+    assert sources == [f"Source: {META.source}"]
+    assert chart_meta(printed) == META
+
+
+def test_print_style_ignores_the_screen_theme() -> None:
+    """A dark-themed screen figure still prints white, at the fixed print width and font."""
+    fig = sample_figure()
+    fig.update_layout(template="plotly_dark", paper_bgcolor="#111111", plot_bgcolor="#222222",
+                      width=430, font={"size": 9, "color": "#EEEEEE"})
+    printed = print_figure(fig)
+    assert printed.layout.paper_bgcolor == "#FFFFFF" and printed.layout.plot_bgcolor == "#FFFFFF"
+    assert printed.layout.width == PRINT_WIDTH_PX
+    assert printed.layout.font.size >= 14 and printed.layout.font.color == "#1A1A1A"
+    assert printed.layout.template.layout.paper_bgcolor == "white"
+
+
+def test_export_file_name_comes_from_the_title() -> None:
+    assert export_file_name(sample_figure(), "svg") == "adult-and-child-safeguarding-referrals.svg"
+
+
+# --- rendering through Chromium ---------------------------------------------------------------------
+
+
+@needs_browser
+def test_png_is_a_png_wide_enough_to_print_at_a4(exporter: Exporter) -> None:
+    data = exporter.to_png(sample_figure())
+    assert data.startswith(PNG_SIGNATURE)
+    width, height = png_size(data)
+    assert width == int(PRINT_WIDTH_PX * PRINT_SCALE)
+    assert width >= 1800
+    assert height > 700
+
+
+@needs_browser
+def test_svg_parses_as_xml_and_holds_title_subtitle_and_source(exporter: Exporter) -> None:
+    data = exporter.to_svg(sample_figure())
+    root = ET.fromstring(data)
+    assert root.tag.endswith("svg")
+    text = " ".join(t for element in root.iter() for t in [element.text or ""] if t.strip())
+    assert META.title in text
+    assert META.subtitle in text
+    assert META.source in text
+
+
+@needs_browser
+def test_a_render_past_its_deadline_is_cut_off_and_the_next_one_works(exporter: Exporter) -> None:
+    exporter.render_timeout = 0.001
+    try:
+        with pytest.raises(ExportTimeout, match=r"took over 0.001 s and was stopped"):
+            exporter.to_png(sample_figure())
+    finally:
+        exporter.render_timeout = 20.0
+    assert exporter.to_png(sample_figure()).startswith(PNG_SIGNATURE)
+
+
+def test_a_browser_that_hangs_on_start_is_cut_off_and_killed(tmp_path: Path) -> None:
+    """A known kaleido failure: the browser never answers. The export stops at the deadline."""
+    pid_file = tmp_path / "browser.pid"
+    fake = tmp_path / "hanging-browser"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 120\n")
+    fake.chmod(0o755)
+    started = time.monotonic()
+    with pytest.raises(ExportTimeout, match=r"did not start within 1 s and was stopped"):
+        Exporter(browser_path=fake, startup_timeout=1.0).to_png(sample_figure())
+    assert time.monotonic() - started < 10
+    assert not _still_running(int(pid_file.read_text()))
+
+
+def test_no_browser_says_what_to_install(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-chromium"
+    exporter = Exporter(browser_path=missing)
+    assert not exporter.available()
+    with pytest.raises(ExportUnavailable, match="apt-get install chromium") as raised:
+        exporter.to_svg(sample_figure())
+    assert str(missing) in str(raised.value)
+    assert "Tables still download" in str(raised.value)
+
+
+def test_browser_path_setting_is_the_only_one_tried(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A wrong BROWSER_PATH shows up as 'no browser' rather than silently using another."""
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "nowhere"))
+    assert find_browser() is None
+    assert not browser_available()
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+TABLE = pd.DataFrame({
+    "Measure": ["Adult and child safeguarding referrals", "=HYPERLINK(\"x\")"],
+    "Baseline": ["4,872 (Jan 2018)", "£1.0m"],
+    "Change": [10.2, -2.7],
+})
+
+
+def test_csv_round_trips_with_the_pound_sign() -> None:
+    data = table_to_csv(TABLE)
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel then reads UTF-8
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig").equals(TABLE)
+
+
+def test_excel_holds_the_table_with_text_kept_as_text() -> None:
+    workbook = openpyxl.load_workbook(io.BytesIO(table_to_excel(TABLE, "Headline measures: Jan 2019")))
+    sheet = workbook.active
+    assert sheet.title == "Headline measures Jan 2019"
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Measure", "Baseline", "Change"]
+    assert rows[1] == ["Adult and child safeguarding referrals", "4,872 (Jan 2018)", 10.2]
+    assert sheet["A3"].data_type == "s"  # a formula-looking comment is not a formula
+
+
+def test_excel_sheet_names_are_valid() -> None:
+    assert excel_sheet_name("Budget [revenue] / capital?") == "Budget revenue capital"
+    assert len(excel_sheet_name("x" * 50)) == 31
+    assert excel_sheet_name("///") == "Table"
+
+
+# --- Streamlit downloads without a browser --------------------------------------------------------------
+
+
+def _downloads_app() -> None:
+    import plotly.graph_objects as go
+    import pandas as pd
+
+    from dashboard.charts import ChartMeta, finish_figure
+    from ui.downloads import render_chart_downloads
+
+    fig = finish_figure(go.Figure(go.Bar(x=["a"], y=[1])), ChartMeta("Referrals", "Jan 2019", "measures.csv"))
+    render_chart_downloads(fig, pd.DataFrame({"x": ["a"], "y": [1]}), "referrals")
+
+
+def test_without_a_browser_the_page_says_so_and_still_offers_the_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "nowhere"))
+    at = AppTest.from_function(_downloads_app, default_timeout=30).run()
+    assert not at.exception
+    assert any("apt-get install chromium" in info.value for info in at.info)
+    keys = {button.key for button in at.get("download_button")}
+    assert {"referrals-csv", "referrals-xlsx"} <= keys
+    assert not keys & {"referrals-png", "referrals-svg"}
+
+
+@needs_browser
+def test_with_a_browser_the_chart_buttons_are_offered() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_downloads_app, default_timeout=30).run()
+    assert not at.exception
+    keys = {button.key for button in at.get("download_button")}
+    assert {"referrals-png", "referrals-svg", "referrals-csv", "referrals-xlsx"} <= keys
+    assert not at.info
