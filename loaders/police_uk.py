@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -134,7 +134,7 @@ def missing_columns(files: Sequence[Path]) -> list[str]:
     """One message per file and required column it lacks."""
     problems = []
     for path in files:
-        header = {name.strip().lower() for name in _read_header(path)}
+        header = {name.lower() for name in _read_header(path)}  # as DuckDB will match them
         for column in REQUIRED_COLUMNS:
             if column.lower() not in header:
                 problems.append(f"{path}, line 1, column {column}: missing: expected a "
@@ -143,7 +143,7 @@ def missing_columns(files: Sequence[Path]) -> list[str]:
     return problems
 
 
-def _offending_lines(path: Path, column: str, is_bad) -> list[tuple[int, str]]:
+def _offending_lines(path: Path, column: str, is_bad: Callable[[str], bool]) -> list[tuple[int, str]]:
     """(line, value) of the records whose `column` fails; only run once a problem is known."""
     found = []
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
@@ -297,11 +297,29 @@ def _field_count_messages(path: Path) -> list[str]:
     return messages
 
 
-def _unreadable(files: Sequence[Path], error: duckdb.Error) -> list[str]:
-    """Say which records stopped DuckDB; its own message when they cannot be found."""
+def _duckdb_reason(error: duckdb.Error) -> str:
+    """The first paragraph of DuckDB's message, without the echoed line: where and why."""
+    first_paragraph = str(error).strip().split("\n\n")[0].splitlines()
+    kept = [line.removeprefix("Invalid Input Error: ").strip() for line in first_paragraph
+            if not line.startswith("Original Line:")]
+    return "; ".join(kept) or type(error).__name__
+
+
+def _duckdb_message(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """DuckDB's own complaint about one file (its first line), or None if it reads."""
+    try:
+        con.execute(_COUNT_ROWS_SQL, [[str(path)]])
+    except duckdb.Error as error:
+        return f"{path}: could not be read as CSV: {_duckdb_reason(error)}"
+    return None
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, files: Sequence[Path]) -> list[str]:
+    """Which records stopped DuckDB; failing that, which files and DuckDB's reason."""
     messages = [message for path in files for message in _field_count_messages(path)]
-    first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return messages or [f"{', '.join(map(str, files))}: could not be read as CSV: {first_line}"]
+    if not messages:
+        messages = [m for m in (_duckdb_message(con, path) for path in files) if m]
+    return messages or ["the files could not be read together as CSV"]
 
 
 def _missing_months(months: Sequence[date]) -> list[date]:
@@ -337,7 +355,7 @@ def count_street_crime(paths: Sequence[Path | str]) -> StreetCrimeCounts:
             try:
                 con.execute(_COUNT_ROWS_SQL, [[str(f) for f in readable]])
             except duckdb.Error as error:
-                raise StreetCrimeError(problems + _unreadable(readable, error)) from error
+                raise StreetCrimeError(problems + _unreadable(con, readable)) from error
             problems += _check_counted_rows(con)
         if problems:
             raise StreetCrimeError(problems)

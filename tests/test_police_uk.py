@@ -257,6 +257,18 @@ def test_row_with_too_few_fields_is_an_error(tmp_path: Path) -> None:
         count_street_crime([path])
 
 
+def test_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    good = write_street_file(tmp_path / "a-street.csv", [("2024-01", "Nottingham 012C", "Burglary")])
+    bad = tmp_path / "b-street.csv"
+    bad.write_bytes(f"{HEADER}\nx,2024-02,N,N,,,On or near Caf\xe9,,Nottingham 012C,Burglary,,\n"
+                    .encode("windows-1252"))
+    with pytest.raises(StreetCrimeError) as raised:
+        count_street_crime([good, bad])
+    [message] = raised.value.messages  # only the bad file, with DuckDB's line and reason
+    assert message.startswith(f"{bad}: could not be read as CSV: CSV Error on Line: 2; ")
+    assert "not utf-8 encoded" in message
+
+
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(StreetCrimeError, match="expected a file or folder that exists"):
         count_street_crime([tmp_path / "nowhere.csv"])
