@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from dashboard.db import query
 from loaders.contract import FILE_KINDS, FileKind
+from loaders.load import LoadReport, load_extracts
 
 #: Downloads open in Excel, which reads UTF-8 without a BOM as Windows-1252 ('Â£'); the
 #: loader accepts the BOM.
@@ -134,3 +138,57 @@ def describe_source(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return "; ".join(
         f"{name}, loaded {pd.Timestamp(at):%d %b %Y %H:%M} UTC" for name, at in zip(df["file_name"], df["loaded_at"])
     )
+
+
+def upload_file_names(names: Sequence[str]) -> list[str]:
+    """Names to save uploads under: the browser's name without any folder part, made unique.
+
+    The loader recognises a file by its name, so the name is kept; a second `budget.csv`
+    becomes `budget-2.csv`, which the loader still reads as a budget extract.
+    """
+    used: set[str] = set()
+    safe: list[str] = []
+    for name in names:
+        base = Path(name.replace("\\", "/")).name.strip() or "upload.csv"
+        candidate, number = base, 1
+        while candidate.lower() in used:
+            number += 1
+            stem, dot, suffix = base.rpartition(".")
+            candidate = f"{stem}-{number}.{suffix}" if dot else f"{base}-{number}"
+        used.add(candidate.lower())
+        safe.append(candidate)
+    return safe
+
+
+def load_uploads(files: Sequence[tuple[str, bytes]], db_path: Path | str) -> LoadReport:
+    """Load uploaded `(name, content)` files exactly as `python -m loaders` loads files on disk."""
+    with tempfile.TemporaryDirectory(prefix="uploads-") as folder:
+        paths = []
+        for name, (_, content) in zip(upload_file_names([n for n, _ in files]), files):
+            path = Path(folder) / name
+            path.write_bytes(content)
+            paths.append(path)
+        return load_extracts(paths, db_path)
+
+
+def files_frame(report: LoadReport) -> pd.DataFrame:
+    """The files a load read, with rows added and replaced (both 0 when nothing was written)."""
+    return pd.DataFrame(
+        [(f.name, f.table, f.encoding, f.rows, f.added, f.replaced) for f in report.files],
+        columns=["file", "table", "encoding", "rows", "added", "replaced"],
+    )
+
+
+def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows in each downloadable table."""
+    counts = query(
+        con,
+        """
+        SELECT 'measures' AS t, count(*) AS n FROM measures UNION ALL
+        SELECT 'series', count(*) FROM series UNION ALL
+        SELECT 'deliverables', count(*) FROM deliverables UNION ALL
+        SELECT 'budget', count(*) FROM budget UNION ALL
+        SELECT 'load_log', count(*) FROM load_log
+        """,
+    )
+    return {str(t): int(n) for t, n in zip(counts["t"], counts["n"])}

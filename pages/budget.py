@@ -1,0 +1,78 @@
+"""Budget: budget against forecast outturn per entity and category, and how the forecast moved."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import budget, domain, loads
+from dashboard.charts import ChartMeta
+from ui.data import cached_query, require_data
+from ui.filters import current_filters, period_selector, share_hint
+from ui.render import show_chart
+
+st.title("Budget")
+con = require_data()
+if not cached_query(budget.list_financial_years):
+    st.info("No budget extract is loaded yet. Upload budget.csv on the Data page.")
+    st.stop()
+
+current_filters()  # warns of link values it cannot use
+period = period_selector(cached_query(budget.list_periods))
+share_hint()
+year = budget.financial_year_of(period)
+month = domain.format_month(period)
+source = cached_query(loads.describe_source, "budget")
+
+st.header(f"Budget against forecast outturn, {year}")
+summary = cached_query(budget.query_budget_summary, period)
+if summary.empty:
+    st.info(f"No budget forecast for {year} was made by {month}.")
+else:
+    meta = ChartMeta(
+        title=f"Budget against forecast outturn, {year}",
+        subtitle=f"Each line's latest forecast made by {month} · £ thousands",
+        source=source,
+        alt="; ".join(
+            f"{r.entity} {r.category}: {r.variance_text}" for r in summary.itertuples()
+        ),
+    )
+    show_chart(
+        budget.build_budget_figure(summary, meta),
+        budget.budget_table(summary),
+        key="budget-summary",
+        caption=(f"Measure: budget and forecast outturn in £ thousands; variance is forecast minus "
+                 f"budget as published, overspend above budget and underspend below. Source: {source}. "
+                 f"Period: {year}, forecasts made up to {month}."),
+    )
+    for row in summary[summary["variance_disagrees"]].itertuples():
+        st.warning(
+            f"{row.entity} {row.category}: the published variance ({budget.format_thousands(row.variance)}) "
+            f"differs from forecast minus budget ({budget.format_thousands(row.variance_computed)}) "
+            f"by more than £{domain.BUDGET_VARIANCE_TOLERANCE_K:,.0f}k."
+        )
+
+st.header(f"How the forecast moved, {year}")
+movement = cached_query(budget.query_forecast_movement, year)
+if movement.empty:
+    st.info(f"No forecasts for {year} are loaded.")
+else:
+    months = sorted(movement["period"].unique())
+    span = f"{domain.format_month(months[0].date())} to {domain.format_month(months[-1].date())}"
+    meta = ChartMeta(
+        title=f"Forecast variance by month, {year}",
+        subtitle=f"Forecast minus budget for each line, by the month the forecast was made · {span}",
+        source=source,
+        alt="; ".join(
+            f"{series}: " + ", ".join(
+                f"{domain.format_month(p.date())} {t}" for p, t in zip(part["period"], part["variance_text"])
+            )
+            for series, part in movement.groupby("series", sort=False)
+        ),
+    )
+    show_chart(
+        budget.build_forecast_movement_figure(movement, meta),
+        budget.movement_table(movement),
+        key="budget-movement",
+        caption=(f"Measure: variance (forecast outturn minus budget) in £ thousands, above zero an "
+                 f"overspend. Source: {source}. Period: {year}, forecasts made {span}."),
+    )

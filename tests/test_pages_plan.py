@@ -1,0 +1,226 @@
+"""AppTest of the Delivery plan, Budget and Data pages on the sample extracts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import domain
+from loaders.load import load_extracts
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = [ROOT / "data" / name for name in ("measures.csv", "deliverables.csv", "budget.csv")]
+HOSTILE_UPDATE = "<script>alert('x')</script> **bold** [click](javascript:alert(1))"
+HOSTILE_DELIVERABLES = (
+    "plan,quarter,theme,ref,deliverable,status,organisation,update\n"
+    "2018-21,2018-19 Q4,Helping and supporting victims,1,Victims website,A,NOPCC,"
+    f"\"{HOSTILE_UPDATE}\"\n"
+)
+
+
+@pytest.fixture(scope="module")
+def sample_db_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("plan") / "sample.duckdb"
+    report = load_extracts(SAMPLE, path)
+    assert report.ok, report.to_text()
+    return path
+
+
+@pytest.fixture
+def db_copy(sample_db_file, tmp_path, monkeypatch) -> Path:
+    """A private copy of the sample database, which the app reads."""
+    path = tmp_path / "dashboard.duckdb"
+    shutil.copyfile(sample_db_file, path)
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def sample_app(sample_db_file, monkeypatch) -> Path:
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db_file))
+    return sample_db_file
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    return [frame.value for frame in at.dataframe]
+
+
+def all_cells(at: AppTest) -> str:
+    return "\n".join(frame.to_string() for frame in tables(at))
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(node.proto.spec) for node in at.get("plotly_chart")]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- Delivery plan ---
+
+
+def test_delivery_page_shows_theme_2_all_green_for_the_january_2019_report(sample_app) -> None:
+    at = open_page("pages/delivery.py", period="2019-01")
+    assert "RAG status, 2018-19 Q3" in [h.value for h in at.header]
+    summary = tables(at)[0]
+    victims = summary[summary["Theme"] == "Helping and supporting victims"].iloc[0]
+    assert victims[domain.rag_label("G")] == "14/14 (100%)"
+    assert victims[domain.rag_label("R")] == "0/14 (0%)"
+    # The chart: a labelled green segment per theme and quarter, with the chart's table.
+    fig = figures(at)[0]
+    green = next(t for t in fig["data"] if t["name"] == domain.rag_label("G"))
+    assert "● 14 (100%)" in green["text"] and "● 15 (100%)" in green["text"]
+    assert fig["layout"]["meta"]["title"].startswith("Deliverables by RAG status")
+    deliverables = next(t for t in tables(at) if "Update" in t.columns)
+    assert len(deliverables) == 14 and set(deliverables["Status"]) == {domain.rag_label("G")}
+
+
+def test_delivery_page_follows_the_period_and_theme_filters(sample_app) -> None:
+    at = open_page("pages/delivery.py", period="2019-01")
+    at.selectbox(key="filter_period").select(next(
+        p for p in at.selectbox(key="filter_period").options if "2019" in p and "Dec" in p
+    )).run()
+    assert "RAG status, 2019-20 Q3" in [h.value for h in at.header]
+    assert tables(at)[0]["Theme"].tolist() == ["Protecting people from harm"]
+    assert at.query_params["period"] == "2019-12"
+
+    at.selectbox(key="filter_theme").select("Helping and supporting victims").run()
+    fig = figures(at)[0]
+    themes = {label.replace("<br>", " ") for trace in fig["data"] for label in trace["y"][1]}
+    assert themes == {"Helping and supporting victims"}
+    assert at.query_params["theme"] == "Helping and supporting victims"
+
+
+def test_delivery_status_and_lead_filters_narrow_the_table_and_live_in_the_link(sample_app) -> None:
+    at = open_page("pages/delivery.py", period="2019-01")
+    # 'Force' (the commoner spelling) also finds the quarter's two 'FORCE' deliverables.
+    at.selectbox(key="delivery_lead").select("Force").run()
+    deliverables = next(t for t in tables(at) if "Update" in t.columns)
+    assert set(deliverables["Lead"]) == {"FORCE"} and len(deliverables) == 2
+    assert at.query_params["lead"] == "Force"
+    at.selectbox(key="delivery_status").select("A").run()
+    assert "No deliverables match these filters." in [i.value for i in at.info]
+
+
+def test_update_text_is_shown_literally_never_as_markdown_or_html(db_copy, tmp_path) -> None:
+    extract = tmp_path / "deliverables_hostile.csv"
+    extract.write_text(HOSTILE_DELIVERABLES, encoding="utf-8")
+    assert load_extracts([extract], db_copy).ok
+    at = open_page("pages/delivery.py", period="2019-01")
+    at.selectbox(key="delivery_quarter").select("2018-19 Q4").run()
+    deliverables = next(t for t in tables(at) if "Update" in t.columns)
+    assert deliverables["Update"].tolist() == [HOSTILE_UPDATE]
+    assert HOSTILE_UPDATE in [t.value for t in at.text]
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("javascript:" in text or "<script>" in text for text in rendered)
+    # A changed status shows up among the status changes.
+    changes = next(t for t in tables(at) if "From" in t.columns)
+    assert changes.iloc[0][["From", "To"]].tolist() == [
+        f"2018-19 Q3: {domain.rag_label('G')}", f"2018-19 Q4: {domain.rag_label('A')}"
+    ]
+
+
+# --- Budget ---
+
+
+def test_budget_page_shows_the_force_overspend_in_words(sample_app) -> None:
+    at = open_page("pages/budget.py", period="2019-01")
+    summary = tables(at)[0]
+    force = summary[summary["Entity"] == "Force"].iloc[0]
+    assert force[["Budget", "Forecast outturn", "Variance"]].tolist() == [
+        "£188,209k", "£189,260k", "Overspend £1,052k"
+    ]
+    opcc = summary[summary["Entity"] == "OPCC"].iloc[0]
+    assert opcc["Variance"] == "On budget"
+    budget_fig, movement_fig = figures(at)
+    variance = next(t for t in budget_fig["data"] if t["name"] == "Variance")
+    assert "Overspend £1,052k" in variance["text"]
+    assert {t["name"] for t in movement_fig["data"]} >= {"Force and OPCC revenue", "Force and OPCC capital"}
+    assert any("2018-19" in h.value for h in at.header)
+
+
+def test_budget_page_follows_the_report_period(sample_app) -> None:
+    at = open_page("pages/budget.py", period="2019-01")
+    group = tables(at)[0].set_index(["Entity", "Category"])
+    assert group.loc[("Force and OPCC", "Capital"), "Variance"] == "Underspend £3,980k"
+    at.selectbox(key="filter_period").select(next(
+        p for p in at.selectbox(key="filter_period").options if p.startswith("Nov 2018")
+    )).run()
+    group = tables(at)[0].set_index(["Entity", "Category"])
+    assert group.loc[("Force and OPCC", "Capital"), "Variance"] == "Underspend £3,000k"
+    assert "Force" not in group.index.get_level_values(0)  # no Force line until December
+    assert at.query_params["period"] == "2018-11"
+
+
+# --- Data ---
+
+
+def test_data_page_lists_loads_with_hashes(sample_app) -> None:
+    at = open_page("pages/data.py")
+    history = next(t for t in tables(at) if "file_sha256" in t.columns)
+    expected = {p.name: sha256(p) for p in SAMPLE}
+    assert dict(zip(history["file_name"], history["file_sha256"])) == expected
+    assert len(at.get("download_button")) == 4 + 5  # templates, loaded tables
+
+
+def test_data_page_rejects_a_bad_upload_and_writes_nothing(db_copy) -> None:
+    before = sha256(db_copy)
+    at = open_page("pages/data.py")
+    at.file_uploader(key="data_uploads").set_value([
+        ("budget.csv", b"financial_year,period,entity,category,budget,forecast_outturn\n"
+                       b"2018-19,Smarch 2019,Force,revenue,1,2\n", "text/csv"),
+        ("deliverables.csv", HOSTILE_DELIVERABLES.encode(), "text/csv"),
+    ]).run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.error and "Nothing loaded" in at.error[0].value and "unchanged" in at.error[0].value
+    issues = next(t for t in tables(at) if "expected" in t.columns)
+    bad = issues[issues["severity"] == "error"].iloc[0]
+    assert (bad["file"], int(bad["line"]), bad["column"], bad["value"]) == ("budget.csv", 2, "period", "Smarch 2019")
+    assert sha256(db_copy) == before
+
+
+def test_data_page_loads_a_good_upload_and_every_page_sees_it(db_copy) -> None:
+    at = open_page("pages/data.py")
+    at.file_uploader(key="data_uploads").set_value(
+        ("deliverables.csv", HOSTILE_DELIVERABLES.encode(), "text/csv")
+    ).run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert at.success and "Loaded 1 file" in at.success[0].value
+    files = next(t for t in tables(at) if "added" in t.columns and "table" in t.columns)
+    assert files[["file", "table", "added", "replaced"]].values.tolist() == [["deliverables.csv", "deliverables", 1, 0]]
+    history = next(t for t in tables(at) if "file_sha256" in t.columns)
+    assert history["load_id"].iloc[0] == 2
+    at.switch_page("pages/delivery.py").run()
+    assert "2018-19 Q4" in at.selectbox(key="delivery_quarter").options
+
+
+# --- No data ---
+
+
+def test_pages_on_an_empty_database_say_how_to_load_data(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
+    for page in ("pages/delivery.py", "pages/budget.py"):
+        at = open_page(page)
+        assert "No data loaded yet" in [s.value for s in at.subheader], page
+    at = open_page("pages/data.py")
+    assert at.file_uploader(key="data_uploads")
+    assert "No data loaded yet" in [s.value for s in at.subheader]
