@@ -1,0 +1,286 @@
+"""AppTest: the frame and the measure pages (Overview, Theme headlines, Exceptions)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders.atomic import staged_database
+from ui.navigation import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SEED_SQL = ROOT / "tests" / "fixtures" / "pages" / "seed.sql"
+MEASURE_PAGES = ("pages/overview.py", "pages/headlines.py", "pages/exceptions.py")
+HOSTILE = "<script>alert(1)</script> [link](javascript:alert(1))"
+#: A Markdown link or a raw tag that would run, as it would appear unescaped in an element's source.
+RUNNABLE = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\((?:javascript|http)|(?<!\\)<script", re.IGNORECASE)
+
+
+def _build(path: Path, *extra_sql: str) -> Path:
+    with staged_database(path) as con:
+        con.execute(SEED_SQL.read_text(encoding="utf-8"))
+        for sql in extra_sql:
+            con.execute(sql)
+    return path
+
+
+@pytest.fixture()
+def seed_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = _build(tmp_path / "seed.duckdb")
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    return path
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=30)
+
+
+def _open(page: str) -> AppTest:
+    at = _app().run()
+    if page != MEASURE_PAGES[0]:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _frames_text(at: AppTest) -> str:
+    return "\n".join(frame.value.to_csv(index=False) for frame in at.dataframe)
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    sources = [el.value for el in (*at.markdown, *at.caption, *at.title, *at.header, *at.subheader)]
+    sources += [el.label for el in at.expander]
+    return sources
+
+
+# --- The frame ------------------------------------------------------------------------------------
+
+
+def test_every_listed_page_exists_and_is_in_the_readme() -> None:
+    """Every page in the navigation has a file, every file in pages/ is listed, and the README names it."""
+    listed = {spec.path for spec in PAGES}
+    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.name != "__init__.py"}
+    assert on_disk == listed
+    assert all((ROOT / spec.path).exists() for spec in PAGES)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [spec.title for spec in PAGES if f"**{spec.title}**" not in readme]
+    assert not missing, f"README's Pages section does not describe: {missing}"
+
+
+def test_overview_is_the_default_page(seed_db: Path) -> None:
+    """The app opens on the Overview with the latest report period."""
+    at = _open(MEASURE_PAGES[0])
+    assert at.title[0].value == "Overview"
+    assert at.selectbox(key="filter_period").value.isoformat() == "2019-01-01"
+
+
+# --- Overview -------------------------------------------------------------------------------------
+
+
+def test_overview_seed_figures(seed_db: Path) -> None:
+    """Counts per theme, exceptions, the RAG summary as the report writes it, budget, changes."""
+    at = _open("pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["✔ Better"] == "1" and metrics["✖ Worse"] == "3"
+    assert metrics["✔ Positive exceptions"] == "2" and metrics["✖ Negative exceptions"] == "2"
+    text = _frames_text(at)
+    assert "● 2/2 (100%) Green" in text
+    assert "Overspend £1,052k" in text
+    assert "Direction now ✖ Worse (was ✔ Better)" in text
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["title"]["text"].startswith("Measures better and worse by theme, report to Jan 2019")
+
+
+def test_overview_theme_filter_changes_output(seed_db: Path) -> None:
+    """Choosing a theme narrows the counts and writes the theme into the link."""
+    at = _open("pages/overview.py")
+    at.selectbox(key="filter_theme").set_value("Protecting people from harm").run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["✖ Worse"] == "1"
+    assert at.query_params["theme"] == "Protecting people from harm"
+
+
+# --- Theme headlines ------------------------------------------------------------------------------
+
+
+def test_headlines_seed_figures_and_flags(seed_db: Path) -> None:
+    """Safeguarding referrals 4,872 -> 5,369, +10.2%, better; the SSO trend flagged."""
+    at = _open("pages/headlines.py")
+    table = at.dataframe[0].value.set_index("Measure")
+    referrals = table.loc["Adult and child safeguarding referrals"]
+    assert (referrals["Baseline"], referrals["Current"], referrals["Change"], referrals["Direction"]) == (
+        "4,872 (Jan 2018)", "5,369 (Jan 2019)", "+10.2%", "✔ Better",
+    )
+    assert table.loc["Positive outcome rate for serious sexual offences", "Check"] == (
+        "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+    )
+    assert any("flagged for checking" in w.value for w in at.warning)
+
+
+def test_headlines_measure_chart_series_or_comparison(seed_db: Path) -> None:
+    """A measure with a monthly series gets its monthly chart; others baseline against current."""
+    at = _open("pages/headlines.py")
+    at.selectbox(key="headline_measure").set_value("Adult and child safeguarding referrals").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("Adult and child safeguarding referrals: baseline against current")
+    assert spec["data"][0]["text"] == ["4,872", "5,369"]
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["scale"] == 3
+    at.selectbox(key="headline_measure").set_value("Violent knife crime recorded by police").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("Violent knife crime recorded by police: monthly, Force")
+
+
+def test_headlines_area_filter_changes_series(seed_db: Path) -> None:
+    """Series have areas, so an area filter is offered and changes the chart."""
+    at = _open("pages/headlines.py")
+    at.selectbox(key="headline_measure").set_value("Violent knife crime recorded by police").run()
+    at.selectbox(key="filter_area").set_value("City").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "monthly, City" in spec["layout"]["title"]["text"]
+    assert at.query_params["area"] == "City"
+
+
+def test_headlines_period_from_link(seed_db: Path) -> None:
+    """?period=2018-10 opens the October report."""
+    at = _app()
+    at.query_params["period"] = "2018-10"
+    at.run()
+    at.switch_page("pages/headlines.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.loc[table["Measure"] == "Adult and child safeguarding referrals", "Current"].iloc[0] == "5,100 (Oct 2018)"
+
+
+def test_bad_link_values_warned_not_crashed(seed_db: Path) -> None:
+    """A malformed period and an unknown theme are ignored with a small warning."""
+    at = _app()
+    at.query_params["period"] = "January"
+    at.query_params["theme"] = "No such theme"
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "Ignored the link" in captions and "not in the loaded data" in captions
+    assert at.selectbox(key="filter_theme").value == "All themes"
+
+
+# --- Exceptions -----------------------------------------------------------------------------------
+
+
+def test_exceptions_kind_and_source_filters(seed_db: Path) -> None:
+    """Both kinds by default; positive only narrows; the detection rule brings its own verdicts."""
+    at = _open("pages/exceptions.py")
+    narratives = at.dataframe[-1].value
+    assert set(narratives["Measure"]) == {
+        "Adult and child safeguarding referrals", "Positive outcome rate for serious sexual offences",
+        "Domestic abuse crimes", "Fraud offences",
+    }
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    labels = [label for trace in chart["data"] for label in trace["text"]]
+    assert "+10.2%" in labels and "-2.7 pts" in labels
+    at.radio(key="exceptions_kind").set_value("✔ Positive exceptions").run()
+    assert set(at.dataframe[-1].value["Exception"]) == {"✔ Positive exception"}
+    at.radio(key="exceptions_kind").set_value("Both").run()
+    at.radio(key="exceptions_source").set_value("Detection rule").run()
+    assert not at.exception
+    detected = at.dataframe[-1].value
+    assert "Violent knife crime recorded by police" in set(detected["Measure"])
+    assert all(detected["Source"].str.startswith("Detection rule: "))
+
+
+# --- Filters carry across pages -------------------------------------------------------------------
+
+
+def test_filters_carry_across_pages(seed_db: Path) -> None:
+    """A theme chosen on one page is still chosen on the next, even when navigation drops the link."""
+    at = _open("pages/headlines.py")
+    at.selectbox(key="filter_theme").set_value("Helping and supporting victims").run()
+    assert at.query_params["theme"] == "Helping and supporting victims"
+    at.query_params.clear()  # what switching pages in the browser does to the query string
+    at.switch_page("pages/exceptions.py").run()
+    assert not at.exception
+    assert at.query_params["theme"] == "Helping and supporting victims"
+    assert at.selectbox(key="filter_theme").value == "Helping and supporting victims"
+    assert set(at.dataframe[-1].value["Theme"]) == {"Helping and supporting victims"}
+
+
+# --- Empty database -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", MEASURE_PAGES)
+def test_missing_database_shows_how_to_load(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No database file: the page explains how to load data, with the commands, and no traceback."""
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "missing" / "dashboard.duckdb"))
+    at = _open(page)
+    assert [s.value for s in at.subheader] == ["No data loaded yet"]
+    commands = [c.value for c in at.code]
+    assert "make run" in commands
+    assert any(c.startswith(".venv/bin/python -m loaders ") for c in commands)
+    assert not at.dataframe and not at.get("plotly_chart")
+
+
+def test_database_with_nothing_loaded_shows_how_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database with the schema but no load is treated as empty."""
+    path = tmp_path / "empty.duckdb"
+    with staged_database(path):
+        pass
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    at = _open("pages/headlines.py")
+    assert [s.value for s in at.subheader] == ["No data loaded yet"]
+
+
+# --- A newly loaded file is picked up -------------------------------------------------------------
+
+
+def test_new_file_picked_up_without_restart(seed_db: Path) -> None:
+    """After a load swaps a new file in, the next run shows the new figures."""
+    at = _open("pages/headlines.py")
+    assert "5,369 (Jan 2019)" in _frames_text(at)
+    with staged_database(seed_db) as con:
+        con.execute(
+            "UPDATE measures SET current_value = 5400, current_text = '5,400 (Jan 2019)' "
+            "WHERE measure = 'Adult and child safeguarding referrals' AND period = DATE '2019-01-01'"
+        )
+    at.run()
+    assert not at.exception
+    text = _frames_text(at)
+    assert "5,400 (Jan 2019)" in text and "5,369 (Jan 2019)" not in text
+
+
+# --- Hostile text ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    escaped = HOSTILE.replace("'", "''")
+    path = _build(
+        tmp_path / "hostile.duckdb",
+        f"UPDATE measures SET comment = '{escaped}'",
+        f"UPDATE measures SET measure = '{escaped}' WHERE measure = 'Fraud offences'",
+        f"UPDATE series SET area = '{escaped}' WHERE area = 'County'",
+    )
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    return path
+
+
+@pytest.mark.parametrize("page", MEASURE_PAGES)
+def test_hostile_text_shown_literally(page: str, hostile_db: Path) -> None:
+    """A comment holding a script tag and a javascript: link appears as text, never as a link or tag."""
+    at = _open(page)
+    if page != "pages/overview.py":
+        assert HOSTILE in _frames_text(at)
+    if page == "pages/headlines.py":
+        assert HOSTILE in [t.value for t in at.text]
+    if page == "pages/exceptions.py":
+        assert HOSTILE in [t.value for t in at.text]
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        assert "<script>" not in json.dumps(spec["data"])
+    runnable = [source for source in _markdown_sources(at) if RUNNABLE.search(source)]
+    assert not runnable, runnable
