@@ -38,6 +38,17 @@ load: install
 police-uk-sample: install
 	$(PY) -m loaders.police_uk $(POLICE_UK) --extracts-out data --db $(DB)
 
+## SPC (XmR) table of one measure's monthly series, as CSV on stdout:
+## make spc MEASURE="Measure name" [AREA=Force] [FIX_AFTER=N] [DB=FILE]
+spc: install
+	@test -n "$(MEASURE)" || { echo 'usage: make spc MEASURE="Measure name" [AREA=Force] [FIX_AFTER=N] [DB=FILE]' >&2; exit 2; }
+	@$(PY) -m dashboard.spc --measure "$(MEASURE)" --area "$(or $(AREA),Force)" --db "$(DB)" $(if $(FIX_AFTER),--fix-after $(FIX_AFTER))
+
+## Exceptions the published rules detect for one report month, as CSV: make exceptions PERIOD=YYYY-MM [DB=FILE]
+exceptions: install
+	@test -n "$(PERIOD)" || { echo 'usage: make exceptions PERIOD=YYYY-MM [DB=FILE]' >&2; exit 2; }
+	@$(PY) -m dashboard.detection --period "$(PERIOD)" --db "$(DB)"
+
 run: install browser load
 	DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 

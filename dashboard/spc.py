@@ -396,9 +396,15 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
             customdata=points[["rules"]].to_numpy(),
             hovertemplate=f"%{{x|%b %Y}}: %{{y:,}}<br>{marking.label}<br>%{{customdata[0]}}<extra></extra>",
         ))
-    subtitle = " · ".join(part for part in (meta.subtitle, result.warning) if part)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15}, margin={"r": 140})
+    warning = f"⚠ {result.warning}" if result.warning else ""
+    subtitle = " · ".join(part for part in (meta.subtitle, warning) if part)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15})
     fig.update_yaxes(title_text=None, tickformat=",")
+    if len(table):
+        # Half a month either side, so the line labels do not push the axis a month on.
+        half_month = pd.Timedelta(days=15)
+        fig.update_xaxes(range=[pd.Timestamp(table["period"].iloc[0]) - half_month,
+                                pd.Timestamp(table["period"].iloc[-1]) + half_month])
     finished = finish_figure(fig, ChartMeta(meta.title, subtitle, meta.source, meta.alt or _default_alt(result)))
     finished.update_layout(margin={"r": 140})  # room for the line labels on the right
     return finished

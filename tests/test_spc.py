@@ -401,7 +401,7 @@ def test_figure_subtitle_carries_the_short_series_warning() -> None:
     result = run([1, 3, 1, 3, 1])
     fig = build_spc_figure(result, ChartMeta("Short", subtitle="Force"))
     subtitle = chart_meta(fig).subtitle
-    assert subtitle.startswith("Force · ") and "Only 5 points" in subtitle
+    assert subtitle.startswith("Force · ⚠ ") and "Only 5 points" in subtitle
     assert chart_meta(fig).alt  # a description is generated when none is given
 
 
