@@ -7,6 +7,7 @@ the published one disagrees with the computed one.
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import date
 
@@ -185,7 +186,8 @@ def _month_text(period: object) -> str:
 
 
 def _row_name(entity: str, category: str) -> str:
-    return f"{entity} · {category}"
+    # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
+    return html.escape(f"{entity} · {category}")
 
 
 def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
@@ -255,14 +257,14 @@ def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figu
         last = len(part) - 1
         fig.add_trace(
             go.Scatter(
-                name=str(series), x=part["period"].tolist(), y=part["variance"].tolist(),
+                name=html.escape(str(series)), x=part["period"].tolist(), y=part["variance"].tolist(),
                 mode="lines+markers+text",
                 line={"dash": LINE_DASHES[i % len(LINE_DASHES)], "width": 2},
                 marker={"symbol": MARKER_SYMBOLS[i % len(MARKER_SYMBOLS)], "size": 9},
                 text=[t if j == last else "" for j, t in enumerate(part["variance_text"])],
                 textposition="top left",
                 customdata=part["variance_text"].tolist(),
-                hovertemplate=f"{series}<br>%{{x|%b %Y}}<br>%{{customdata}}<extra></extra>",
+                hovertemplate="%{fullData.name}<br>%{x|%b %Y}<br>%{customdata}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#595959", "width": 1})

@@ -6,6 +6,7 @@ module orders them the way the plan does and draws them with label and icon on e
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date
 
@@ -219,7 +220,8 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     df = df.assign(_rank=_theme_rank(df["theme"])).sort_values(
         ["quarter_start", "_rank", "theme"], kind="stable"
     )
-    wrap = {theme: _wrap(theme) for theme in df["theme"].unique()}
+    # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
+    wrap = {theme: _wrap(html.escape(theme)) for theme in df["theme"].unique()}
     for status in domain.RAG_STATUSES:
         part = df[(df["status"] == status.code) & (df["n"] > 0)]
         label = domain.rag_label(status.code)
@@ -234,7 +236,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 textposition="inside",
                 insidetextanchor="middle",
                 textfont={"color": "#FFFFFF"},
-                customdata=list(zip(part["theme"], part["quarter"], part["summary_text"])),
+                customdata=list(zip(part["theme"].map(html.escape), part["quarter"], part["summary_text"])),
                 hovertemplate=(
                     f"<b>{label}</b><br>%{{customdata[0]}}<br>%{{customdata[1]}}"
                     "<br>%{customdata[2]}<extra></extra>"

@@ -8,7 +8,7 @@ from dashboard import budget, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
 from ui.filters import current_filters, period_selector, share_hint
-from ui.render import show_chart
+from ui.render import escape_markdown, show_chart
 
 st.title("Budget")
 con = require_data()
@@ -45,11 +45,11 @@ else:
                  f"Period: {year}, forecasts made up to {month}."),
     )
     for row in summary[summary["variance_disagrees"]].itertuples():
-        st.warning(
+        st.warning(escape_markdown(
             f"{row.entity} {row.category}: the published variance ({budget.format_thousands(row.variance)}) "
             f"differs from forecast minus budget ({budget.format_thousands(row.variance_computed)}) "
             f"by more than £{domain.BUDGET_VARIANCE_TOLERANCE_K:,.0f}k."
-        )
+        ))
 
 st.header(f"How the forecast moved, {year}")
 movement = cached_query(budget.query_forecast_movement, year)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import db, loads
 from ui.data import clear_caches, current_connection, database_is_empty, show_no_data_panel
-from ui.render import show_text_table
+from ui.render import escape_markdown, show_text_table
 
 REPORT_KEY = "data_last_load_report"
 
@@ -29,7 +29,7 @@ if st.button("Check and load", type="primary", disabled=not uploads, key="data_l
 
 report = st.session_state.get(REPORT_KEY)
 if report is not None:
-    headline = report.to_text().splitlines()[0]
+    headline = escape_markdown(report.to_text().splitlines()[0])
     if report.ok:
         st.success(headline)
     else:

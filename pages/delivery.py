@@ -10,7 +10,7 @@ from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
 from ui.filters import current_filters, period_selector, share_hint, theme_selector
-from ui.render import show_chart, show_free_text, show_text_table
+from ui.render import escape_markdown, show_chart, show_free_text, show_text_table
 
 ALL = "All"
 
@@ -57,7 +57,7 @@ summary = cached_query(delivery.query_rag_summary, quarter)
 if theme:
     summary = summary[summary["theme"] == theme]
 if summary.empty:
-    st.info(f"No deliverables for {theme_text} in {quarter}.")
+    st.info(escape_markdown(f"No deliverables for {theme_text} in {quarter}."))
 else:
     show_text_table(delivery.rag_table(summary), key="rag-summary",
                     alt=f"RAG status of deliverables in {quarter}, {theme_text}")
@@ -95,7 +95,9 @@ status = linked_choice("status", [s.code for s in domain.RAG_STATUSES], "Status"
 organisation = linked_choice("lead", cached_query(delivery.list_organisations), "Lead organisation",
                              where=columns[2])
 items = cached_query(delivery.query_deliverables, chosen_quarter, theme, status, organisation)
-st.caption(f"{len(items)} deliverable{'' if len(items) == 1 else 's'} · {theme_text} · Source: {source}")
+st.caption(escape_markdown(
+    f"{len(items)} deliverable{'' if len(items) == 1 else 's'} · {theme_text} · Source: {source}"
+))
 if items.empty:
     st.info("No deliverables match these filters.")
 else:
@@ -116,7 +118,9 @@ changes = cached_query(delivery.query_status_changes)
 if theme:
     changes = changes[changes["theme"] == theme]
 if changes.empty:
-    st.info(f"No deliverable for {theme_text} changed status between consecutive quarters in the data loaded.")
+    st.info(escape_markdown(
+        f"No deliverable for {theme_text} changed status between consecutive quarters in the data loaded."
+    ))
 else:
     show_text_table(delivery.status_changes_table(changes), key="status-changes",
                     alt="Deliverables whose RAG status changed from one quarter to the next")

@@ -155,3 +155,29 @@ def test_figures_of_nothing_say_so(empty_con) -> None:
     assert "No budget" in budget.build_budget_figure(summary, ChartMeta("B")).layout.annotations[-1].text
     movement = budget.query_forecast_movement(empty_con, "2018-19")
     assert "No budget" in budget.build_forecast_movement_figure(movement, ChartMeta("M")).layout.annotations[-1].text
+
+
+def test_list_periods_offers_report_and_forecast_months(con) -> None:
+    con.execute(
+        "INSERT INTO measures (period, theme, measure, polarity, unit, headline, source_file, source_line, load_id)"
+        " VALUES (DATE '2019-01-01', 'T', 'm', 'neutral', 'count', true, 'm.csv', 2, 1)"
+    )
+    assert budget.list_periods(con) == [
+        date(2018, 11, 1), date(2018, 12, 1), date(2019, 1, 1), date(2019, 2, 1), date(2019, 5, 1)
+    ]
+
+
+def test_movement_table_prints_money_and_months(con) -> None:
+    table = budget.movement_table(budget.query_forecast_movement(con, "2018-19"))
+    force = table[table["Entity"] == "Force"].iloc[0]
+    assert force.tolist() == ["Force", "Revenue", "Dec 2018", "£188,209k", "£189,260k", "Overspend £1,052k"]
+
+
+def test_budget_figures_escape_names_plotly_would_read_as_html(empty_con) -> None:
+    empty_con.execute(
+        "INSERT INTO budget VALUES ('2018-19', DATE '2018-12-01', '<i>Force</i>', 'revenue', 10, 12, NULL, 'b.csv', 2, 1)"
+    )
+    fig = budget.build_budget_figure(budget.query_budget_summary(empty_con, date(2019, 1, 1)), ChartMeta("B"))
+    assert fig.data[0].y[0] == "&lt;i&gt;Force&lt;/i&gt; · revenue"
+    movement = budget.build_forecast_movement_figure(budget.query_forecast_movement(empty_con, "2018-19"), ChartMeta("M"))
+    assert movement.data[0].name == "&lt;i&gt;Force&lt;/i&gt; revenue"

@@ -171,3 +171,42 @@ def test_rag_table_has_a_column_per_status_with_the_report_wording(con) -> None:
 def test_describe_rag_names_counts_for_screen_readers(con) -> None:
     text = delivery.describe_rag(delivery.query_rag_summary(con, "2018-19 Q3"))
     assert "Helping and supporting victims, 2018-19 Q3: 2 Green, 1 Amber of 3" in text
+
+
+def test_list_periods_offers_report_months_and_each_quarter_last_month(con) -> None:
+    con.execute(
+        "INSERT INTO measures (period, theme, measure, polarity, unit, headline, source_file, source_line, load_id)"
+        " VALUES (DATE '2019-01-01', 'T', 'm', 'neutral', 'count', true, 'm.csv', 2, 1)"
+    )
+    assert delivery.list_periods(con) == [date(2018, 12, 1), date(2019, 1, 1), date(2019, 3, 1), date(2019, 6, 1)]
+    # Each offered month leads back to a quarter.
+    assert delivery.quarter_for_period(con, date(2019, 6, 1)) == "2019-20 Q1"
+
+
+def test_deliverables_table_shows_status_as_icon_and_word_and_update_as_typed(con) -> None:
+    table = delivery.deliverables_table(delivery.query_deliverables(con, quarter="2018-19 Q3"))
+    assert list(table.columns) == ["Quarter", "Theme", "Ref", "Deliverable", "Status", "Lead", "Update", "Update date"]
+    assert HOSTILE_UPDATE in table["Update"].tolist()
+    assert set(table["Status"]) == {domain.rag_label(c) for c in "GAR"}
+    assert set(table["Update date"]) == {"–"}
+
+
+def test_status_changes_table_names_both_quarters(con) -> None:
+    table = delivery.status_changes_table(delivery.query_status_changes(con))
+    row = table[table["Ref"] == "10"].iloc[0]
+    assert (row["From"], row["To"]) == (f"2018-19 Q3: {domain.rag_label('G')}", f"2018-19 Q4: {domain.rag_label('R')}")
+
+
+def test_rag_legend_gives_every_status_its_meaning() -> None:
+    legend = delivery.rag_legend()
+    assert legend["Status"].tolist() == [domain.rag_label(s.code) for s in domain.RAG_STATUSES]
+    assert all(legend["Meaning"].str.len() > 10)
+
+
+def test_rag_figure_escapes_theme_names_plotly_would_read_as_html(empty_con) -> None:
+    empty_con.execute(
+        "INSERT INTO deliverables VALUES ('p', '2018-19 Q3', DATE '2018-10-01', '<b>Bold</b> theme', '1', 'd', 'G',"
+        " NULL, NULL, NULL, 'd.csv', 2, 1)"
+    )
+    fig = delivery.build_rag_figure(delivery.query_rag_counts(empty_con), ChartMeta("RAG"))
+    assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt;<br>theme"

@@ -113,3 +113,37 @@ def test_templates_load_without_errors_or_warnings(tmp_path) -> None:
 def test_describe_source_names_files_and_load_times(con) -> None:
     assert loads.describe_source(con, "budget") == "budget.csv, loaded 02 Nov 2026 09:00 UTC"
     assert loads.describe_source(con, "series") == "series (no load recorded)"
+
+
+def test_upload_names_drop_folders_and_stay_unique() -> None:
+    assert loads.upload_file_names(["../../etc/budget.csv", "C:\\Users\\me\\budget.csv", "BUDGET.csv", " "]) == [
+        "budget.csv", "budget-2.csv", "BUDGET-3.csv", "upload.csv",
+    ]
+
+
+def test_load_uploads_loads_files_under_their_own_names(tmp_path) -> None:
+    db_path = tmp_path / "d.duckdb"
+    report = loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path)
+    assert report.ok, report.to_text()
+    assert loads.files_frame(report).values.tolist() == [["budget.csv", "budget", "utf-8-sig", 1, 1, 0]]
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert loads.table_row_counts(con)["budget"] == 1
+        assert loads.query_load_history(con)["file_name"].tolist() == ["budget.csv"]
+
+
+def test_load_uploads_with_an_error_writes_nothing(tmp_path) -> None:
+    db_path = tmp_path / "d.duckdb"
+    assert loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path).ok
+    before = db_path.read_bytes()
+    bad = loads.template_csv("deliverables").replace(b",G,", b",Purple,")
+    report = loads.load_uploads([("deliverables.csv", bad), ("budget.csv", loads.template_csv("budget"))], db_path)
+    assert not report.ok
+    issue = report.issues_frame().iloc[0]
+    assert (issue["file"], issue["line"], issue["column"], issue["value"]) == ("deliverables.csv", 2, "status", "Purple")
+    assert db_path.read_bytes() == before
+
+
+def test_table_row_counts_cover_every_downloadable_table(con) -> None:
+    counts = loads.table_row_counts(con)
+    assert set(counts) == set(loads.LOADED_TABLES)
+    assert (counts["load_log"], counts["budget"], counts["deliverables"], counts["series"]) == (3, 1, 1, 0)
