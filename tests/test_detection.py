@@ -228,3 +228,17 @@ def test_spc_outside_limits_detail(tmp_path: Path) -> None:
     assert row["rule"] == "SPC: point outside the process limits"
     assert row["direction"] == "positive"
     assert row["detail"].startswith("Jan 2019: 130 above the upper process limit of ")
+
+
+def test_readme_states_the_default_thresholds() -> None:
+    """The README's "Exception rules" section publishes the defaults the code uses."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = " ".join(readme.split("## Exception rules", 1)[1].split("\n## ", 1)[0].split())
+    defaults = DetectionSettings()
+    for threshold, unit in ((defaults.percent_threshold, "percent"), (defaults.points_threshold, "points"),
+                            (defaults.steps_threshold, "steps")):
+        assert f"≥ {detection.threshold_text(threshold, unit)}" in section
+    assert f"at least {defaults.min_spc_points} points up to the report month" in section
+    assert defaults.spc.screen_outliers and "outlier screening is on by default" in section
+    assert "Making Data Count Excel tool does not screen" in section
+    assert f"fewer than {defaults.spc.min_points_warning} points behind the limits" in section
