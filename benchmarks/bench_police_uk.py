@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/bench_police_uk.py [FOLDER] [--repeat N]
 
-Times, best of N runs: (1) counting alone, (2) the full import (count, write the extracts,
-validate and load them into a fresh database), and (3) DuckDB's own `read_csv` plus a
-GROUP BY month, LSOA name and crime type over the same files: the floor for any import.
+Times, best of N runs: DuckDB's own `read_csv` plus a GROUP BY month, LSOA name and crime
+type over the same files (the floor for any import; also with the importer's fixed CSV
+dialect), then counting alone, then the full import (count, write the extracts, validate and
+load them into a fresh database). Ratios are against both DuckDB reads.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from loaders.police_uk import count_street_crime, find_street_files, import_stre
 
 DEFAULT_FOLDER = PROJECT_ROOT.parent / "shared" / "police-uk"
 
+# Kept in DuckDB, as the import keeps its counts: fetching 100,000 groups into Python would
+# time the conversion instead.
 RAW_SQL = """
+CREATE OR REPLACE TEMP TABLE raw_counts AS
 SELECT "Month", "LSOA name", "Crime type", count(*) AS n
 FROM read_csv(?, header = true, all_varchar = true, union_by_name = true)
 GROUP BY ALL
 """
+#: The same with the importer's fixed dialect, which spares DuckDB sniffing each file.
+FIXED_DIALECT_SQL = RAW_SQL.replace(
+    "union_by_name = true)",
+    "union_by_name = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true)")
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:
@@ -41,10 +49,11 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
     return min(times)
 
 
-def raw_duckdb(files: list[Path]) -> int:
+def raw_duckdb(files: list[Path], sql: str = RAW_SQL) -> int:
     con = duckdb.connect()
     try:
-        return len(con.execute(RAW_SQL, [[str(f) for f in files]]).fetchall())
+        con.execute(sql, [[str(f) for f in files]])
+        return con.execute("SELECT count(*) FROM raw_counts").fetchone()[0]
     finally:
         con.close()
 
@@ -66,11 +75,15 @@ def main() -> None:
     print(f"{len(files)} files, {counts.rows:,} rows, {len(counts.months)} months, "
           f"{len(counts.series):,} series rows; best of {args.repeat}")
     raw = best_of(args.repeat, lambda: raw_duckdb(files))
+    fixed = best_of(args.repeat, lambda: raw_duckdb(files, FIXED_DIALECT_SQL))
     counting = best_of(args.repeat, lambda: count_street_crime(files))
     imported = best_of(args.repeat, lambda: full_import(files))
     print(f"DuckDB read_csv + GROUP BY:          {raw:6.2f} s")
-    print(f"Counting (validate + aggregate):     {counting:6.2f} s  ({counting / raw:.2f}x DuckDB)")
-    print(f"Full import into a fresh database:   {imported:6.2f} s  ({imported / raw:.2f}x DuckDB)")
+    print(f"  the same, dialect fixed, no sniffing: {fixed:6.2f} s")
+    for label, seconds in (("Counting (validate + aggregate):  ", counting),
+                           ("Full import into a fresh database:", imported)):
+        print(f"{label}   {seconds:6.2f} s  ({seconds / raw:.2f}x DuckDB's read, "
+              f"{seconds / fixed:.2f}x with the fixed dialect)")
 
 
 if __name__ == "__main__":
