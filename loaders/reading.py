@@ -21,6 +21,7 @@ UTF8 = "utf-8"
 UTF8_BOM = "utf-8-sig"
 WINDOWS_1252 = "windows-1252"
 _BOM = b"\xef\xbb\xbf"
+_HEAD_BYTES = 1 << 20
 
 
 def expand_paths(paths: Sequence[Path | str]) -> tuple[list[Path], list[LoadIssue]]:
@@ -90,6 +91,13 @@ class SourceFile:
     @cached_property
     def text(self) -> str:
         return decode(self.data, self.encoding)
+
+    @cached_property
+    def head(self) -> str:
+        """The first MiB as text: enough for the header without decoding a big file twice."""
+        if len(self.data) <= _HEAD_BYTES:
+            return self.text
+        return self.data[:_HEAD_BYTES].decode(self.encoding, errors="ignore")
 
     def encoding_warning(self) -> LoadIssue | None:
         if self.encoding != WINDOWS_1252:

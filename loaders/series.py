@@ -31,6 +31,37 @@ _REQUIRED = "a value (the column is required)"
 
 
 @dataclass
+class SeriesLayout:
+    """A series file's header: where each known column is, and what was wrong with it."""
+
+    positions: dict[str, int] = field(default_factory=dict)
+    width: int = 0
+    header_line: int = 1
+    issues: list[LoadIssue] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == ERROR for i in self.issues)
+
+
+def check_series_layout(source: SourceFile) -> SeriesLayout:
+    """The encoding and header checks: cheap, and all a clean load needs before writing."""
+    layout = SeriesLayout()
+    warning = source.encoding_warning()
+    if warning:
+        layout.issues.append(warning)
+    header = read_header(source.head)
+    if header is None:
+        layout.issues.append(LoadIssue(source.name, None, None, None,
+                                       "a header line naming the columns", ERROR))
+        return layout
+    layout.positions, header_issues = match_columns(source, header)
+    layout.issues.extend(header_issues)
+    layout.width, layout.header_line = len(header.names), header.line
+    return layout
+
+
+@dataclass
 class StagedSeries:
     """A series file read into the temporary table `table` (measure, area, period, value,
     source_file, rec), with the issues found and a way from record number to line."""
@@ -46,35 +77,106 @@ class StagedSeries:
         return any(i.severity == ERROR for i in self.issues)
 
 
-def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int,
-                 workdir: Path) -> StagedSeries:
+# --- the fast path: a clean file in one statement ------------------------------------------------
+
+
+def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: SeriesLayout,
+                       load_id: int, workdir: Path) -> tuple[int, int] | None:
+    """Replace-by-key a clean series file straight from DuckDB's reader: (rows, replaced).
+
+    None, with nothing changed, when anything is unusual (a ragged row, a cell SQL cannot
+    read, a repeated key, an unknown measure): `stage_series` then finds out what and where.
+    """
+    if layout.has_errors or layout.header_line != 1:
+        return None
+    select, params = _fast_select(source, layout, workdir)
+    con.begin()
+    try:
+        if con.execute("SELECT count(*) FROM series").fetchone()[0] == 0:
+            replaced = 0
+            rows = con.execute(f"INSERT INTO series BY NAME SELECT *, ? AS load_id FROM ({select})",
+                               [load_id, *params]).fetchone()[0]
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE series_fast AS {select}", params)
+            replaced = con.execute("SELECT count(*) FROM series s JOIN series_fast n "
+                                   "USING (measure, area, period)").fetchone()[0]
+            con.execute("DELETE FROM series s USING series_fast n WHERE s.measure = n.measure "
+                        "AND s.area = n.area AND s.period = n.period")
+            rows = con.execute("INSERT INTO series BY NAME SELECT *, ? AS load_id FROM series_fast",
+                               [load_id]).fetchone()[0]
+            con.execute("DROP TABLE series_fast")
+        unknown = con.execute(
+            "SELECT count(*) FROM series WHERE load_id = ? AND source_file = ? "
+            "AND measure NOT IN (SELECT measure FROM measures)", [load_id, source.name]
+        ).fetchone()[0]
+    except duckdb.Error:  # a CSV the strict reader refuses, or a NOT NULL or key violation
+        con.rollback()
+        return None
+    if unknown:
+        con.rollback()
+        return None
+    con.commit()
+    return rows, replaced
+
+
+def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tuple[str, list]:
+    """The series rows of a file, converted, as one SELECT over DuckDB's CSV reader.
+
+    Tuned for the common file and strict about the rest: cells are trimmed of spaces only
+    (a tab or an empty record leaves a value SQL cannot read or a NULL the table refuses,
+    which sends the file down the careful path); a plain whole number skips the pattern.
+    """
+    positions = layout.positions
+    area = _cell(positions, "area")  # the one cell stored as text without being looked up
+    sql = (
+        "SELECT measure, coalesce(area, ?) AS area, "
+        "CASE WHEN year(p) BETWEEN ? AND ? THEN p END AS period, "
+        f"CASE WHEN plain THEN CAST(value_text AS DOUBLE) ELSE {_number_sql('n')} END AS value, "
+        "?::VARCHAR AS source_file FROM ("
+        "SELECT *, date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p, "
+        "CASE WHEN NOT plain THEN regexp_extract(value_text, ?, ?::VARCHAR[]) END AS n FROM ("
+        "SELECT *, coalesce(regexp_full_match(value_text, '[0-9]{1,15}'), false) AS plain FROM ("
+        f"SELECT {_plain_cell(positions, 'measure')} AS measure, {area} AS area, "
+        f"{_plain_cell(positions, 'period')} AS period_text, "
+        f"{_plain_cell(positions, 'value')} AS value_text FROM {_read_csv_sql(layout.width)})))"
+    )
+    params = [DEFAULT_AREA, *values.YEAR_RANGE, source.name, list(values.MONTH_FORMATS),
+              values.NUMBER_PATTERN, list(values.NUMBER_GROUPS), str(utf8_copy(source, workdir))]
+    return sql, params
+
+
+def _plain_cell(positions: dict[str, int], column: str) -> str:
+    return f"nullif(trim(c{positions[column]}), '')"
+
+
+def _read_csv_sql(width: int) -> str:
+    """DuckDB's CSV reader, strict, every column text; the file's path is the parameter."""
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in _names(width)) + "}"
+    return (f"read_csv(?, auto_detect = false, header = true, delim = ',', quote = '\"', "
+            f"escape = '\"', columns = {columns})")
+
+
+# --- the careful path: every problem, with its line ------------------------------------------------
+
+
+def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: SeriesLayout,
+                 index: int, workdir: Path) -> StagedSeries:
     """Read, convert and check one series file into temporary table `series_new_<index>`."""
-    staged = StagedSeries(source, f"series_new_{index}")
-    warning = source.encoding_warning()
-    if warning:
-        staged.issues.append(warning)
-    header = read_header(source.text)
-    if header is None:
-        staged.issues.append(LoadIssue(source.name, None, None, None,
-                                       "a header line naming the columns", ERROR))
+    staged = StagedSeries(source, f"series_new_{index}", issues=list(layout.issues))
+    if layout.has_errors:
         return staged
-    positions, header_issues = match_columns(source, header)
-    staged.issues.extend(header_issues)
-    if staged.has_errors:
-        return staged
-    width = len(header.names)
     raw = f"series_raw_{index}"
-    rec_column = _read_fast(con, source, raw, width, workdir) if header.line == 1 else None
+    width = layout.width
+    rec_column = _read_fast(con, source, raw, width, workdir) if layout.header_line == 1 else None
     if rec_column is not None:
         staged.line_of = _lazy_lines(source)
     else:
         rec_column, staged.line_of = _read_slow(con, source, raw, width, staged.issues)
-    _convert(con, staged, raw, rec_column, positions, width)
+    _convert(con, staged, raw, rec_column, layout.positions, width)
     con.execute(f"DROP TABLE {raw}")
     _resolve_leftover_periods(con, staged)
     _resolve_leftover_values(con, staged)
     staged.issues.extend(_cell_issues(con, staged))
-    staged.issues.extend(_duplicate_issues(con, staged))
     return staged
 
 
@@ -85,13 +187,9 @@ def _names(width: int) -> list[str]:
 def _read_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, raw: str, width: int,
                workdir: Path) -> str | None:
     """DuckDB's own reader, strict: None when the file has ragged rows or lines of spaces."""
-    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in _names(width)) + "}"
     try:
-        con.execute(
-            f"CREATE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, auto_detect = false, "
-            f"header = true, delim = ',', quote = '\"', escape = '\"', columns = {columns})",
-            [str(utf8_copy(source, workdir))],
-        )
+        con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_read_csv_sql(width)}",
+                    [str(utf8_copy(source, workdir))])
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {raw}")
         return None
@@ -137,33 +235,29 @@ def _cell(positions: dict[str, int], column: str) -> str:
 def _convert(con: duckdb.DuckDBPyConnection, staged: StagedSeries, raw: str, rec_column: str,
              positions: dict[str, int], width: int) -> None:
     """Trim cells, drop blank records, convert months and numbers: `staged.table`."""
-    blank = " AND ".join(f"coalesce(trim(c{i}, '{_TRIM}'), '') = ''" for i in range(width))
-    cells = f"{staged.table}_cells"
-    con.execute(
-        f"CREATE TEMP TABLE {cells} AS SELECT {rec_column} AS rec, "
-        f"{_cell(positions, 'measure')} AS measure, {_cell(positions, 'area')} AS area, "
-        f"{_cell(positions, 'period')} AS period_text, {_cell(positions, 'value')} AS value_text "
-        f"FROM {raw} WHERE NOT ({blank})"
-    )
-    staged.rows_in_file = con.execute(f"SELECT count(*) FROM {cells}").fetchone()[0]
     periods = f"{staged.table}_periods"
+    period_cell = _cell(positions, "period")
     con.execute(
         f"CREATE TEMP TABLE {periods} AS SELECT period_text, CASE WHEN year(p) BETWEEN ? AND ? "
         f"THEN p END AS period, NULL::VARCHAR AS expected FROM (SELECT period_text, "
         f"date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p "
-        f"FROM (SELECT DISTINCT period_text FROM {cells} WHERE period_text IS NOT NULL))",
+        f"FROM (SELECT DISTINCT {period_cell} AS period_text FROM {raw}) WHERE period_text IS NOT NULL)",
         [*values.YEAR_RANGE, list(values.MONTH_FORMATS)],
     )
+    blank = " AND ".join(f"coalesce(trim(c{i}, '{_TRIM}'), '') = ''" for i in range(width))
     con.execute(
         f"CREATE TEMP TABLE {staged.table} AS SELECT c.measure, "
         f"coalesce(c.area, ?) AS area, p.period, {_number_sql('n')} AS value, "
         f"?::VARCHAR AS source_file, c.rec, c.period_text, c.value_text, "
         f"NULL::VARCHAR AS value_expected "
-        f"FROM (SELECT *, regexp_extract(value_text, ?, ?::VARCHAR[]) AS n FROM {cells}) c "
+        f"FROM (SELECT *, regexp_extract(value_text, ?, ?::VARCHAR[]) AS n FROM ("
+        f"SELECT {rec_column} AS rec, {_cell(positions, 'measure')} AS measure, "
+        f"{_cell(positions, 'area')} AS area, {period_cell} AS period_text, "
+        f"{_cell(positions, 'value')} AS value_text FROM {raw} WHERE NOT ({blank}))) c "
         f"LEFT JOIN {periods} p USING (period_text)",
         [DEFAULT_AREA, staged.source.name, values.NUMBER_PATTERN, list(values.NUMBER_GROUPS)],
     )
-    con.execute(f"DROP TABLE {cells}")
+    staged.rows_in_file = con.execute(f"SELECT count(*) FROM {staged.table}").fetchone()[0]
 
 
 def _number_sql(n: str) -> str:
@@ -261,8 +355,11 @@ def _more_issue(name: str, more: int) -> LoadIssue:
                      "fix those and load again to see them", ERROR)
 
 
-def _duplicate_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
-    """A measure, area and month given twice in one file: which value is meant?"""
+def duplicate_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
+    """A measure, area and month given twice in one file: which value is meant?
+
+    Not run on a clean load, where the table's primary key refuses duplicates anyway: the
+    loader asks only when the insert fails or when the load has other errors to list."""
     found = con.execute(
         f"SELECT measure, area, period, list(rec ORDER BY rec) AS recs FROM {staged.table} "
         "WHERE measure IS NOT NULL AND period IS NOT NULL "

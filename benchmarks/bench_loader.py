@@ -1,0 +1,91 @@
+"""How fast the loader takes a big series extract, against DuckDB reading the same file raw.
+
+Generates (in a temporary folder) a series extract of ROWS rows and the measures file it
+needs, then times `load_extracts` into a fresh database and DuckDB's own
+`CREATE TABLE t AS SELECT * FROM read_csv(...)` into another fresh database file, and prints
+rows per second for both and their ratio. The loader also checks every value, converts months
+and numbers, enforces the key and writes the copy-and-swap, so it cannot match the raw read;
+the aim is at least half its speed.
+
+    .venv/bin/python benchmarks/bench_loader.py [ROWS]
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loaders.load import load_extracts  # noqa: E402
+
+AREAS = ("Force", "City", "County", "North", "South")
+MONTHS = 500
+
+
+def write_extracts(folder: Path, rows: int) -> tuple[Path, Path]:
+    measures_needed = -(-rows // (len(AREAS) * MONTHS))
+    names = [f"Benchmark measure {i:04d}" for i in range(measures_needed)]
+    measures = folder / "measures.csv"
+    with measures.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["period", "theme", "measure", "polarity", "baseline", "current"])
+        for name in names:
+            writer.writerow(["2019-01", "Tackling crime and ASB", name, "lower_is_better", "4,872", "5,369"])
+    series = folder / "series.csv"
+    months = [date(1980 + m // 12, m % 12 + 1, 1).strftime("%Y-%m") for m in range(MONTHS)]
+    written = 0
+    with series.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["measure", "area", "period", "value"])
+        for name in names:
+            for area in AREAS:
+                for i, month in enumerate(months):
+                    if written == rows:
+                        break
+                    # Mostly plain counts, some as a spreadsheet formats them.
+                    value = f"{(written * 7919) % 25000:,}" if i % 10 == 0 else str((written * 7919) % 25000)
+                    writer.writerow([name, area, month, value])
+                    written += 1
+    return measures, series
+
+
+def time_loader(measures: Path, series: Path, db: Path) -> float:
+    start = time.perf_counter()
+    report = load_extracts([measures, series], db)
+    elapsed = time.perf_counter() - start
+    if not report.ok:
+        raise SystemExit(report.to_text())
+    return elapsed
+
+
+def time_raw_duckdb(series: Path, db: Path) -> float:
+    start = time.perf_counter()
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(series)])
+    con.close()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
+        folder = Path(tmp)
+        measures, series = write_extracts(folder, rows)
+        size_mb = series.stat().st_size / 1e6
+        raw = time_raw_duckdb(series, folder / "raw.duckdb")
+        loader = time_loader(measures, series, folder / "loader.duckdb")
+    print(f"series extract: {rows:,} rows, {size_mb:,.1f} MB")
+    print(f"DuckDB read_csv -> table : {raw:6.2f} s  {rows / raw:12,.0f} rows/s")
+    print(f"load_extracts            : {loader:6.2f} s  {rows / loader:12,.0f} rows/s")
+    print(f"loader speed / raw speed : {raw / loader:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
