@@ -59,7 +59,7 @@ class DetectionSettings:
     #: The series area that stands for the whole force.
     spc_area: str = "Force"
     #: How the SPC limits are computed (NHSRplotthedots' defaults).
-    spc: spc.SpcSettings = spc.SpcSettings()
+    spc_settings: spc.SpcSettings = spc.SpcSettings()
 
     def threshold_for(self, change_unit: str) -> float:
         """The threshold that applies to a change measured in `change_unit`."""
@@ -300,7 +300,7 @@ def detect_exceptions(
         monthly = series.get(row["measure"])
         if monthly is not None and len(monthly) >= settings.min_spc_points:
             result = spc.spc_table(list(monthly["period"]), monthly["value"].to_numpy(), row["polarity"],
-                                   settings.spc)
+                                   settings.spc_settings)
             verdict = spc_verdict(result, row["unit"])
         else:
             verdict = threshold_verdict(row, settings)
@@ -351,8 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="grades: |change| in steps (default %(default)s)")
     parser.add_argument("--min-spc-points", type=int, default=defaults.min_spc_points,
                         help="monthly points needed to use SPC (default %(default)s)")
+    parser.add_argument("--fix-after", type=int, default=None, metavar="N",
+                        help="SPC: compute mean and limits from the first N points only")
+    parser.add_argument("--screen-outliers", action=argparse.BooleanOptionalAction, default=True,
+                        help="SPC: leave moving ranges ≥ 3.267 × mean out of the limits (default: on)")
     parser.add_argument("--all", action="store_true", help="print every measure, not only detections")
     args = parser.parse_args(argv)
+    try:
+        spc_settings = spc.SpcSettings(fix_after=args.fix_after, screen_outliers=args.screen_outliers)
+    except ValueError as error:
+        parser.error(str(error))
     db_path = args.db or database_path()
     if not db_path.exists():
         print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
@@ -362,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         points_threshold=args.points_threshold,
         steps_threshold=args.steps_threshold,
         min_spc_points=args.min_spc_points,
+        spc_settings=spc_settings,
     )
     con = connect_readonly(db_path)
     try:

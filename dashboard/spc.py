@@ -49,12 +49,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import ChartMeta, finish_figure
+from dashboard.db import connect_readonly, database_path, query
 
 #: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
 #: from the mean, in mean moving ranges.
@@ -412,16 +414,13 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
 
 # --- Command line --------------------------------------------------------------------------------
 
-def _known(con, sql: str, params: list) -> list[str]:
-    from dashboard.db import query
-
+def _known(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[str]:
+    """The first column of a query, as text: names to list in an error message."""
     return [str(v) for v in query(con, sql, params).iloc[:, 0]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m dashboard.spc --measure NAME [--area AREA] [--db FILE] [--fix-after N]`: CSV table."""
-    from dashboard.db import connect_readonly, database_path, query
-
     parser = argparse.ArgumentParser(
         prog="python -m dashboard.spc",
         description="Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, "

@@ -239,6 +239,19 @@ def test_readme_states_the_default_thresholds() -> None:
                             (defaults.steps_threshold, "steps")):
         assert f"≥ {detection.threshold_text(threshold, unit)}" in section
     assert f"at least {defaults.min_spc_points} points up to the report month" in section
-    assert defaults.spc.screen_outliers and "outlier screening is on by default" in section
+    assert defaults.spc_settings.screen_outliers and "outlier screening is on by default" in section
     assert "Making Data Count Excel tool does not screen" in section
-    assert f"fewer than {defaults.spc.min_points_warning} points behind the limits" in section
+    assert f"fewer than {defaults.spc_settings.min_points_warning} points behind the limits" in section
+
+
+def test_cli_flags_reach_the_settings(spc_db: Path) -> None:
+    """--percent-threshold and --min-spc-points change what is detected."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = detection.main(["--period", "2019-01", "--db", str(spc_db), "--percent-threshold", "25",
+                               "--min-spc-points", "30", "--all"])
+    assert code == 0
+    printed = pd.read_csv(io.StringIO(out.getvalue())).set_index("measure")
+    assert set(printed["source"]) == {"threshold"}
+    assert printed.loc["Burglary", "rule"] == "Threshold: |change| ≥ 25%"
+    assert pd.isna(printed.loc["Burglary", "direction"])  # +20% is now within the threshold
