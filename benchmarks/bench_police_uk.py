@@ -40,13 +40,15 @@ FIXED_DIALECT_SQL = RAW_SQL.replace(
     "union_by_name = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true)")
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+def best_times(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Best time of each run; rounds interleave the runs so a busy spell hits them all alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def raw_duckdb(files: list[Path], sql: str = RAW_SQL) -> int:
@@ -68,16 +70,19 @@ def full_import(files: list[Path]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     files = find_street_files([args.folder])
     counts = count_street_crime(files)
     print(f"{len(files)} files, {counts.rows:,} rows, {len(counts.months)} months, "
           f"{len(counts.series):,} series rows; best of {args.repeat}")
-    raw = best_of(args.repeat, lambda: raw_duckdb(files))
-    fixed = best_of(args.repeat, lambda: raw_duckdb(files, FIXED_DIALECT_SQL))
-    counting = best_of(args.repeat, lambda: count_street_crime(files))
-    imported = best_of(args.repeat, lambda: full_import(files))
+    times = best_times(args.repeat, {
+        "raw": lambda: raw_duckdb(files),
+        "fixed": lambda: raw_duckdb(files, FIXED_DIALECT_SQL),
+        "counting": lambda: count_street_crime(files),
+        "imported": lambda: full_import(files),
+    })
+    raw, fixed, counting, imported = (times[k] for k in ("raw", "fixed", "counting", "imported"))
     print(f"DuckDB read_csv + GROUP BY:          {raw:6.2f} s")
     print(f"  the same, dialect fixed, no sniffing: {fixed:6.2f} s")
     for label, seconds in (("Counting (validate + aggregate):  ", counting),
