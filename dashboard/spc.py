@@ -276,7 +276,10 @@ def short_series_warning(points_used: int, total: int, settings: SpcSettings) ->
     if points_used < total:
         return (f"Limits fixed after {points_used} points, fewer than the {settings.min_points_warning} "
                 "recommended: treat them as trial limits.")
-    return (f"Only {points_used} points, fewer than the {settings.min_points_warning} recommended: "
+    if points_used == 0:
+        return "No points: no mean or limits to show."
+    counted = "1 point" if points_used == 1 else f"{points_used} points"
+    return (f"Only {counted}, fewer than the {settings.min_points_warning} recommended: "
             "trial limits that will change as months are added.")
 
 

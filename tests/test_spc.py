@@ -110,6 +110,15 @@ def test_fewer_than_12_points_warns() -> None:
     assert run([1, 3] * 5, settings=SpcSettings(min_points_warning=10)).warning is None
 
 
+def test_empty_and_single_point_series_do_not_fail() -> None:
+    empty = spc_table([], [], domain.NEUTRAL)
+    assert empty.table.empty and empty.state is None and empty.warning == "No points: no mean or limits to show."
+    single = run([4.0])
+    assert single.mean == 4.0 and math.isnan(single.upper_process_limit)
+    assert single.state == spc.COMMON_CAUSE and "Only 1 point," in single.warning
+    build_spc_figure(single, ChartMeta("One point"))
+
+
 # --- Shift ---------------------------------------------------------------------------------------
 
 #: Mean exactly 10 (150 / 15); without screening limits 10 ± 2.66 × 16/14, near lines 10 ± 2.03,
