@@ -73,13 +73,6 @@ class DetectionSettings:
         return thresholds[change_unit]
 
 
-def month_label(day: date | pd.Timestamp | None, year_only: bool = False) -> str:
-    """'Jan 2019', or '2017' for a figure that stands for a year."""
-    if day is None:
-        return "?"
-    return f"{day.year}" if year_only else day.strftime("%b %Y")
-
-
 def threshold_text(threshold: float, change_unit: str) -> str:
     """'10%', '2 pts', '1 step': a threshold in the words of its unit."""
     number = f"{threshold:g}"
@@ -117,7 +110,7 @@ def _figure_text(row: dict, which: str) -> str:
     shown = domain.format_value(value, row["unit"])
     if when is None:
         return shown
-    return f"{shown} ({month_label(when, bool(row[f'{which}_period_is_year']))})"
+    return f"{shown} ({domain.format_month(when, bool(row[f'{which}_period_is_year']))})"
 
 
 @dataclass(frozen=True)
@@ -168,8 +161,8 @@ SPC_EXCEPTION_KIND: dict[str, str] = {
 
 def _span(periods: list, first: int, last: int) -> str:
     if first == last:
-        return month_label(periods[last])
-    return f"{month_label(periods[first])}–{month_label(periods[last])}"
+        return domain.format_month(periods[last])
+    return f"{domain.format_month(periods[first])}–{domain.format_month(periods[last])}"
 
 
 def _run_start(keys: np.ndarray, last: int) -> int:
@@ -196,7 +189,7 @@ def _spc_detail(result: spc.SpcResult, rule: str, unit: str) -> str:
     if rule == spc.RULE_OUTSIDE:
         limit_name = "upper" if above else "lower"
         limit = result.upper_process_limit if above else result.lower_process_limit
-        return (f"{month_label(periods[last])}: {fmt(values[last])} {side_word} the {limit_name} "
+        return (f"{domain.format_month(periods[last])}: {fmt(values[last])} {side_word} the {limit_name} "
                 f"process limit of {fmt(limit)} (mean {fmt(result.mean)}; {limits})")
     if rule == spc.RULE_TREND:
         steps = np.sign(np.diff(values))
@@ -226,7 +219,7 @@ def spc_verdict(result: spc.SpcResult, unit: str) -> Verdict:
     if not fired:
         last_value = domain.format_value(float(table["value"].iloc[-1]), unit)
         detail = (f"{_span(periods, 0, len(periods) - 1)}: {len(periods)} points; latest {last_value} "
-                  f"({month_label(periods[-1])}) within limits "
+                  f"({domain.format_month(periods[-1])}) within limits "
                   f"{domain.format_value(result.lower_process_limit, unit)}–"
                   f"{domain.format_value(result.upper_process_limit, unit)}, mean "
                   f"{domain.format_value(result.mean, unit)}; no special cause at the latest point")
@@ -379,8 +372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         con.close()
     if found.empty:
-        listed = ", ".join(month_label(p) for p in known) or "none loaded"
-        print(f"error: no measures for {month_label(args.period)}; report periods: {listed}",
+        listed = ", ".join(domain.format_month(p) for p in known) or "none loaded"
+        print(f"error: no measures for {domain.format_month(args.period)}; report periods: {listed}",
               file=sys.stderr)
         return 1
     shown = found if args.all else found[found["detected"]]

@@ -361,7 +361,8 @@ def _default_alt(result: SpcResult) -> str:
     if table.empty:
         return "XmR chart with no points."
     first, last = table["period"].iloc[0], table["period"].iloc[-1]
-    return (f"XmR chart of {len(table)} monthly values from {first:%b %Y} to {last:%b %Y}; mean "
+    return (f"XmR chart of {len(table)} monthly values from {domain.format_month(first)} to "
+            f"{domain.format_month(last)}; mean "
             f"{result.mean:,.1f}, process limits {result.lower_process_limit:,.1f} to "
             f"{result.upper_process_limit:,.1f}; latest point: {result.state}.")
 
