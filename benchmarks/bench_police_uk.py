@@ -22,7 +22,11 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from loaders.police_uk import count_street_crime, find_street_files, import_street_crime  # noqa: E402
+from loaders.police_uk import (  # noqa: E402  (after the path is set)
+    count_street_crime,
+    find_street_files,
+    import_street_crime,
+)
 
 DEFAULT_FOLDER = PROJECT_ROOT.parent / "shared" / "police-uk"
 
