@@ -190,9 +190,9 @@ def _check_series_carefully(con: duckdb.DuckDBPyConnection, checked: _Checked, k
     for position, item in enumerate(checked.files):
         if isinstance(item, _DeferredSeries):
             staged = stage_series(con, item.source, item.layout, position, workdir)
-            if not staged.has_errors:
+            if staged.rows_in_file:
                 staged.issues.extend(duplicate_issues(con, staged))
-            checked.cross_issues.extend(unknown_measure_issues(con, staged, known_table))
+                checked.cross_issues.extend(unknown_measure_issues(con, staged, known_table))
             checked.files[position] = staged
 
 

@@ -1,0 +1,30 @@
+"""Fixtures shared by the whole suite. Keep this file small; area fixtures live in their tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loaders.load import load_extracts
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = PROJECT_ROOT / "data"
+
+
+@pytest.fixture(scope="session")
+def _sample_db_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    report = load_extracts(sorted(SAMPLE_DATA.glob("*.csv")), db)
+    assert report.ok, report.to_text()
+    return db
+
+
+@pytest.fixture
+def sample_db(tmp_path: Path, _sample_db_once: Path) -> Path:
+    """A database in `tmp_path` holding the project's sample extracts (data/*.csv) loaded
+    through the loader: a fresh copy per test, so a test may write to it."""
+    db = tmp_path / "sample.duckdb"
+    shutil.copyfile(_sample_db_once, db)
+    return db
