@@ -49,6 +49,14 @@ exceptions: install
 	@test -n "$(PERIOD)" || { echo 'usage: make exceptions PERIOD=YYYY-MM [DB=FILE]' >&2; exit 2; }
 	@$(PY) -m dashboard.detection --period "$(PERIOD)" --db "$(DB)"
 
+## The panel pack (Word + ZIP of charts and tables) for one report month:
+## make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]; a DB that does not exist yet gets the sample loaded first
+pack: install browser
+	@test -n "$(PERIOD)" || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
+	@test -n "$(OUT)" || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
+	@test -f "$(DB)" || $(MAKE) --no-print-directory load DB="$(DB)"
+	$(PY) -m dashboard.pack --period "$(PERIOD)" --out "$(OUT)" --db "$(DB)"
+
 run: install browser load
 	DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 

@@ -260,9 +260,11 @@ class Exporter:
         """Render `fig` in print style; ExportUnavailable or ExportTimeout when it cannot."""
         printed = print_figure(fig)
         opts = image_options(printed, fmt)
-        if not self._lock.acquire(timeout=self.render_timeout):
-            raise ExportTimeout(f"Chart export is busy with another chart; try again in a moment "
-                                f"(waited {self.render_timeout:g} s).")
+        # a render may queue behind another render, or behind the browser's start-up
+        waited = self.startup_timeout + self.render_timeout
+        if not self._lock.acquire(timeout=waited):
+            raise ExportTimeout(f"Chart export is busy with other charts; try again in a moment "
+                                f"(waited {waited:g} s).")
         try:
             session = self._session or self._start()
             try:
@@ -276,6 +278,12 @@ class Exporter:
         finally:
             self._lock.release()
         return image if isinstance(image, bytes) else str(image).encode("utf-8")
+
+    def start(self) -> None:
+        """Launch the browser now instead of on the first export (e.g. while data is read)."""
+        with self._lock:
+            if self._session is None:
+                self._start()
 
     def close(self) -> None:
         """Shut the browser down (safe to call twice)."""

@@ -17,6 +17,7 @@ import argparse
 import io
 import sys
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -26,10 +27,10 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import budget, delivery, domain
+from dashboard import budget, delivery, domain, figures, loads, measures
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, query
-from dashboard.export import ExportTimeout, ExportUnavailable, Exporter, export_file_name
+from dashboard.export import ExportTimeout, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
 
 Progress = Callable[[float, str], None]
@@ -104,120 +105,155 @@ class PackError(ValueError):
 
 def list_report_periods(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Report periods with measures loaded, latest first."""
-    df = query(con, "SELECT DISTINCT period FROM measures ORDER BY period DESC")
-    return [pd.Timestamp(p).date() for p in df["period"]]
-
-
-def query_pack_measures(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFrame:
-    """The period's measures with published text, computed change and flags, in theme order."""
-    df = query(
-        con,
-        """
-        SELECT theme, measure, unit, polarity, baseline_text, current_text, trend_text,
-               change, change_unit, direction, trend_disagrees, current_before_baseline,
-               headline, exception, comment, source_file, source_line
-        FROM measure_changes WHERE period = ?
-        ORDER BY source_line
-        """,
-        [period],
-    )
-    df = df.assign(_rank=[domain.theme_sort_key(str(t)) for t in df["theme"]])
-    return df.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+    return sorted(measures.list_periods(con), reverse=True)
 
 
 def describe_sources(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> str:
-    """'measures.csv, deliverables.csv, budget.csv; loaded 24 Nov 2026' from the load log."""
-    df = query(
-        con,
-        """
-        SELECT file_name, max(loaded_at) AS loaded_at FROM load_log
-        WHERE list_contains(?::VARCHAR[], table_name) GROUP BY file_name ORDER BY min(load_id), file_name
-        """,
-        [list(tables)],
-    )
-    if df.empty:
-        return "no extract loaded"
-    latest = pd.Timestamp(df["loaded_at"].max())
-    return f"{', '.join(str(f) for f in df['file_name'])}; loaded {latest:%d %b %Y}"
+    """'measures.csv, loaded 24 Nov 2026 21:40 UTC; ...': the files behind `tables` and their loads."""
+    return "; ".join(loads.describe_source(con, table) for table in tables)
+
+
+def _with_published_trend(exceptions: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """The exceptions with the trend as published and the dashboard's check beside them."""
+    published = changes[["measure", "trend_text", "check"]].drop_duplicates("measure")
+    return exceptions.merge(published, on="measure", how="left")
 
 
 def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackContent:
     """Query everything the pack shows; PackError when the period has no measures."""
-    measures = query_pack_measures(con, period)
-    if measures.empty:
+    changes = measures.query_measure_changes(con, period)
+    if changes.empty:
         periods = ", ".join(domain.format_month(p) for p in list_report_periods(con)) or "none"
         raise PackError(f"No measures are loaded for {domain.format_month(period)}. "
                         f"Report periods loaded: {periods}.")
     quarter = delivery.quarter_for_period(con, period)
-    rag = delivery.query_rag_summary(con, quarter) if quarter else pd.DataFrame()
-    money = budget.query_budget_summary(con, period)
+    exceptions = measures.query_exceptions(con, period)
     content = PackContent(
         period=period,
-        headlines=measures[measures["headline"].astype(bool)].reset_index(drop=True),
-        positive=measures[measures["exception"] == domain.POSITIVE].reset_index(drop=True),
-        negative=measures[measures["exception"] == domain.NEGATIVE].reset_index(drop=True),
+        headlines=changes[changes["headline"].astype(bool)].reset_index(drop=True),
+        positive=_with_published_trend(exceptions[exceptions["kind"] == domain.POSITIVE], changes),
+        negative=_with_published_trend(exceptions[exceptions["kind"] == domain.NEGATIVE], changes),
         quarter=quarter,
-        rag=rag,
-        budget=money,
+        rag=delivery.query_rag_summary(con, quarter) if quarter else pd.DataFrame(),
+        budget=budget.query_budget_summary(con, period),
         sources=describe_sources(con, ["measures", "deliverables", "budget"]),
     )
-    content.charts = _build_charts(con, content)
+    content.charts = _build_charts(con, content, changes, exceptions)
     return content
 
 
-def _build_charts(con: duckdb.DuckDBPyConnection, content: PackContent) -> dict[str, list[PackChart]]:
+def _build_charts(
+    con: duckdb.DuckDBPyConnection, content: PackContent, changes: pd.DataFrame, exceptions: pd.DataFrame
+) -> dict[str, list[PackChart]]:
     month = domain.format_month(content.period)
-    charts: dict[str, list[PackChart]] = {"rag": [], "budget": []}
+    measures_source = describe_sources(con, ["measures"])
+    charts: dict[str, list[PackChart]] = {"headlines": [], "exceptions": [], "rag": [], "budget": [], "measures": []}
+
+    summary = measures.query_theme_summary(con, content.period)
+    charts["headlines"].append(PackChart(
+        figures.build_direction_summary_figure(summary, ChartMeta(
+            title=f"Measures better and worse by theme, report to {month}",
+            subtitle="Current figure against baseline, judged by each measure's polarity",
+            source=measures_source,
+            alt=_describe_directions(summary, month),
+        )),
+        measures.summary_table(summary),
+    ))
+    if exceptions["change"].notna().any():
+        charts["exceptions"].append(PackChart(
+            figures.build_exceptions_figure(exceptions, ChartMeta(
+                title=f"Positive and negative exceptions, report to {month}",
+                subtitle="Change computed from baseline and current where published, else the published trend",
+                source=measures_source,
+                alt=_describe_exceptions(exceptions, month),
+            )),
+            measures.exception_table(exceptions),
+        ))
     if not content.rag.empty:
         themes = ", ".join(dict.fromkeys(str(t) for t in content.rag["theme"]))
-        meta = ChartMeta(
-            title=f"Delivery plan RAG status, {content.quarter}",
-            subtitle=f"{themes} · {content.quarter} (report to {month})",
-            source=describe_sources(con, ["deliverables"]),
-            alt=delivery.describe_rag(content.rag),
-        )
-        charts["rag"].append(PackChart(delivery.build_rag_figure(content.rag, meta),
-                                       delivery.rag_table(content.rag)))
+        charts["rag"].append(PackChart(
+            delivery.build_rag_figure(content.rag, ChartMeta(
+                title=f"Deliverables by RAG status, {content.quarter}",
+                subtitle=f"{themes} · {content.quarter} (report to {month})",
+                source=describe_sources(con, ["deliverables"]),
+                alt=delivery.describe_rag(content.rag),
+            )),
+            delivery.rag_table(content.rag),
+        ))
     if not content.budget.empty:
         year = budget.financial_year_of(content.period)
-        meta = ChartMeta(
-            title=f"Budget and forecast outturn by entity, {year}",
-            subtitle=f"Latest forecast by {month} · £ thousands",
-            source=describe_sources(con, ["budget"]),
-            alt=_describe_budget(content.budget),
-        )
-        charts["budget"].append(PackChart(budget.build_budget_figure(content.budget, meta),
-                                          budget.budget_table(content.budget)))
+        charts["budget"].append(PackChart(
+            budget.build_budget_figure(content.budget, ChartMeta(
+                title=f"Budget against forecast outturn, {year}",
+                subtitle=f"Each line's latest forecast made by {month} · £ thousands",
+                source=describe_sources(con, ["budget"]),
+                alt="Budget against forecast outturn. "
+                + "; ".join(f"{r.entity} {r.category}: {r.variance_text}" for r in content.budget.itertuples()) + ".",
+            )),
+            budget.budget_table(content.budget),
+        ))
+    charts["measures"] = _measure_charts(con, content, month)
     return charts
 
 
-def _describe_budget(df: pd.DataFrame) -> str:
-    parts = [f"{row.entity} {row.category}: {row.variance_text}" for row in df.itertuples()]
-    return "Budget against forecast outturn. " + "; ".join(parts) + "."
+def _measure_charts(con: duckdb.DuckDBPyConnection, content: PackContent, month: str) -> list[PackChart]:
+    """One chart per headline measure: its monthly series (SPC) where loaded, else baseline and current."""
+    charts = []
+    for row in measures.records(content.headlines):
+        series = measures.query_series(con, row["measure"], None, content.period)
+        monthly = len(series) >= figures.MIN_SERIES_POINTS
+        source = describe_sources(con, ["series"] if monthly else ["measures"])
+        basis = "monthly series, Force" if monthly else "baseline and current as published"
+        view = figures.build_measure_view(row, series, ChartMeta(
+            title=f"{row['measure']}: {'monthly, Force' if monthly else 'baseline against current'}",
+            subtitle=f"{row['theme']} · report to {month}",
+            source=source,
+            alt=f"{row['measure']}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
+            f"change {row['change_shown']} ({row['direction_shown']}).",
+        ))
+        if view.figure is not None:
+            charts.append(PackChart(view.figure, view.table))
+    return charts
+
+
+def _describe_directions(summary: pd.DataFrame, month: str) -> str:
+    parts = [f"{r.theme}: {r.better} better, {r.worse} worse, {r.no_change} unchanged, "
+             f"{r.not_comparable} not comparable" for r in summary.itertuples()]
+    return f"Headline measures by direction, report to {month}. " + "; ".join(parts) + "."
+
+
+def _describe_exceptions(exceptions: pd.DataFrame, month: str) -> str:
+    parts = [f"{domain.EXCEPTION_STYLES[r.kind].label} {r.measure} {r.change_shown}" for r in exceptions.itertuples()]
+    return f"Exceptions, report to {month}: " + "; ".join(parts) + "."
 
 
 # --- Tables as the report prints them --------------------------------------------------------------------
 
 
-def headline_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Theme, measure, baseline, current, trend (as published) and comment, plus the checks."""
+def report_headline_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """Theme, measure, baseline, current, trend and comment as published, and the dashboard's check.
+
+    An exception's comment carries its narrative too, printed in full under the exception
+    tables; here it keeps only its first paragraph, the headline comment.
+    """
     return pd.DataFrame({
-        "Theme": df["theme"],
-        "Measure": df["measure"],
-        "Baseline": [_text(v) for v in df["baseline_text"]],
-        "Current": [_text(v) for v in df["current_text"]],
-        "Trend": [_text(v) for v in df["trend_text"]],
-        "Comment": [_text(v) for v in df["comment"]],
-        "Dashboard check": [_check_note(row) for row in df.to_dict("records")],
+        "Theme": changes["theme"],
+        "Measure": changes["measure"],
+        "Baseline": [_text(v) for v in changes["baseline_text"]],
+        "Current": [_text(v) for v in changes["current_text"]],
+        "Trend": [_text(v) for v in changes["trend_text"]],
+        "Comment": [_headline_comment(c, e) for c, e in zip(changes["comment"], changes["exception"])],
+        "Check": [_text(v) for v in changes["check"]],
     })
 
 
-def exception_table(df: pd.DataFrame, change_heading: str) -> pd.DataFrame:
-    """The exception table: theme, measure and the change as published."""
+def report_exception_table(exceptions: pd.DataFrame, change_heading: str) -> pd.DataFrame:
+    """Theme, measure and the change as published (the computed one in Check where they differ)."""
     return pd.DataFrame({
-        "Theme": df["theme"],
-        "Measures": df["measure"],
-        change_heading: [_text(v) for v in df["trend_text"]],
+        "Theme": exceptions["theme"],
+        "Measures": exceptions["measure"],
+        change_heading: [_text(v) or _text(c) for v, c in zip(exceptions["trend_text"], exceptions["change_shown"])],
+        "Check": [_text(v) for v in exceptions["check"]],
     })
 
 
@@ -244,8 +280,15 @@ def budget_report_table(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _headline_comment(comment: object, exception: object) -> str:
+    text = _text(comment)
+    if _text(exception) in domain.EXCEPTION_KINDS:
+        return text.split("\n\n", 1)[0].strip()
+    return text
+
+
 def _text(value: object) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
+    return "" if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _month(value: object) -> str:
@@ -258,18 +301,6 @@ def _thousands(value: object) -> str:
         return "–"
     rounded = round(float(value))
     return "-" if rounded == 0 else f"{rounded:,}"
-
-
-def _check_note(row: dict) -> str:
-    """Where the dashboard's own arithmetic disagrees with what was published."""
-    notes = []
-    if row.get("trend_disagrees"):
-        computed = domain.format_change(row.get("change"), str(row.get("change_unit") or "percent"))
-        notes.append(f"{FLAG} Computed from baseline and current: {computed} "
-                     f"({domain.direction_label(row.get('direction'))}); the published trend differs.")
-    if row.get("current_before_baseline"):
-        notes.append(f"{FLAG} The current figure's period is before the baseline's.")
-    return " ".join(notes)
 
 
 # --- Word document ------------------------------------------------------------------------------------
@@ -395,15 +426,16 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     month = domain.format_month(content.period)
     doc = _Doc()
     doc.heading(f"Police and Crime Plan performance: report to {month}", level=0)
-    doc.paragraph(f"Figures as published in the extracts ({content.sources}). Pack produced "
+    doc.paragraph(f"Figures as published in the extracts: {content.sources}. Pack produced "
                   f"{datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
     for note in notes:
         doc.paragraph(note, bold_lead=f"{FLAG} ")
 
     doc.heading("Police and Crime Plan Performance Headlines", level=1)
-    table = headline_table(content.headlines)
-    doc.table(table.drop(columns="Dashboard check"), widths_cm=(2.6, 3.4, 2.3, 2.3, 1.8, 4.6),
-              merge_first_column=True, notes=list(table["Dashboard check"]))
+    table = report_headline_table(content.headlines)
+    doc.table(table.drop(columns="Check"), widths_cm=(2.6, 3.4, 2.3, 2.3, 1.8, 4.6),
+              merge_first_column=True, notes=list(table["Check"]))
+    _charts(doc, content, "headlines", images)
 
     for kind, df, title, heading in (
         (domain.POSITIVE, content.positive, "Positive Exception Reporting", "Current"),
@@ -413,9 +445,12 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         if df.empty:
             doc.paragraph(f"No {kind} exceptions were reported for {month}.")
             continue
-        doc.table(exception_table(df, heading), widths_cm=(4.0, 9.0, 4.0), merge_first_column=True)
+        table = report_exception_table(df, heading)
+        doc.table(table.drop(columns="Check"), widths_cm=(4.0, 9.0, 4.0), merge_first_column=True,
+                  notes=list(table["Check"]))
         for row in df.itertuples():
             doc.paragraph(_text(row.comment), bold_lead=f"{row.measure}. ")
+    _charts(doc, content, "exceptions", images)
 
     doc.heading(f"Delivery plan: RAG status{f' ({content.quarter})' if content.quarter else ''}", level=1)
     if content.rag.empty:
@@ -423,8 +458,7 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
         doc.heading(theme, level=2)
         doc.table(rag_key_table(content.rag, theme), widths_cm=(3.0, 10.0, 4.0))
-    for chart in content.charts.get("rag", []):
-        doc.chart(chart, images.get(chart.stem))
+    _charts(doc, content, "rag", images)
 
     year = budget.financial_year_of(content.period)
     doc.heading(f"Financial Implications and Budget Provision: {year}", level=1)
@@ -432,9 +466,17 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         doc.paragraph(f"No budget figures are loaded for {year} up to {month}.")
     else:
         doc.table(budget_report_table(content.budget), widths_cm=(2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4))
-    for chart in content.charts.get("budget", []):
-        doc.chart(chart, images.get(chart.stem))
+    _charts(doc, content, "budget", images)
+
+    if content.charts.get("measures"):
+        doc.heading("Appendix: headline measure charts", level=1)
+        _charts(doc, content, "measures", images)
     doc.save(path)
+
+
+def _charts(doc: _Doc, content: PackContent, section: str, images: dict[str, bytes]) -> None:
+    for chart in content.charts.get(section, []):
+        doc.chart(chart, images.get(chart.stem))
 
 
 # --- ZIP --------------------------------------------------------------------------------------------------
@@ -444,9 +486,9 @@ def pack_tables(content: PackContent) -> list[PackTable]:
     """Every table in the pack, once each, for the ZIP."""
     month = domain.format_month(content.period)
     tables = [
-        PackTable("headline-measures", headline_table(content.headlines)),
-        PackTable("positive-exceptions", exception_table(content.positive, "Current")),
-        PackTable("negative-exceptions", exception_table(content.negative, month)),
+        PackTable("headline-measures", report_headline_table(content.headlines)),
+        PackTable("positive-exceptions", report_exception_table(content.positive, "Current")),
+        PackTable("negative-exceptions", report_exception_table(content.negative, month)),
     ]
     for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
         tables.append(PackTable(f"rag-summary-{file_stem(theme)}", rag_key_table(content.rag, theme)))
@@ -493,12 +535,15 @@ def build_panel_pack(
     period = date(period.year, period.month, 1)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report(0.02, "Reading the figures")
-    content = gather_pack_content(con, period)
     own_exporter = exporter is None
     exporter = exporter or Exporter()
     try:
-        images, notes = _render_charts(content.all_charts(), exporter, report)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-browser") as pool:
+            # the browser takes seconds to start: let it start while the figures are read
+            warming = pool.submit(exporter.start) if exporter.available() else None
+            report(0.02, "Reading the figures")
+            content = gather_pack_content(con, period)
+            images, notes = _render_charts(content.all_charts(), exporter, report, warming)
     finally:
         if own_exporter:
             exporter.close()
@@ -514,12 +559,18 @@ def build_panel_pack(
 
 
 def _render_charts(
-    charts: Sequence[PackChart], exporter: Exporter, report: Progress
+    charts: Sequence[PackChart], exporter: Exporter, report: Progress, warming: Future | None
 ) -> tuple[dict[str, dict[str, bytes]], list[str]]:
     images: dict[str, dict[str, bytes]] = {}
     notes: list[str] = []
-    if charts and not exporter.available():
+    if not charts:
+        return images, notes
+    if warming is None:
         return images, [exporter.unavailable_reason()]
+    try:
+        warming.result()
+    except (ExportUnavailable, ExportTimeout) as error:
+        return images, [str(error)]
     for index, chart in enumerate(charts):
         report(0.1 + 0.75 * index / len(charts), f"Rendering chart {index + 1} of {len(charts)}: {chart.meta.title}")
         try:

@@ -1,9 +1,81 @@
-"""Panel pack: the Word paper for the Police and Crime Panel (built by the export module)."""
+"""Panel pack: the quarterly paper for the Police and Crime Panel (Word) and every chart and table (ZIP)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import streamlit as st
 
-from ui.data import require_data
+from dashboard import pack
+from dashboard.domain import format_month
+from ui.data import cached_query, require_data
+from ui.export_server import chart_exporter
+from ui.filters import current_filters, period_selector, share_hint
+from ui.render import escape_markdown
+
+_BUILT_KEY = "panel_pack_built"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 st.title("Panel pack")
-require_data()
-st.info("The panel pack export is not available in this version yet.")
+con = require_data()
+current_filters()
+periods = cached_query(pack.list_report_periods)
+if not periods:
+    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
+    st.stop()
+period = period_selector(periods)
+share_hint()
+month = format_month(period)
+
+st.write(
+    f"One click builds the pack for the report to {month}: a Word document laid out like the "
+    "performance section of the Commissioner's update report (headline table by theme, positive "
+    "and negative exceptions with their narratives, each theme's delivery-plan RAG summary, budget "
+    "against forecast outturn, every chart with alt text and a caption), and a ZIP of every chart "
+    "(PNG and SVG) and table (CSV)."
+)
+st.caption("From the command line: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]")
+
+exporter = chart_exporter()
+if not exporter.available():
+    st.info(escape_markdown(exporter.unavailable_reason()) + " The pack is still built, with tables but without chart images.")
+
+
+def build(period_chosen) -> dict:  # noqa: ANN001 - a date
+    bar = st.progress(0.0, text="Starting")
+    with tempfile.TemporaryDirectory(prefix="panel-pack-") as folder:
+        result = pack.build_panel_pack(
+            con, period_chosen, Path(folder), exporter=exporter,
+            progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
+        )
+        built = {
+            "period": period_chosen,
+            "docx_name": result.docx_path.name, "docx": result.docx_path.read_bytes(),
+            "zip_name": result.zip_path.name, "zip": result.zip_path.read_bytes(),
+            "charts": result.charts, "tables": result.tables, "notes": list(result.notes),
+        }
+    bar.empty()
+    return built
+
+
+if st.button(f"Build the panel pack for {month}", type="primary", key="build-pack"):
+    try:
+        st.session_state[_BUILT_KEY] = build(period)
+    except pack.PackError as error:
+        st.error(str(error))
+
+built = st.session_state.get(_BUILT_KEY)
+if built and built["period"] == period:
+    st.success(f"Pack for {month} built: {built['charts']} charts (PNG and SVG) and {built['tables']} tables.")
+    for note in built["notes"]:
+        st.warning(escape_markdown(note))
+    docx_column, zip_column = st.columns(2)
+    docx_column.download_button(
+        "Download the Word document", data=built["docx"], file_name=built["docx_name"],
+        mime=DOCX_MIME, key="pack-docx", on_click="ignore",
+    )
+    zip_column.download_button(
+        "Download charts and tables (ZIP)", data=built["zip"], file_name=built["zip_name"],
+        mime="application/zip", key="pack-zip", on_click="ignore",
+    )
