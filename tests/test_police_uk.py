@@ -102,6 +102,9 @@ def write_months(folder: Path, n_months: int) -> list[Path]:
 
 def test_three_month_counts_per_measure_and_area() -> None:
     """Exact monthly counts: BOM, CRLF, quoted commas, empty Crime IDs and no LSOA all handled."""
+    raw = (THREE_MONTHS / "2024-01-fixture-street.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfCrime ID,") and raw.count(b"\r\n") == 6
+    assert b'"On or near Broadway, Lace Market"' in raw and b"\n,2024-01," in raw
     counts = count_street_crime([THREE_MONTHS])
     assert _series_by_key(counts) == _expected_series(EXPECTED_THREE_MONTHS)
     assert counts.months == (date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1))
@@ -319,10 +322,14 @@ def test_cli_loads_and_importing_twice_changes_nothing(tmp_path: Path, capsys) -
 
 
 def test_cli_error_loads_nothing(tmp_path: Path, capsys) -> None:
+    """A bad file among good ones: exit 1, the error printed, the database as it was."""
     db_path = tmp_path / "test.duckdb"
-    assert main([str(FIXTURES / "bad-month-street.csv"), "--db", str(db_path)]) == 1
+    assert main([str(THREE_MONTHS), "--db", str(db_path)]) == 0
+    before = db_path.read_bytes()
+    bad = [str(THREE_MONTHS), str(FIXTURES / "bad-month-street.csv"), "--db", str(db_path)]
+    assert main(bad) == 1
     assert 'line 3, column Month: "Jan 2024"' in capsys.readouterr().out
-    assert not db_path.exists()
+    assert db_path.read_bytes() == before
 
 
 def test_cli_keeps_extracts_when_asked(tmp_path: Path) -> None:
