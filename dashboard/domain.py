@@ -83,7 +83,7 @@ class DirectionStyle:
 DIRECTION_STYLES: dict[str, DirectionStyle] = {
     BETTER: DirectionStyle("Better", "✔", "#0072B2"),
     WORSE: DirectionStyle("Worse", "✖", "#D55E00"),
-    NO_CHANGE: DirectionStyle("No change", "＝", "#595959"),
+    NO_CHANGE: DirectionStyle("No change", "=", "#595959"),
     HIGHER: DirectionStyle("Higher", "↑", "#595959"),
     LOWER: DirectionStyle("Lower", "↓", "#595959"),
 }

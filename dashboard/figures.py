@@ -27,6 +27,16 @@ def plain_label(text: object, width: int = LABEL_WIDTH) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """A horizontal legend at the foot of the figure, clear of the x-axis title."""
+    fig.update_layout(
+        legend={"orientation": "h", "traceorder": "normal", "yref": "container", "y": 0, "yanchor": "bottom",
+                "x": 0, "xanchor": "left"},
+        margin={"b": 100},
+    )
+    return fig
+
+
 # --- Overview: directions per theme ---------------------------------------------------------------
 
 #: (summary column, direction key) in stacking order.
@@ -57,10 +67,10 @@ def build_direction_summary_figure(summary: pd.DataFrame, meta: ChartMeta) -> go
             textfont={"color": "#FFFFFF"},
             hovertemplate=f"%{{y}}<br>{style.label}: %{{x}}<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15}, height=140 + 60 * len(themes))
+    fig.update_layout(barmode="stack", height=170 + 60 * len(themes))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="Measures", dtick=1)
-    return finish_figure(fig, meta)
+    return _legend_below(finish_figure(fig, meta))
 
 
 # --- Exceptions: diverging bars of change ---------------------------------------------------------
@@ -90,12 +100,9 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
             hovertemplate="%{y}<br>Change: %{text}<extra></extra>",
         ))
     values = drawn["change"].abs()
-    reach = float(values.max()) * 1.35 if not values.empty else 1.0
-    fig.update_layout(
-        barmode="relative",
-        legend={"orientation": "h", "y": -0.12},
-        height=160 + 48 * max(len(drawn), 1),
-    )
+    # Room beyond the longest bar for its label ("+33.5% (published)").
+    reach = float(values.max()) * 1.6 if not values.empty else 1.0
+    fig.update_layout(barmode="relative", height=200 + 48 * max(len(drawn), 1))
     fig.update_xaxes(
         range=[-reach, reach],
         zeroline=True,
@@ -103,7 +110,7 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
         title_text="Change: per cent for counts, percentage points for rates",
     )
     fig.update_yaxes(autorange="reversed")
-    return finish_figure(fig, meta)
+    return _legend_below(finish_figure(fig, meta))
 
 
 # --- One measure: baseline against current --------------------------------------------------------

@@ -237,24 +237,40 @@ def query_theme_summary(con: duckdb.DuckDBPyConnection, period: date) -> pd.Data
     return df.astype({c: "int64" for c in counts})[list(SUMMARY_COLUMNS)]
 
 
-def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The theme summary as shown: direction words and icons in the headings, never colour alone."""
+def headline_counts(summary: pd.DataFrame) -> dict[str, int]:
+    """Totals over the themes shown, labelled with icon and word."""
     better, worse, same = (domain.direction_label(d) for d in (domain.BETTER, domain.WORSE, domain.NO_CHANGE))
     pos, neg = (domain.EXCEPTION_STYLES[k] for k in domain.EXCEPTION_KINDS)
-    return pd.DataFrame(
-        {
-            "Theme": summary["theme"],
-            "Measures": summary["measures"],
-            better: summary["better"],
-            worse: summary["worse"],
-            same: summary["no_change"],
-            "Neutral, moved": summary["neutral_moved"],
-            "Not comparable": summary["not_comparable"],
-            f"{pos.icon} {pos.label}s": summary["positive_exceptions"],
-            f"{neg.icon} {neg.label}s": summary["negative_exceptions"],
-            "⚠ Flagged for checking": summary["flagged"],
-        }
-    )
+    return {
+        better: int(summary["better"].sum()),
+        worse: int(summary["worse"].sum()),
+        same: int(summary["no_change"].sum()),
+        f"{pos.icon} {pos.label}s": int(summary["positive_exceptions"].sum()),
+        f"{neg.icon} {neg.label}s": int(summary["negative_exceptions"].sum()),
+    }
+
+
+def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The theme summary as shown: direction words and icons in the headings, never colour alone.
+
+    Neutral measures that moved get a column only when there are some.
+    """
+    better, worse, same = (domain.direction_label(d) for d in (domain.BETTER, domain.WORSE, domain.NO_CHANGE))
+    pos, neg = (domain.EXCEPTION_STYLES[k] for k in domain.EXCEPTION_KINDS)
+    columns = {
+        "Theme": summary["theme"],
+        "Measures": summary["measures"],
+        better: summary["better"],
+        worse: summary["worse"],
+        same: summary["no_change"],
+        f"{domain.NOT_COMPARABLE.icon} {domain.NOT_COMPARABLE.label}": summary["not_comparable"],
+        f"{pos.icon} {pos.label}s": summary["positive_exceptions"],
+        f"{neg.icon} {neg.label}s": summary["negative_exceptions"],
+        "⚠ Flagged for checking": summary["flagged"],
+    }
+    if summary["neutral_moved"].any():
+        columns["Neutral, moved"] = summary["neutral_moved"]
+    return pd.DataFrame(columns)
 
 
 # --- What changed since the previous report -------------------------------------------------------
@@ -432,5 +448,5 @@ def rag_text_by_theme(rag_summary: pd.DataFrame) -> dict[str, str]:
 def overview_table(summary: pd.DataFrame, rag_texts: dict[str, str]) -> pd.DataFrame:
     """The theme summary with each theme's delivery-plan RAG summary beside it."""
     table = summary_table(summary)
-    table["Delivery plan (RAG)"] = [rag_texts.get(theme, "–") for theme in summary["theme"]]
+    table.insert(1, "Delivery plan (RAG)", [rag_texts.get(theme, "–") for theme in summary["theme"]])
     return table

@@ -32,7 +32,7 @@ show_text_table(
     measures.headline_table(changes),
     key="headline-table",
     column_config={
-        "Measure": st.column_config.TextColumn(width="medium"),
+        "Measure": st.column_config.TextColumn(width="large", pinned=True),
         "Check": st.column_config.TextColumn(width="medium"),
         "Comment": st.column_config.TextColumn(width="large"),
     },
@@ -42,7 +42,8 @@ if changes.empty:
     st.stop()
 st.subheader("A measure's chart")
 names = list(changes["measure"])
-measure = st.selectbox("Measure", names, key="headline_measure")
+comparable = [i for i, direction in enumerate(changes["direction"]) if isinstance(direction, str)]
+measure = st.selectbox("Measure", names, index=comparable[0] if comparable else 0, key="headline_measure")
 row = next(r for r in measures.records(changes) if r["measure"] == measure)
 series = cached_query(measures.query_series, measure, area, period)
 where = area or "Force"

@@ -27,17 +27,21 @@ summary = cached_query(measures.query_theme_summary, period)
 if theme:
     summary = summary[summary["theme"] == theme].reset_index(drop=True)
 
-cols = st.columns(5)
-cols[0].metric("✔ Better", int(summary["better"].sum()))
-cols[1].metric("✖ Worse", int(summary["worse"].sum()))
-cols[2].metric("＝ No change", int(summary["no_change"].sum()))
-cols[3].metric("✔ Positive exceptions", int(summary["positive_exceptions"].sum()))
-cols[4].metric("✖ Negative exceptions", int(summary["negative_exceptions"].sum()))
+for column, (label, total) in zip(st.columns(5), measures.headline_counts(summary).items()):
+    column.metric(label, total)
 
 quarter = cached_query(delivery.quarter_for_period, period)
 rag_texts = measures.rag_text_by_theme(cached_query(delivery.query_rag_summary, quarter)) if quarter else {}
 st.subheader("Measures by theme")
-show_text_table(measures.overview_table(summary, rag_texts), key="overview-themes")
+overview = measures.overview_table(summary, rag_texts)
+show_text_table(
+    overview,
+    key="overview-themes",
+    column_config={
+        **{name: st.column_config.NumberColumn(width="small") for name in overview.columns[2:]},
+        "Delivery plan (RAG)": st.column_config.TextColumn(width="medium"),
+    },
+)
 show_caption(
     "Directions compare each measure's current figure with its baseline, by polarity. "
     "Exceptions are the analyst's call in the report. "

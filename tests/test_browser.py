@@ -1,0 +1,161 @@
+"""A real browser on every page: `streamlit run` on loopback, driven by Playwright and Debian's Chromium.
+
+Fails on any Streamlit exception block; saves a screenshot of each page to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from loaders.atomic import staged_database
+from ui.navigation import PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_SQL = ROOT / "tests" / "fixtures" / "pages" / "seed.sql"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+EXCEPTION_BLOCK = '[data-testid="stException"]'
+THEME = "Helping and supporting victims"
+HOSTILE = "<script>alert(1)</script> [link](javascript:alert(1))"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():  # the suite's `make test` installs it; say so rather than pass
+    pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)", pytrace=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().decode() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db_path = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
+    with staged_database(db_path) as con:
+        con.execute(SEED_SQL.read_text(encoding="utf-8"))
+        con.execute("UPDATE measures SET comment = ? WHERE measure = 'Fraud offences'", [HOSTILE])
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DB": str(db_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, server)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _page_url(base: str, index: int) -> str:
+    return base + "/" if index == 0 else f"{base}/{PAGES[index].url_path}"
+
+
+#: True once the script has finished, no lazily loaded element is still a placeholder, and every
+#: Plotly chart has drawn its SVG.
+_SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => chart.querySelector('svg.main-svg'));
+}"""
+
+
+def _wait_for_page(tab: object, title: str) -> None:
+    tab.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+    tab.wait_for_function(_SETTLED, timeout=30_000)
+
+
+@pytest.mark.parametrize("index", range(len(PAGES)), ids=[spec.url_path for spec in PAGES])
+def test_page_renders_without_exception(app_url: str, page: object, index: int) -> None:
+    """Each page shows its heading and no exception block; a screenshot is kept."""
+    spec = PAGES[index]
+    page.goto(_page_url(app_url, index))
+    _wait_for_page(page, spec.title)
+    page.wait_for_timeout(300)  # transitions (fade-ins) finish before the screenshot
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{index + 1:02d}-{spec.url_path}.png"), full_page=True)
+    exceptions = page.locator(EXCEPTION_BLOCK)
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def test_filters_carry_across_pages_in_the_browser(app_url: str, page: object) -> None:
+    """A theme in the link stays chosen after moving to another page through the menu."""
+    page.goto(f"{app_url}/headlines?theme={quote(THEME)}")
+    _wait_for_page(page, "Theme headlines")
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Exceptions").first.click()
+    _wait_for_page(page, "Exceptions")
+    page.wait_for_url(lambda url: "theme=" in url, timeout=15_000)
+    assert quote(THEME).replace("%20", "+") in page.url or quote(THEME) in page.url
+    # The Exceptions page's caption names the scope it is showing.
+    page.get_by_text(f"Report to Jan 2019 · {THEME} ·").first.wait_for(timeout=15_000)
+    assert page.locator(EXCEPTION_BLOCK).count() == 0
+
+
+def test_hostile_free_text_shown_not_run(app_url: str, page: object) -> None:
+    """A comment holding a script and a javascript: link is shown literally; nothing runs."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{app_url}/exceptions")
+    _wait_for_page(page, "Exceptions")
+    page.get_by_test_id("stExpander").filter(has_text="Fraud offences").first.click()
+    page.get_by_text(HOSTILE, exact=True).first.wait_for(timeout=10_000)
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("script", has_text="alert(1)").count() == 0
+    assert dialogs == []
+
+
