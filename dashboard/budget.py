@@ -191,14 +191,14 @@ def _row_name(entity: str, category: str) -> str:
 
 
 def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
-    """Budget beside forecast outturn per entity and category, and the variance in words.
+    """Budget and forecast outturn per entity and category, and the variance in words.
 
-    `df` is `query_budget_summary`. Left: the two amounts as bars (rows whose report gives
-    only the variance have none). Right: the variance as a bar labelled 'Overspend £1,052k',
-    so the direction reads from the text, not the colour.
+    `df` is `query_budget_summary`. Top: the two amounts as bars (lines whose report gives
+    only the variance have none, and say so). Below: the variance as a bar with
+    'Overspend £1,052k' written beside it, so the direction reads from the text, not the colour.
     """
     fig = make_subplots(
-        rows=1, cols=2, shared_yaxes=True, column_widths=[0.58, 0.42], horizontal_spacing=0.04,
+        rows=2, cols=1, vertical_spacing=0.16,
         subplot_titles=("Budget and forecast outturn (£k)", "Variance: forecast minus budget (£k)"),
     )
     if df.empty:
@@ -219,28 +219,48 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
             ),
             row=1, col=1,
         )
+    for name, amount in zip(names, df["forecast_outturn"]):
+        if _is_missing(amount):  # the report gives this line's variance alone
+            fig.add_annotation(text="Variance only published", x=0, y=name, xref="x", yref="y",
+                               xanchor="left", showarrow=False, font={"color": "#595959"})
+    _add_variance_bars(fig, df, names)
+    fig.update_xaxes(tickprefix="£", ticksuffix="k", tickformat=",d")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group", height=max(420, 220 + 110 * len(df)),
+                      legend={"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"})
+    return finish_figure(fig, meta)
+
+
+def _add_variance_bars(fig: go.Figure, df: pd.DataFrame, names: list[str]) -> None:
+    """Variance bars in the lower panel, each with its words on the other side of zero.
+
+    Written across zero from the bar, a label never runs off the panel however long the
+    bar or narrow the screen.
+    """
     labels = [domain.variance_label(None if _is_missing(v) else float(v)) for v in df["variance"]]
     fig.add_trace(
         go.Bar(
             name="Variance", orientation="h", y=names, x=df["variance"].tolist(),
             marker={"color": [VARIANCE_COLOURS.get(lab, BUDGET_COLOUR) for lab in labels],
                     "pattern": {"shape": ["/" if lab == domain.OVERSPEND else "" for lab in labels]}},
-            text=df["variance_text"].tolist(), textposition="outside", cliponaxis=False,
+            text=df["variance_text"].tolist(), textposition="none",
             hovertemplate="%{y}<br>%{text}<extra></extra>", showlegend=False,
         ),
-        row=1, col=2,
+        row=2, col=1,
     )
-    for name, amount in zip(names, df["forecast_outturn"]):
-        if _is_missing(amount):  # the report gives this line's variance alone
-            fig.add_annotation(text="Variance only published", x=0, y=name, xref="x", yref="y",
-                               xanchor="left", showarrow=False, font={"color": "#595959"})
     span = max(1.0, float(df["variance"].abs().max(skipna=True) or 0))
-    fig.update_xaxes(range=[-span * 2.4, span * 2.4], zeroline=True, zerolinewidth=2, row=1, col=2)
-    fig.update_xaxes(tickprefix="£", ticksuffix="k", tickformat=",d")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", height=max(300, 140 + 60 * len(df)),
-                      legend={"orientation": "h", "y": -0.15})
-    return finish_figure(fig, meta)
+    overspent = [lab == domain.OVERSPEND for lab in labels]
+    fig.add_trace(
+        go.Scatter(
+            name="Variance label", mode="text", y=names,
+            x=[-0.02 * span if over else 0.02 * span for over in overspent],
+            text=df["variance_text"].tolist(),
+            textposition=["middle left" if over else "middle right" for over in overspent],
+            textfont={"size": 13, "color": "#1A1A1A"}, hoverinfo="skip", showlegend=False,
+        ),
+        row=2, col=1,
+    )
+    fig.update_xaxes(range=[-span * 1.15, span * 1.15], zeroline=True, zerolinewidth=2, row=2, col=1)
 
 
 def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
@@ -268,6 +288,9 @@ def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figu
             )
         )
     fig.add_hline(y=0, line={"color": "#595959", "width": 1})
+    low, high = min(0.0, float(df["variance"].min())), max(0.0, float(df["variance"].max()))
+    pad = 0.2 * max(high - low, 1.0)  # room for the end labels above the top line
+    fig.update_yaxes(range=[low - pad, high + pad])
     fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b %Y", dtick="M1")
     fig.update_yaxes(title_text="Variance: above 0 overspend", tickprefix="£", ticksuffix="k",
                      tickformat=",d")

@@ -127,10 +127,14 @@ def test_budget_figure_draws_amounts_and_labels_variance_in_words(con) -> None:
     df = budget.query_budget_summary(con, date(2019, 1, 1))
     fig = budget.build_budget_figure(df, ChartMeta("Budget against forecast outturn", "2018-19"))
     names = [trace.name for trace in fig.data]
-    assert names == ["Budget", "Forecast outturn", "Variance"]
-    variance = fig.data[2]
+    assert names == ["Budget", "Forecast outturn", "Variance", "Variance label"]
+    variance, words = fig.data[2], fig.data[3]
     assert "Overspend £1,052k" in variance.text
-    assert "Underspend £3,980k" in variance.text
+    # The words are drawn beside each bar, across zero from it.
+    placed = dict(zip(words.text, zip(words.x, words.textposition)))
+    assert placed["Overspend £1,052k"][0] < 0 and placed["Overspend £1,052k"][1] == "middle left"
+    assert placed["Underspend £3,980k"][0] > 0 and placed["Underspend £3,980k"][1] == "middle right"
+    assert placed["On budget"][1] == "middle right"
     # Colour is backed by a pattern and the words: overspend bars are hatched.
     shapes = dict(zip(variance.text, variance.marker.pattern.shape))
     assert shapes["Overspend £1,052k"] == "/" and shapes["Underspend £3,980k"] == ""
