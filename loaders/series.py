@@ -167,16 +167,20 @@ def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: Ser
         return staged
     raw = f"series_raw_{index}"
     width = layout.width
+    row_issues: list[LoadIssue] = []
     rec_column = _read_fast(con, source, raw, width, workdir) if layout.header_line == 1 else None
     if rec_column is not None:
         staged.line_of = _lazy_lines(source)
     else:
-        rec_column, staged.line_of = _read_slow(con, source, raw, width, staged.issues)
+        rec_column, staged.line_of = _read_slow(con, source, raw, width, row_issues)
     _convert(con, staged, raw, rec_column, layout.positions, width)
     con.execute(f"DROP TABLE {raw}")
     _resolve_leftover_periods(con, staged)
     _resolve_leftover_values(con, staged)
-    staged.issues.extend(_cell_issues(con, staged))
+    cell_issues, unlisted = _cell_issues(con, staged)
+    staged.issues.extend(sorted(row_issues + cell_issues, key=lambda issue: issue.line or 0))
+    if unlisted:
+        staged.issues.append(unlisted)
     return staged
 
 
@@ -314,14 +318,16 @@ def _resolve_leftover_values(con: duckdb.DuckDBPyConnection, staged: StagedSerie
                     [value, expected, text])
 
 
-def _cell_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
-    """Empty required cells and values that do not read, in file order."""
+def _cell_issues(con: duckdb.DuckDBPyConnection,
+                 staged: StagedSeries) -> tuple[list[LoadIssue], LoadIssue | None]:
+    """Empty required cells and values that do not read, in file order, and a count of the
+    rows past those listed."""
     periods = f"{staged.table}_periods"
     problem = ("s.measure IS NULL OR s.period_text IS NULL OR s.period IS NULL "
                "OR s.value_text IS NULL OR s.value IS NULL")
     total = con.execute(f"SELECT count(*) FROM {staged.table} s WHERE {problem}").fetchone()[0]
     if total == 0:
-        return []
+        return [], None
     found = con.execute(
         f"SELECT s.rec, s.measure, s.period_text, s.period, p.expected, s.value_text, s.value, "
         f"s.value_expected FROM {staged.table} s LEFT JOIN {periods} p USING (period_text) "
@@ -344,9 +350,7 @@ def _cell_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[L
         elif value is None:
             issues.append(LoadIssue(name, line, "value", value_text,
                                     value_expected or values.NUMBER_EXPECTED, ERROR))
-    if total > len(found):
-        issues.append(_more_issue(name, total - len(found)))
-    return issues
+    return issues, (_more_issue(name, total - len(found)) if total > len(found) else None)
 
 
 def _more_issue(name: str, more: int) -> LoadIssue:

@@ -1,0 +1,212 @@
+"""The series extract: the one-statement fast path, the careful path, and their agreement."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders import load as load_module
+from loaders import load_extracts, series, validate_extracts
+from loaders.values import parse_month
+
+MEASURES = "period,theme,measure,polarity\n2019-01,T,Referrals,up\n2019-01,T,Rate,up\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "measures.csv").write_text(MEASURES, encoding="utf-8")
+    return tmp_path
+
+
+def write_series(folder: Path, text: str, name: str = "series.csv") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def series_rows(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT measure, area, period, value, source_file FROM series "
+                           "ORDER BY measure, area, period").fetchall()
+
+
+def errors(report) -> list[str]:
+    return [issue.message for issue in report.errors]
+
+
+@pytest.fixture
+def fast_path_calls(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Records what each fast-path attempt returned (None: handed to the careful path)."""
+    calls: list = []
+    real = series.insert_series_fast
+
+    def recording(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(result)
+        return result
+
+    monkeypatch.setattr(load_module, "insert_series_fast", recording)
+    return calls
+
+
+VARIED = (
+    "measure,period,value,area\n"
+    "Referrals,2019-01,5369,\n"
+    "Referrals,Feb 2019,\"5,401\",City\n"
+    "Referrals,March 2019,-12,County\n"
+    "Rate,Jan-19,33.2%,\n"
+    "Rate,2019-02-28,+£1.1m,\n"
+    "Rate,2019-03,£188k,\n"
+    "Rate,04/2019,.5,\n"
+    "Rate,05/2019,2k,\n"
+)
+VARIED_EXPECTED = [
+    ("Rate", "Force", date(2019, 1, 1), 33.2, "series.csv"),
+    ("Rate", "Force", date(2019, 2, 1), 1100.0, "series.csv"),  # money in £ thousands
+    ("Rate", "Force", date(2019, 3, 1), 188.0, "series.csv"),
+    ("Rate", "Force", date(2019, 4, 1), 0.5, "series.csv"),
+    ("Rate", "Force", date(2019, 5, 1), 2000.0, "series.csv"),
+    ("Referrals", "City", date(2019, 2, 1), 5401.0, "series.csv"),
+    ("Referrals", "County", date(2019, 3, 1), -12.0, "series.csv"),
+    ("Referrals", "Force", date(2019, 1, 1), 5369.0, "series.csv"),
+]
+
+
+def test_fast_path_reads_every_accepted_form(folder: Path, fast_path_calls: list) -> None:
+    write_series(folder, VARIED)
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert fast_path_calls == [(8, 0)]
+    assert series_rows(folder / "db.duckdb") == VARIED_EXPECTED
+
+
+def test_careful_path_gives_the_same_rows(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load_module, "insert_series_fast", lambda *args: None)
+    write_series(folder, VARIED)
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert series_rows(folder / "db.duckdb") == VARIED_EXPECTED
+    assert report.files[1].rows == 8
+
+
+def test_sql_conversion_agrees_with_the_python_parsers() -> None:
+    """SQL reads months and numbers as `loaders.values` does (the rules live there)."""
+    months = ["2019-01", "2019-01-31", "Jan 19", "Jan 2019", "January 2019", "Jan-19", "31/01/2019", "01/2019",
+              "Dec 68", "Dec 69"]
+    numbers = ["4,872", "-78.4%", "+£1.1m", "£188,209k", "12", "−5", " 7 ", "1.25m", "£0.5"]
+    with duckdb.connect() as con:
+        for text in months:
+            sql = con.execute("SELECT date_trunc('month', try_strptime(?, ?::VARCHAR[]))::DATE",
+                              [text, list(series.values.MONTH_FORMATS)]).fetchone()[0]
+            assert sql == parse_month(text).start, text
+        for text in numbers:
+            sql = con.execute(
+                f"SELECT {series._number_sql('n')} FROM (SELECT regexp_extract(?, ?, ?::VARCHAR[]) AS n)",
+                [text, series.values.NUMBER_PATTERN, list(series.values.NUMBER_GROUPS)]).fetchone()[0]
+            assert sql == pytest.approx(series.series_value(text)), text
+
+
+def test_reload_replaces_by_key_and_counts(folder: Path, fast_path_calls: list) -> None:
+    db = folder / "db.duckdb"
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\nReferrals,2019-02,2\n")
+    assert load_extracts([folder], db).ok
+    write_series(folder, "measure,period,value\nReferrals,2019-02,20\nReferrals,2019-03,30\n")
+    report = load_extracts([folder / "series.csv"], db)
+    assert report.ok
+    assert (report.files[0].added, report.files[0].replaced) == (1, 1)
+    assert [r[2:4] for r in series_rows(db)] == [(date(2019, 1, 1), 1.0), (date(2019, 2, 1), 20.0),
+                                                  (date(2019, 3, 1), 30.0)]
+    assert fast_path_calls == [(2, 0), (2, 1)]
+
+
+def test_cell_python_reads_but_sql_does_not_takes_the_careful_path(folder: Path, fast_path_calls: list) -> None:
+    """A tab after a measure is trimmed by the careful path; the fast path declines it."""
+    write_series(folder, "measure,period,value,area\nReferrals\t,2019-01 ,5,\tCity\t\n")
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert fast_path_calls == [None]
+    assert series_rows(folder / "db.duckdb") == [("Referrals", "City", date(2019, 1, 1), 5.0, "series.csv")]
+
+
+def test_line_numbers_count_quoted_newlines(folder: Path) -> None:
+    text = ('measure,period,value,note\n'
+            'Referrals,2019-01,1,"two\nlines"\n'
+            '\n'
+            'Referrals,2019-02,x,\n'
+            'Referrals,"2019-03",2,"a, b\n\nc"\n'
+            'Referrals,2019-13,3,\n')
+    report = load_extracts([folder / "measures.csv", write_series(folder, text)], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 5, column value: "x": expected a number such as 4,872, -78.4%, +£1.1m or £188,209k',
+        'series.csv, line 9, column period: "2019-13": expected a month such as 2019-01, Jan 2019 or January 2019',
+    ]
+    assert [w.message for w in report.warnings] == [
+        'series.csv, line 1, column note: "note": not a column of series files; ignored']
+
+
+def test_ragged_rows_are_read_by_python_with_their_lines(folder: Path) -> None:
+    """DuckDB's strict reader refuses short rows and lines of spaces; the careful path copes."""
+    text = ('measure,period,value,area\n'
+            'Referrals,2019-01,1\n'
+            '   \n'
+            'Referrals,"2019-\n02",2,City\n'
+            'Referrals,2019-03,3,City,extra\n')
+    report = load_extracts([folder / "measures.csv", write_series(folder, text)], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 4, column period: "2019-\n02": expected a month such as 2019-01, Jan 2019 or '
+        "January 2019",
+        'series.csv, line 6: "extra": expected at most 4 cells, as in the header (this row has 5; a comma '
+        "inside a value needs the value in double quotes)",
+    ]
+
+
+def test_duplicate_series_key_names_both_lines(folder: Path, fast_path_calls: list) -> None:
+    text = "measure,period,value\nReferrals,2019-01,1\nReferrals,2019-02,2\nReferrals,Jan 2019,3\n"
+    report = load_extracts([folder, write_series(folder, text)], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 4, column measure, area, period: "measure Referrals, area Force, period 2019-01": '
+        "expected one row per measure + area + period; line 4 repeats line 2"
+    ]
+    assert fast_path_calls == [None]
+    assert not (folder / "db.duckdb").exists()
+
+
+def test_unknown_measure_is_reported_once_with_its_first_line(folder: Path) -> None:
+    text = "measure,period,value\nReferrals,2019-01,1\nReferals,2019-01,1\nReferals,2019-02,1\n"
+    report = load_extracts([folder, write_series(folder, text)], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 3, column measure: "Referals": expected a measure named in a measures file of '
+        "this load or already loaded (and 1 more rows naming it)"
+    ]
+
+
+def test_missing_cells_in_series(folder: Path) -> None:
+    text = "measure,period,value\n,2019-01,1\nReferrals,,\n"
+    report = load_extracts([folder / "measures.csv", write_series(folder, text)], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 2, column measure: "": expected a value (the column is required)',
+        'series.csv, line 3, column period: "": expected a value (the column is required)',
+        'series.csv, line 3, column value: "": expected a value (the column is required)',
+    ]
+
+
+def test_windows_1252_series(folder: Path, fast_path_calls: list) -> None:
+    (folder / "series.csv").write_bytes(b"measure,period,value\r\nReferrals,2019-01,\xa31.5m\r\n")
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert report.files[1].encoding == "windows-1252"
+    assert fast_path_calls == [(1, 0)]
+    assert series_rows(folder / "db.duckdb")[0][3] == 1500.0
+
+
+def test_many_errors_are_counted_past_the_listed_ones(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(series, "MAX_LISTED_ISSUES", 3)
+    text = "measure,period,value\n" + "".join(f"Referrals,2019-{i + 1:02d},bad{i}\n" for i in range(10))
+    report = load_extracts([folder, write_series(folder, text)], folder / "db.duckdb")
+    assert [i.line for i in report.errors] == [2, 3, 4, None]
+    assert report.errors[-1].message == (
+        "series.csv: 7 more rows with errors like those above are not listed; fix those and load again "
+        "to see them")
