@@ -192,3 +192,10 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """,
     )
     return {str(t): int(n) for t, n in zip(counts["t"], counts["n"])}
+
+
+def table_counts_frame(counts: dict[str, int]) -> pd.DataFrame:
+    """The downloadable tables with their row counts, in allow-list order."""
+    return pd.DataFrame(
+        {"table": list(LOADED_TABLES), "rows": [counts.get(t, 0) for t in LOADED_TABLES]}
+    )

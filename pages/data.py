@@ -72,13 +72,15 @@ show_text_table(loads.query_load_history(con), key="data-history",
 st.header("Loaded data")
 st.caption("Each table as it is held in the database, as CSV (UTF-8 with a byte-order mark, so Excel reads £ correctly).")
 counts = loads.table_row_counts(con)
+show_text_table(loads.table_counts_frame(counts), key="data-table-counts", alt="Rows in each loaded table")
 columns = st.columns(len(loads.LOADED_TABLES))
 for column, table in zip(columns, loads.LOADED_TABLES):
     column.download_button(
-        f"{table} ({counts.get(table, 0):,} rows)",
+        f"{table}.csv",
         data=lambda table=table: loads.table_csv(current_connection(), table),
         file_name=f"{table}.csv",
         mime="text/csv",
         key=f"data-table-{table}",
         icon=":material/download:",
+        help=f"{counts.get(table, 0):,} rows",
     )

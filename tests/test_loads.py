@@ -147,3 +147,9 @@ def test_table_row_counts_cover_every_downloadable_table(con) -> None:
     counts = loads.table_row_counts(con)
     assert set(counts) == set(loads.LOADED_TABLES)
     assert (counts["load_log"], counts["budget"], counts["deliverables"], counts["series"]) == (3, 1, 1, 0)
+
+
+def test_table_counts_frame_lists_tables_in_order(con) -> None:
+    frame = loads.table_counts_frame(loads.table_row_counts(con))
+    assert frame["table"].tolist() == list(loads.LOADED_TABLES)
+    assert dict(zip(frame["table"], frame["rows"]))["load_log"] == 3
