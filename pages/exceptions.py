@@ -22,7 +22,7 @@ periods = cached_query(measures.list_periods)
 if not periods:
     st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
     st.stop()
-period = period_selector(periods)
+period = period_selector(periods, one_click=True)
 theme = theme_selector(cached_query(measures.list_themes, period))
 share_hint()
 month = format_month(period)

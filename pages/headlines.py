@@ -17,7 +17,7 @@ periods = cached_query(measures.list_periods)
 if not periods:
     st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
     st.stop()
-period = period_selector(periods)
+period = period_selector(periods, one_click=True)
 theme = theme_selector(cached_query(measures.list_themes, period))
 area = area_selector(cached_query(measures.list_series_areas))
 share_hint()

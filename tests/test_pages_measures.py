@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_overview_is_the_default_page(seed_db: Path) -> None:
     """The app opens on the Overview with the latest report period."""
     at = _open(MEASURE_PAGES[0])
     assert at.title[0].value == "Overview"
-    assert at.selectbox(key="filter_period").value.isoformat() == "2019-01-01"
+    assert at.radio(key="filter_period").value.isoformat() == "2019-01-01"
 
 
 # --- Overview -------------------------------------------------------------------------------------
@@ -284,3 +285,72 @@ def test_hostile_text_shown_literally(page: str, hostile_db: Path) -> None:
         assert "<script>" not in json.dumps(spec["data"])
     runnable = [source for source in _markdown_sources(at) if RUNNABLE.search(source)]
     assert not runnable, runnable
+
+
+# --- The project's sample extracts, loaded by the loader ------------------------------------------
+
+
+@pytest.fixture()
+def sample_app(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db))
+    return sample_db
+
+
+@pytest.mark.parametrize("page", MEASURE_PAGES)
+def test_sample_pages_render_at_the_latest_period(page: str, sample_app: Path) -> None:
+    """Every measure page renders on the sample data at its default (latest) period."""
+    at = _open(page)
+    assert at.radio(key="filter_period").value.isoformat() == "2024-12-01"
+    assert at.dataframe or at.info
+
+
+def test_sample_seed_figures_two_clicks_away(sample_app: Path) -> None:
+    """Theme headlines, then Jan 2019: the referrals' 4,872 -> 5,369 (+10.2%, better) is in the table."""
+    at = _open("pages/headlines.py")
+    assert "5,369 (Jan 2019)" not in _frames_text(at)
+    assert at.radio(key="filter_period").options == ["Dec 2024", "Jan 2019"]
+    at.radio(key="filter_period").set_value(date(2019, 1, 1)).run()
+    assert not at.exception
+    assert at.query_params["period"] == "2019-01"
+    table = at.dataframe[0].value.set_index("Measure")
+    referrals = table.loc["Adult and child safeguarding referrals"]
+    assert (referrals["Baseline"], referrals["Current"], referrals["Change"], referrals["Direction"]) == (
+        "4,872 (Jan 2018)", "5,369 (Jan 2019)", "+10.2%", "✔ Better",
+    )
+    assert table.loc["Positive outcome rate for serious sexual offences", "Check"].startswith(
+        "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+    )
+
+
+def test_sample_overview_jan_2019(sample_app: Path) -> None:
+    """The report to Jan 2019: Theme 2's deliverables 14/14 (100%) Green; the budget overspend."""
+    at = _app()
+    at.query_params["period"] = "2019-01"
+    at.run()
+    assert not at.exception
+    overview = at.dataframe[0].value.set_index("Theme")
+    assert overview.loc["Helping and supporting victims", "Delivery plan (RAG)"] == "● 14/14 (100%) Green"
+    assert "Overspend £1,052k" in _frames_text(at)
+
+
+def test_sample_exceptions_jan_2019(sample_app: Path) -> None:
+    """The report's positive and negative exceptions, with their changes as labels."""
+    at = _app()
+    at.query_params["period"] = "2019-01"
+    at.run()
+    at.switch_page("pages/exceptions.py").run()
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("Measure")
+    assert table.loc["People killed or seriously injured on the roads", "Change"] == "-40.7% (published)"
+    assert table.loc["Positive outcome rate for serious sexual offences", "Exception"] == "✖ Negative exception"
+    at.radio(key="exceptions_kind").set_value("✖ Negative exceptions").run()
+    assert set(at.dataframe[-1].value["Exception"]) == {"✖ Negative exception"}
+
+
+def test_sample_spc_chart_for_a_monthly_series(sample_app: Path) -> None:
+    """At Dec 2024 the data.police.uk measures have monthly series: the chart is SPC with its table."""
+    at = _open("pages/headlines.py")
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "monthly, Force" in spec["layout"]["title"]["text"]
+    assert "Variation" in at.dataframe[1].value.columns

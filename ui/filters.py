@@ -29,6 +29,8 @@ from dashboard.filters import (
 
 ALL_THEMES = "All themes"
 ALL_AREAS = "All areas"
+#: Up to this many report periods are offered as radio buttons (one click), more as a drop-down.
+RADIO_MAX_PERIODS = 6
 _SAVED_KEY = "_shared_filter_params"
 _WIDGET_KEYS = {PERIOD_PARAM: "filter_period", THEME_PARAM: "filter_theme", AREA_PARAM: "filter_area"}
 
@@ -91,9 +93,15 @@ def _on_period_change() -> None:
 
 
 def period_selector(
-    periods: Sequence[date], label: str = "Report period", where: DeltaGenerator | None = None
+    periods: Sequence[date],
+    label: str = "Report period",
+    where: DeltaGenerator | None = None,
+    one_click: bool = False,
 ) -> date | None:
-    """Choose the report period (latest first; the latest by default); returns the choice."""
+    """Choose the report period (latest first; the latest by default); returns the choice.
+
+    With `one_click`, up to `RADIO_MAX_PERIODS` periods are radio buttons rather than a drop-down.
+    """
     options = sorted(set(periods), reverse=True)
     requested, _ = parse_filter_params(_synced_params())
     chosen, warning = resolve_period(requested.period, options)
@@ -102,7 +110,8 @@ def period_selector(
         container.caption(f"⚠ {warning}")
     if not options:
         return None
-    container.selectbox(
+    widget = container.radio if one_click and len(options) <= RADIO_MAX_PERIODS else container.selectbox
+    widget(
         label,
         options,
         index=options.index(chosen),
