@@ -40,12 +40,13 @@ PRINT_WIDTH_PX = 900
 PRINT_HEIGHT_PX = 540
 PRINT_SCALE = 2.5
 PRINT_FONT_SIZE = 16
+SCREEN_FONT_SIZE = 13  # what charts.finish_figure sets; print text grows by 16/13
 PRINT_TITLE_SIZE = 22
 PRINT_SOURCE_SIZE = 13
 PRINT_TEXT_COLOUR = "#1A1A1A"
 PRINT_MUTED_COLOUR = "#4D4D4D"
 _SOURCE_MARGIN_PX = 110  # room under the plot for tick labels, axis title and the source line
-_LEGEND_ROW_PX = 40      # and for a horizontal legend between them
+_LEGEND_ROW_PX = 27      # and for each row of a horizontal legend between them
 _SOURCE_LINE_PX = 30     # the source line's own height at the foot of the image
 
 #: Seconds an export may take before it is abandoned. Start-up is Chromium launching; a
@@ -71,16 +72,17 @@ def print_figure(fig: go.Figure) -> go.Figure:
     meta = chart_meta(fig)
     height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360)
     legend_below = fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False
-    bottom = _SOURCE_MARGIN_PX + (_LEGEND_ROW_PX if legend_below else 0)
+    legend_px = _legend_rows(fig) * _LEGEND_ROW_PX + 14 if legend_below else 0
+    bottom = _SOURCE_MARGIN_PX + legend_px
     printed.update_layout(
         template="plotly_white",
         width=PRINT_WIDTH_PX,
-        height=height + (_LEGEND_ROW_PX if legend_below else 0),
+        height=height + legend_px,
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
         font={"family": FONT_FAMILY, "size": PRINT_FONT_SIZE, "color": PRINT_TEXT_COLOUR},
-        # the right margin leaves room for data labels drawn outside the bars
-        margin={"t": 100 if meta.subtitle else 70, "l": 20, "r": 70, "b": bottom},
+        margin={"t": 100 if meta.subtitle else 70, "l": _side_margin(fig, "l", 20),
+                "r": _side_margin(fig, "r", 70), "b": bottom},
     )
     if meta.title:
         printed.update_layout(title={
@@ -109,6 +111,24 @@ def print_figure(fig: go.Figure) -> go.Figure:
             font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
         )
     return printed
+
+
+def _legend_rows(fig: go.Figure) -> int:
+    """Rows a horizontal legend takes at print size: plotly lines its items up in columns as
+    wide as the widest item (about 0.56 em a character, plus the symbol)."""
+    names = [str(t.name) for t in fig.data if t.showlegend is not False and t.name]
+    if not names:
+        return 1
+    item_px = max(len(n) for n in names) * 0.56 * (PRINT_FONT_SIZE - 1) + 60
+    per_row = max(1, int((PRINT_WIDTH_PX - 40) // item_px))
+    return -(-len(names) // per_row)
+
+
+def _side_margin(fig: go.Figure, side: str, minimum: int) -> int:
+    """A figure that reserves room at a side (e.g. for line labels) keeps it, grown with the font;
+    the right side always keeps some room for data labels drawn outside the bars."""
+    reserved = getattr(fig.layout.margin, side) or 0
+    return max(minimum, round(reserved * PRINT_FONT_SIZE / SCREEN_FONT_SIZE))
 
 
 def image_options(fig: go.Figure, fmt: ImageFormat) -> dict[str, Any]:

@@ -455,6 +455,9 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     doc.heading(f"Delivery plan: RAG status{f' ({content.quarter})' if content.quarter else ''}", level=1)
     if content.rag.empty:
         doc.paragraph(f"No delivery-plan deliverables are loaded for a quarter up to {month}.")
+    else:
+        doc.paragraph(f"Each theme's deliverables by RAG status at {content.quarter}, the latest "
+                      f"delivery-plan update loaded up to {month}.")
     for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
         doc.heading(theme, level=2)
         doc.table(rag_key_table(content.rag, theme), widths_cm=(3.0, 10.0, 4.0))
