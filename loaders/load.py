@@ -119,6 +119,7 @@ class _DeferredSeries:
     source: SourceFile
     layout: SeriesLayout
     rows_in_file: int = 0
+    written: bool = False
 
     @property
     def issues(self) -> list[LoadIssue]:
@@ -188,7 +189,7 @@ def _check_series_carefully(con: duckdb.DuckDBPyConnection, checked: _Checked, k
                             workdir: Path) -> None:
     """Stage every series file not yet written, with every problem and its line."""
     for position, item in enumerate(checked.files):
-        if isinstance(item, _DeferredSeries):
+        if isinstance(item, _DeferredSeries) and not item.written:
             staged = stage_series(con, item.source, item.layout, position, workdir)
             if staged.rows_in_file:
                 staged.issues.extend(duplicate_issues(con, staged))
@@ -221,23 +222,32 @@ def _fill_report(report: LoadReport, checked: _Checked) -> None:
     report.files = [_file_report(f) for f in checked.in_load_order()]
 
 
+def _existing_measures_readonly(db_path: Path | None) -> set[str]:
+    if db_path is None or not db_path.exists():
+        return set()
+    with duckdb.connect(str(db_path), read_only=True) as live:
+        has_measures = live.execute("SELECT count(*) FROM information_schema.tables "
+                                    "WHERE table_name = 'measures'").fetchone()[0]
+        return _existing_measures(live) if has_measures else set()
+
+
+def _check_series_apart(checked: _Checked, db_path: Path | None) -> None:
+    """Check the series files carefully in a scratch database: the live one is only read."""
+    existing = _existing_measures_readonly(db_path)
+    with tempfile.TemporaryDirectory(prefix="extracts-") as workdir, duckdb.connect() as con:
+        create_schema(con)
+        known = _known_measures_table(con, checked, existing)
+        _check_series_carefully(con, checked, known, Path(workdir))
+
+
 def validate_extracts(paths: Sequence[Path | str], db_path: Path | str | None = None) -> LoadReport:
     """Check extracts without writing anything. With `db_path`, series may name measures
     already loaded there."""
     sources, path_issues = _read_sources(paths)
-    existing: set[str] = set()
-    if db_path is not None and Path(db_path).exists():
-        with duckdb.connect(str(db_path), read_only=True) as live:
-            if live.execute("SELECT count(*) FROM information_schema.tables "
-                            "WHERE table_name = 'measures'").fetchone()[0]:
-                existing = _existing_measures(live)
+    checked = _check(sources, path_issues)
+    _check_series_apart(checked, Path(db_path) if db_path is not None else None)
     report = LoadReport(ok=False)
-    with tempfile.TemporaryDirectory(prefix="extracts-") as workdir, duckdb.connect() as con:
-        create_schema(con)
-        checked = _check(sources, path_issues)
-        known = _known_measures_table(con, checked, existing)
-        _check_series_carefully(con, checked, known, Path(workdir))
-        _fill_report(report, checked)
+    _fill_report(report, checked)
     report.ok = not report.errors
     return report
 
@@ -258,24 +268,22 @@ def load_extracts(paths: Sequence[Path | str], db_path: Path | str) -> LoadRepor
         path_issues.append(LoadIssue("(no files)", None, None, None,
                                      "at least one extract file to load", ERROR))
     checked = _check(sources, path_issues)
+    if checked.has_errors():
+        # Nothing will be written, so the database is not even copied; the series files'
+        # errors still belong in the report.
+        _check_series_apart(checked, db_path)
+        _fill_report(report, checked)
+        return report
     with tempfile.TemporaryDirectory(prefix="extracts-") as workdir:
         try:
             with staged_database(db_path) as con:
-                if checked.has_errors():
-                    # Nothing will be written, but the series files' errors belong in the report.
-                    known = _known_measures_table(con, checked, _existing_measures(con))
-                    _check_series_carefully(con, checked, known, Path(workdir))
-                    raise _Rejected
-                report.load_id = _next_load_id(con)
-                report.files = _write_all(con, checked, report.load_id, Path(workdir))
-                files = report.files
-                _fill_report(report, checked)
-                report.files = files
+                load_id = _next_load_id(con)
+                files = _write_all(con, checked, load_id, Path(workdir))
         except _Rejected:
             _fill_report(report, checked)
-            report.load_id = None
             return report
-    report.ok = True
+    _fill_report(report, checked)
+    report.ok, report.load_id, report.files = True, load_id, files
     return report
 
 
@@ -295,6 +303,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, checked: _Checked, load_id: int,
                     raise _Rejected
                 continue  # the same position now holds the staged file
             item.rows_in_file, replaced = result
+            item.written = True
             written.append(_log_file(con, item, load_id, loaded_at, item.rows_in_file - replaced,
                                      replaced))
         else:

@@ -210,3 +210,19 @@ def test_many_errors_are_counted_past_the_listed_ones(folder: Path, monkeypatch:
     assert report.errors[-1].message == (
         "series.csv: 7 more rows with errors like those above are not listed; fix those and load again "
         "to see them")
+
+
+def test_second_series_file_failing_after_the_first_was_written_loads_nothing(
+        folder: Path, fast_path_calls: list) -> None:
+    db = folder / "db.duckdb"
+    assert load_extracts([folder / "measures.csv"], db).ok
+    before = db.read_bytes()
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\n", "series_a.csv")
+    write_series(folder, "measure,period,value\nRate,2019-01,1\nNobody,2019-01,2\n", "series_b.csv")
+    report = load_extracts([folder], db)
+    assert fast_path_calls == [(1, 0), None]
+    assert errors(report) == [
+        'series_b.csv, line 3, column measure: "Nobody": expected a measure named in a measures file of '
+        "this load or already loaded"
+    ]
+    assert db.read_bytes() == before
