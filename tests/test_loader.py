@@ -378,3 +378,21 @@ def test_issues_frame_for_the_data_page(tmp_path: Path) -> None:
         "expected": "a month such as 2019-01, Jan 2019 or January 2019", "severity": ERROR,
     }
     assert frame["severity"].tolist() == [ERROR, WARNING]
+
+
+def test_header_only_file_loads_no_rows(tmp_path: Path) -> None:
+    report = load_extracts([write(tmp_path, "budget.csv", "financial_year,period,entity,category,budget,"
+                                                         "forecast_outturn\n")], tmp_path / "db.duckdb")
+    assert report.ok
+    assert [(f.rows, f.added) for f in report.files] == [(0, 0)]
+
+
+def test_a_column_empty_in_its_first_thousand_rows_still_loads(tmp_path: Path) -> None:
+    """Types come from the table, not from a guess over the first rows."""
+    lines = ["plan,quarter,theme,ref,deliverable,status,update_date"]
+    lines += [f"2018-21,2018-19 Q3,T,{i},D,G," for i in range(1100)]
+    lines += ["2018-21,2018-19 Q3,T,last,D,A,14.2.19"]
+    db = tmp_path / "db.duckdb"
+    assert load_extracts([write(tmp_path, "deliverables.csv", "\n".join(lines) + "\n")], db).ok
+    assert rows(db, "SELECT status, update_date FROM deliverables WHERE update_date IS NOT NULL") == [
+        ("A", _d("2019-02-14"))]
