@@ -180,27 +180,35 @@ def query_status_changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def rag_table(df: pd.DataFrame) -> pd.DataFrame:
     """The table alternative to the RAG chart: one row per theme and quarter, a column per status."""
+    keys = ["quarter", "plan", "theme"]
+    status_columns = [domain.rag_label(s.code) for s in domain.RAG_STATUSES]
     if df.empty:
-        return pd.DataFrame(columns=["Quarter", "Theme", "Deliverables"])
-    df = df.assign(_rank=_theme_rank(df["theme"]))
-    order = df[["quarter", "theme", "plan"]].drop_duplicates()
-    wide = df.pivot_table(
-        index=["quarter", "plan", "theme"], columns="status", values="summary_text", aggfunc="first"
-    )
-    rows = []
-    for quarter, theme, plan in order.itertuples(index=False):
-        cells = wide.loc[(quarter, plan, theme)]
-        total = int(df[(df["quarter"] == quarter) & (df["theme"] == theme) & (df["plan"] == plan)]["total"].iloc[0])
-        row = {"Quarter": quarter, "Plan": plan, "Theme": theme, "Deliverables": total}
-        for status in domain.RAG_STATUSES:
-            row[domain.rag_label(status.code)] = cells.get(status.code, "–")
-        rows.append(row)
-    return pd.DataFrame(rows)
+        return pd.DataFrame(columns=["Quarter", "Plan", "Theme", "Deliverables", *status_columns])
+    groups = df.drop_duplicates(keys)[[*keys, "total"]]  # keeps the frame's (plan) order
+    wide = df.pivot(index=keys, columns="status", values="summary_text")
+    wide.columns = [domain.rag_label(code) for code in wide.columns]
+    table = groups.join(wide, on=keys).reindex(columns=[*keys, "total", *status_columns]).fillna("–")
+    table = table.rename(columns={"quarter": "Quarter", "plan": "Plan", "theme": "Theme", "total": "Deliverables"})
+    table["Deliverables"] = table["Deliverables"].astype(int)
+    return table.reset_index(drop=True)
 
 
-def _segment_text(row: pd.Series) -> str:
-    pct = round(100 * row["n"] / row["total"]) if row["total"] else 0
-    return f"{domain.RAG_BY_CODE[row['status']].icon} {int(row['n'])} ({pct}%)"
+def latest_quarters(df: pd.DataFrame, period: date | None, count: int = 4) -> pd.DataFrame:
+    """The rows of the last `count` quarters started by `period` (None: the last of all).
+
+    A year's view by default; every quarter is in the Data page's downloads.
+    """
+    starts = df.drop_duplicates("quarter").sort_values("quarter_start")
+    if period is not None:
+        starts = starts[starts["quarter_start"] <= pd.Timestamp(period)]
+    keep = starts["quarter"].tolist()[-count:]
+    return df[df["quarter"].isin(keep)].reset_index(drop=True)
+
+
+def _segment_text(status: str, n: int, total: int) -> str:
+    """'● 14 (100%)': icon, count and share rounded as the report rounds it."""
+    pct = round(100 * n / total) if total else 0
+    return f"{domain.RAG_BY_CODE[status].icon} {int(n)} ({pct}%)"
 
 
 def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
@@ -211,7 +219,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """
     fig = go.Figure()
     if df.empty:
-        fig.add_annotation(text="No deliverables loaded", showarrow=False, x=0.5, y=0.5,
+        fig.add_annotation(text="No deliverables to show", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
         return finish_figure(fig, meta)
     df = df.copy()
@@ -232,7 +240,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 x=part["n"].astype(int).tolist(),
                 y=[part["quarter"].tolist(), [wrap[t] for t in part["theme"]]],
                 marker={"color": status.colour, "line": {"color": "#FFFFFF", "width": 1}},
-                text=[_segment_text(row) for _, row in part.iterrows()],
+                text=[_segment_text(*row) for row in zip(part["status"], part["n"], part["total"])],
                 textposition="inside",
                 insidetextanchor="middle",
                 textfont={"color": "#FFFFFF"},

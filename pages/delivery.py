@@ -64,8 +64,9 @@ else:
 
 # --- RAG counts across quarters ---
 st.header("RAG status by theme and quarter")
-counts = cached_query(delivery.query_rag_counts, theme)
-quarters = list(dict.fromkeys(counts["quarter"]))
+# A year of quarters up to the chosen one; every quarter is in the Data page's downloads.
+counts = delivery.latest_quarters(cached_query(delivery.query_rag_counts, theme), period)
+quarters = list(dict.fromkeys(counts["quarter"])) or [quarter]
 period_text = quarters[0] if len(quarters) == 1 else f"{quarters[0]} to {quarters[-1]}"
 meta = ChartMeta(
     title=f"Deliverables by RAG status, {theme_text}",

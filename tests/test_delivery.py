@@ -157,7 +157,7 @@ def test_rag_figure_stacks_by_theme_and_quarter_in_plan_order(con) -> None:
 
 def test_rag_figure_of_nothing_says_so(empty_con) -> None:
     fig = delivery.build_rag_figure(delivery.query_rag_counts(empty_con), ChartMeta("RAG"))
-    assert fig.layout.annotations[0].text == "No deliverables loaded"
+    assert fig.layout.annotations[0].text == "No deliverables to show"
 
 
 def test_rag_table_has_a_column_per_status_with_the_report_wording(con) -> None:
@@ -210,3 +210,22 @@ def test_rag_figure_escapes_theme_names_plotly_would_read_as_html(empty_con) -> 
     )
     fig = delivery.build_rag_figure(delivery.query_rag_counts(empty_con), ChartMeta("RAG"))
     assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt;<br>theme"
+
+
+def test_latest_quarters_keeps_a_year_of_quarters_started_by_the_period(con) -> None:
+    counts = delivery.query_rag_counts(con)
+    def quarters(period, count=4):
+        return delivery.latest_quarters(counts, period, count)["quarter"].unique().tolist()
+    assert quarters(date(2019, 1, 1), count=1) == ["2018-19 Q4"]
+    assert quarters(date(2019, 6, 1)) == ["2018-19 Q3", "2018-19 Q4", "2019-20 Q1"]
+    assert quarters(date(2019, 6, 1), count=2) == ["2018-19 Q4", "2019-20 Q1"]
+    assert quarters(None, count=1) == ["2019-20 Q1"]
+    assert quarters(date(2018, 1, 1)) == []
+    # A theme without deliverables in the latest quarter still shows its earlier ones.
+    harm_only = delivery.query_rag_counts(con, theme="Protecting people from harm")
+    assert delivery.latest_quarters(harm_only, date(2019, 3, 1))["quarter"].unique().tolist() == ["2018-19 Q3", "2018-19 Q4"]
+
+
+def test_rag_table_of_nothing_has_the_columns(empty_con) -> None:
+    table = delivery.rag_table(delivery.query_rag_counts(empty_con))
+    assert table.empty and "Deliverables" in table.columns
