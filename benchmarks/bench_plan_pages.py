@@ -96,7 +96,7 @@ def main() -> None:
             ("table_csv deliverables", lambda: loads.table_csv(con, "deliverables")),
         ]
         for name, func in cases:
-            print(f"{name:36s} {best_ms(func):8.1f} ms")
+            print(f"{name:40s} {best_ms(func):8.1f} ms")
         con.close()
 
 
