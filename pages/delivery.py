@@ -26,9 +26,9 @@ def linked_choice(param: str, options: Sequence[str], label: str, default: str |
 
     def on_change() -> None:
         value = st.session_state[key]
-        if value == ALL:
+        if value == ALL and default is None:
             st.query_params.pop(param, None)
-        else:
+        else:  # 'All' is kept in the link when leaving it out would mean the default
             st.query_params[param] = value
 
     chosen = (where or st).selectbox(label, choices, key=key, on_change=on_change,

@@ -131,6 +131,16 @@ def test_delivery_status_and_lead_filters_narrow_the_table_and_live_in_the_link(
     assert "No deliverables match these filters." in [i.value for i in at.info]
 
 
+def test_delivery_table_can_show_every_quarter(sample_app) -> None:
+    at = open_page("pages/delivery.py", period="2019-01")
+    assert at.selectbox(key="delivery_quarter").value == "2018-19 Q3"  # the report's quarter by default
+    at.selectbox(key="delivery_quarter").select("All").run()
+    assert at.selectbox(key="delivery_quarter").value == "All"
+    assert at.query_params["quarter"] == "All"
+    deliverables = next(t for t in tables(at) if "Update" in t.columns)
+    assert sorted(set(deliverables["Quarter"])) == ["2018-19 Q3", "2019-20 Q3"] and len(deliverables) == 29
+
+
 def test_update_text_is_shown_literally_never_as_markdown_or_html(db_copy, tmp_path) -> None:
     extract = tmp_path / "deliverables_hostile.csv"
     extract.write_text(HOSTILE_DELIVERABLES, encoding="utf-8")
