@@ -10,6 +10,7 @@ line numbers are worked out only when there is something to report.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,8 @@ from loaders.validate import check_width, expected_words
 #: Issues listed one by one per file; past this the report counts the rest (a wrong column
 #: in a million-row file would otherwise print a million lines).
 MAX_LISTED_ISSUES = 1000
+
+T = TypeVar("T")
 
 _TRIM = " \t\u00a0"
 _REQUIRED = "a value (the column is required)"
@@ -288,34 +291,49 @@ def series_value(text: str) -> float:
 def _resolve_leftover_periods(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> None:
     """Month texts SQL could not read go to `values.parse_month`: it reads them or says why not."""
     periods = f"{staged.table}_periods"
-    leftovers = con.execute(f"SELECT period_text FROM {periods} WHERE period IS NULL").fetchall()
-    for (text,) in leftovers:
-        try:
-            period, expected = values.parse_month(text).start, None
-        except values.ParseError as exc:
-            period, expected = None, expected_words(exc)
-        con.execute(f"UPDATE {periods} SET period = ?, expected = ? WHERE period_text = ?",
-                    [period, expected, text])
-    if leftovers:
-        con.execute(
-            f"UPDATE {staged.table} s SET period = p.period FROM {periods} p "
-            "WHERE s.period IS NULL AND s.period_text = p.period_text"
-        )
+    leftovers = [text for (text,) in con.execute(
+        f"SELECT period_text FROM {periods} WHERE period IS NULL LIMIT ?", [_PYTHON_LEFTOVERS]
+    ).fetchall()]
+    if not leftovers:
+        return
+    found = [_python_reading(values.parse_month, text) for text in leftovers]
+    con.execute(
+        f"UPDATE {periods} SET period = f.start, expected = f.expected FROM ("
+        "SELECT unnest(?::VARCHAR[]) AS text, unnest(?::DATE[]) AS start, "
+        "unnest(?::VARCHAR[]) AS expected) f WHERE period_text = f.text",
+        [leftovers, [m.start if m else None for m, _ in found], [e for _, e in found]],
+    )
+    con.execute(f"UPDATE {staged.table} s SET period = p.period FROM {periods} p "
+                "WHERE s.period IS NULL AND s.period_text = p.period_text")
 
 
 def _resolve_leftover_values(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> None:
-    leftovers = con.execute(
+    """Number texts SQL could not read go to `values.parse_number` likewise."""
+    leftovers = [text for (text,) in con.execute(
         f"SELECT DISTINCT value_text FROM {staged.table} "
-        "WHERE value IS NULL AND value_text IS NOT NULL LIMIT ?",
-        [MAX_LISTED_ISSUES + 1],
-    ).fetchall()
-    for (text,) in leftovers:
-        try:
-            value, expected = series_value(text), None
-        except values.ParseError as exc:
-            value, expected = None, expected_words(exc)
-        con.execute(f"UPDATE {staged.table} SET value = ?, value_expected = ? WHERE value_text = ?",
-                    [value, expected, text])
+        "WHERE value IS NULL AND value_text IS NOT NULL LIMIT ?", [_PYTHON_LEFTOVERS]
+    ).fetchall()]
+    if not leftovers:
+        return
+    found = [_python_reading(series_value, text) for text in leftovers]
+    con.execute(
+        f"UPDATE {staged.table} SET value = f.value, value_expected = f.expected FROM ("
+        "SELECT unnest(?::VARCHAR[]) AS text, unnest(?::DOUBLE[]) AS value, "
+        "unnest(?::VARCHAR[]) AS expected) f WHERE value_text = f.text",
+        [leftovers, [v for v, _ in found], [e for _, e in found]],
+    )
+
+
+#: Distinct texts handed to the Python parsers per column; past these, a cell SQL cannot read
+#: is reported with the general wording (they are errors in all but contrived files).
+_PYTHON_LEFTOVERS = 10_000
+
+
+def _python_reading(parse: Callable[[str], T], text: str) -> tuple[T | None, str | None]:
+    try:
+        return parse(text), None
+    except values.ParseError as exc:
+        return None, expected_words(exc)
 
 
 def _cell_issues(con: duckdb.DuckDBPyConnection,

@@ -226,3 +226,25 @@ def test_second_series_file_failing_after_the_first_was_written_loads_nothing(
         "this load or already loaded"
     ]
     assert db.read_bytes() == before
+
+
+def test_python_parsers_have_the_last_word_on_what_sql_cannot_read(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SQL given only '%Y-%m' and plain digits, Python reads the rest or words the error."""
+    from types import SimpleNamespace
+
+    from loaders import values
+
+    narrowed = SimpleNamespace(**{**vars(values), "MONTH_FORMATS": ("%Y-%m",),
+                                  "NUMBER_PATTERN": "^([0-9]+)()()()()()()$"})
+    monkeypatch.setattr(series, "values", narrowed)
+    text = "measure,period,value\nReferrals,Jan 2019,\"4,872\"\nReferrals,Feb 2019,12%\nReferrals,Smarch 2019,1\n"
+    write_series(folder, text)
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert errors(report) == [
+        'series.csv, line 4, column period: "Smarch 2019": expected a month such as 2019-01, Jan 2019 or '
+        "January 2019"]
+    write_series(folder, text.replace("Smarch 2019", "Mar 2019"))
+    assert load_extracts([folder], folder / "db.duckdb").ok
+    assert [r[2:4] for r in series_rows(folder / "db.duckdb")] == [
+        (date(2019, 1, 1), 4872.0), (date(2019, 2, 1), 12.0), (date(2019, 3, 1), 1.0)]
