@@ -307,6 +307,7 @@ def deliverables_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Quarter": df["quarter"],
+            "Plan": df["plan"],
             "Theme": df["theme"],
             "Ref": df["ref"],
             "Deliverable": df["deliverable"],

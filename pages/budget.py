@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import budget, domain, loads
+from dashboard import budget, domain, loads, measures
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
-from ui.filters import current_filters, period_selector, share_hint
+from ui.filters import current_filters, period_selector, set_filters, share_hint
 from ui.render import escape_markdown, show_chart
 
 st.title("Budget")
@@ -16,7 +16,11 @@ if not cached_query(budget.list_financial_years):
     st.info("No budget extract is loaded yet. Upload budget.csv on the Data page.")
     st.stop()
 
-current_filters()  # warns of link values it cannot use
+filters = current_filters()  # warns of link values it cannot use
+reports = cached_query(measures.list_periods)
+if filters.period is None and reports:
+    # Open on the latest headline report, as the Overview does, rather than a later quarter.
+    set_filters(filters.with_(period=reports[-1]))
 period = period_selector(cached_query(budget.list_periods))
 share_hint()
 year = budget.financial_year_of(period)

@@ -185,7 +185,7 @@ def test_list_periods_offers_report_months_and_each_quarter_last_month(con) -> N
 
 def test_deliverables_table_shows_status_as_icon_and_word_and_update_as_typed(con) -> None:
     table = delivery.deliverables_table(delivery.query_deliverables(con, quarter="2018-19 Q3"))
-    assert list(table.columns) == ["Quarter", "Theme", "Ref", "Deliverable", "Status", "Lead", "Update", "Update date"]
+    assert list(table.columns) == ["Quarter", "Plan", "Theme", "Ref", "Deliverable", "Status", "Lead", "Update", "Update date"]
     assert HOSTILE_UPDATE in table["Update"].tolist()
     assert set(table["Status"]) == {domain.rag_label(c) for c in "GAR"}
     assert set(table["Update date"]) == {"–"}

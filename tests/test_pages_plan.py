@@ -244,3 +244,13 @@ def test_pages_on_an_empty_database_say_how_to_load_data(tmp_path, monkeypatch) 
     at = open_page("pages/data.py")
     assert at.file_uploader(key="data_uploads")
     assert "No data loaded yet" in [s.value for s in at.subheader]
+
+
+def test_plan_pages_open_on_the_latest_headline_report(sample_app) -> None:
+    """With no period in the link, the Delivery plan shows the January 2019 report's quarter,
+    as the Overview does, not the later 2019-20 quarter."""
+    at = open_page("pages/delivery.py")
+    assert "RAG status, 2018-19 Q3" in [h.value for h in at.header]
+    assert at.query_params["period"] == "2019-01"
+    at = open_page("pages/budget.py")
+    assert at.query_params["period"] == "2019-01"
