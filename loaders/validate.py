@@ -53,6 +53,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Units whose values are plain numbers: either may be declared for the other.
 _PLAIN_UNITS = {domain.COUNT, domain.NUMBER}
+#: How a message names each unit.
+_UNIT_WORDS: dict[str, str] = {
+    domain.COUNT: "a count",
+    domain.PERCENT: "a percentage",
+    domain.MONEY: "a sum of money",
+    domain.GRADE: "a grade",
+    domain.NUMBER: "a number",
+}
 #: The report prints a zero amount as a dash.
 _ZERO_DASHES = {"-", "–", "—"}
 
@@ -140,13 +148,16 @@ def _check_unit(row: Row, declared: str | None, published: dict[str, values.Publ
         for name, unit in inferred.items():
             if unit != declared and not (unit in _PLAIN_UNITS and declared in _PLAIN_UNITS):
                 row.error(name, published[name].text,
-                          f"a {declared} value, as the unit column says (this looks like a {unit})")
+                          f"{_UNIT_WORDS[declared]}, as the unit column says "
+                          f"(this reads as {_UNIT_WORDS[unit]})")
         return declared
     units = set(inferred.values())
     if len(units) > 1 and not units <= _PLAIN_UNITS:
         row.error("current", published["current"].text,
-                  f"the same unit as the baseline ({inferred['baseline']}), "
-                  f"not a {inferred['current']}")
+                  f"the same unit as the baseline ({_UNIT_WORDS[inferred['baseline']]}), "
+                  f"not {_UNIT_WORDS[inferred['current']]}")
+    if len(units) > 1:
+        return domain.NUMBER  # a count and a decimal: both numbers
     for name in ("baseline", "current"):
         if name in inferred:
             return inferred[name]

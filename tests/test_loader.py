@@ -131,11 +131,13 @@ def test_unit_is_inferred_from_the_values(tmp_path: Path) -> None:
                  "2019-01,T,Money,up,£1.0m,£1.1m\n"
                  "2019-01,T,Count,up,806,881\n"
                  "2019-01,T,Ratio,up,1.5,2\n"
+                 "2019-01,T,Mixed,up,15,2.5\n"
                  "2019-01,T,Nothing yet,up,TBC,\n")
     assert load_extracts([path], tmp_path / "db.duckdb").ok
     assert rows(tmp_path / "db.duckdb", "SELECT measure, unit, current_value FROM measures ORDER BY source_line") == [
         ("Grade", "grade", None), ("Rate", "percent", 8.9), ("Money", "money", 1100.0),
-        ("Count", "count", 881.0), ("Ratio", "number", 2.0), ("Nothing yet", "number", None)]
+        ("Count", "count", 881.0), ("Ratio", "number", 2.0), ("Mixed", "number", 2.5),
+        ("Nothing yet", "number", None)]
 
 
 def test_windows_1252_file_loads_with_a_warning(tmp_path: Path) -> None:
@@ -246,10 +248,10 @@ def test_error_bad_published_value(tmp_path: Path) -> None:
 def test_error_unit_disagrees_with_values(tmp_path: Path) -> None:
     text = MEASURES_HEADER + REFERRALS.replace(",count,", ",percent,")
     assert load_one(tmp_path, "measures.csv", text) == [
-        'measures.csv, line 2, column baseline: "4,872": expected a percent value, as the unit '
-        "column says (this looks like a count)",
-        'measures.csv, line 2, column current: "5,369": expected a percent value, as the unit '
-        "column says (this looks like a count)",
+        'measures.csv, line 2, column baseline: "4,872": expected a percentage, as the unit '
+        "column says (this reads as a count)",
+        'measures.csv, line 2, column current: "5,369": expected a percentage, as the unit '
+        "column says (this reads as a count)",
     ]
 
 
@@ -257,7 +259,7 @@ def test_error_baseline_and_current_in_different_units(tmp_path: Path) -> None:
     text = "period,theme,measure,polarity,baseline,current\n2019-01,T,M,up,33.2%,£1.0m\n"
     assert load_one(tmp_path, "measures.csv", text) == [
         'measures.csv, line 2, column current: "£1.0m": expected the same unit as the baseline '
-        "(percent), not a money"
+        "(a percentage), not a sum of money"
     ]
 
 
