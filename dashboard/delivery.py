@@ -214,8 +214,10 @@ def _segment_text(status: str, n: int, total: int) -> str:
 def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """Stacked bars of RAG counts per theme and quarter, each segment labelled 'icon n (pct%)'.
 
-    `df` is `query_rag_counts` or `query_rag_summary`. Zero segments are left out of the bars
-    (the table alternative still lists them); the legend and hover carry icon and label.
+    `df` is `query_rag_counts` or `query_rag_summary`. Each bar spans its theme's deliverables
+    in the quarter (100%), so a theme of 3 reads as clearly as one of 15; the axis label gives
+    the total. Zero segments are left out of the bars (the table alternative lists them); the
+    legend and hover carry icon and label.
     """
     fig = go.Figure()
     if df.empty:
@@ -229,7 +231,10 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
         ["quarter_start", "_rank", "theme"], kind="stable"
     )
     # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
-    wrap = {theme: _wrap(html.escape(theme)) for theme in df["theme"].unique()}
+    label_of = {
+        (quarter, theme): f"{_wrap(html.escape(theme))}<br>{int(total)} deliverable{'' if total == 1 else 's'}"
+        for quarter, theme, total in df[["quarter", "theme", "total"]].drop_duplicates().itertuples(index=False)
+    }
     for status in domain.RAG_STATUSES:
         part = df[(df["status"] == status.code) & (df["n"] > 0)]
         label = domain.rag_label(status.code)
@@ -238,11 +243,12 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 name=label,
                 orientation="h",
                 x=part["n"].astype(int).tolist(),
-                y=[part["quarter"].tolist(), [wrap[t] for t in part["theme"]]],
+                y=[part["quarter"].tolist(), [label_of[key] for key in zip(part["quarter"], part["theme"])]],
                 marker={"color": status.colour, "line": {"color": "#FFFFFF", "width": 1}},
                 text=[_segment_text(*row) for row in zip(part["status"], part["n"], part["total"])],
                 textposition="inside",
                 insidetextanchor="middle",
+                textangle=0,
                 textfont={"color": "#FFFFFF"},
                 customdata=list(zip(part["theme"].map(html.escape), part["quarter"], part["summary_text"])),
                 hovertemplate=(
@@ -255,12 +261,14 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     n_groups = len(df[["quarter", "theme"]].drop_duplicates())
     fig.update_layout(
         barmode="stack",
-        height=max(280, 130 + 70 * n_groups),
+        barnorm="percent",
+        height=max(280, 130 + 80 * n_groups),
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom",
-                "title": {"text": "Status "}},
+                "title": {"text": "Status "}, "traceorder": "normal"},
         uniformtext={"minsize": 10, "mode": "show"},
     )
-    fig.update_xaxes(title_text="Deliverables", rangemode="tozero")
+    fig.update_xaxes(title_text="Share of the theme's deliverables in the quarter", range=[0, 101],
+                     dtick=20, ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
     return finish_figure(fig, meta)
 

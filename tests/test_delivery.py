@@ -151,7 +151,8 @@ def test_rag_figure_stacks_by_theme_and_quarter_in_plan_order(con) -> None:
     green = fig.data[0]
     quarters, themes = green.y
     assert list(quarters) == ["2018-19 Q3", "2018-19 Q4"]
-    assert [t.replace("<br>", " ") for t in themes] == ["Helping and supporting victims"] * 2
+    assert [t.replace("<br>", " ") for t in themes] == ["Helping and supporting victims 3 deliverables"] * 2
+    assert fig.layout.barnorm == "percent"  # each bar spans its theme's deliverables
     assert list(green.x) == [2, 2]
 
 
@@ -209,7 +210,7 @@ def test_rag_figure_escapes_theme_names_plotly_would_read_as_html(empty_con) -> 
         " NULL, NULL, NULL, 'd.csv', 2, 1)"
     )
     fig = delivery.build_rag_figure(delivery.query_rag_counts(empty_con), ChartMeta("RAG"))
-    assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt;<br>theme"
+    assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt;<br>theme<br>1 deliverable"
 
 
 def test_latest_quarters_keeps_a_year_of_quarters_started_by_the_period(con) -> None:

@@ -116,7 +116,7 @@ def test_delivery_page_follows_the_period_and_theme_filters(sample_app) -> None:
     at.selectbox(key="filter_theme").select("Helping and supporting victims").run()
     fig = figures(at)[0]
     themes = {label.replace("<br>", " ") for trace in fig["data"] for label in trace["y"][1]}
-    assert themes == {"Helping and supporting victims"}
+    assert themes == {"Helping and supporting victims 14 deliverables"}
     assert at.query_params["theme"] == "Helping and supporting victims"
 
 
