@@ -21,6 +21,7 @@ import shutil
 import signal
 import threading
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import plotly.graph_objects as go
@@ -177,6 +178,34 @@ def _is_executable(path: Path) -> bool:
 
 # --- The browser session ---------------------------------------------------------------------------
 
+#: kaleido reloads its page, plotly.js included, after every image: most of a warm export's
+#: time. Images come out the same without it (tested), so the page is reloaded only every
+#: RELOAD_EVERY images, which bounds whatever a long-lived page might accumulate.
+RELOAD_EVERY = 100
+
+
+def _kaleido_class(kaleido: Any) -> type:
+    """kaleido.Kaleido, reloading its page every RELOAD_EVERY images instead of after each one.
+
+    The hook is kaleido's (1.x) own tab hand-back; a kaleido without it is used unchanged.
+    """
+    base = kaleido.Kaleido
+    if not hasattr(base, "_return_kaleido_tab"):
+        return base
+
+    class ReusingKaleido(base):
+        _images = 0
+
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            self._images += 1
+            if self._images % RELOAD_EVERY == 0:
+                await super()._return_kaleido_tab(tab)
+            else:
+                await self.tabs_ready.put(tab)
+
+    return ReusingKaleido
+
+
 
 class _KaleidoSession:
     """One kaleido browser driven from an event-loop thread of its own."""
@@ -193,7 +222,8 @@ class _KaleidoSession:
 
         async def open_browser() -> Any:
             # mathjax=False: the default points at a CDN, unreachable offline
-            self._kaleido = kaleido.Kaleido(n=1, mathjax=False, timeout=None, path=browser_path)
+            # one tab: two rendered no faster on two cores, and garbled the browser's pipe once
+            self._kaleido = _kaleido_class(kaleido)(n=1, mathjax=False, timeout=None, path=browser_path)
             await self._kaleido.open()
             return self._kaleido
 
@@ -208,8 +238,13 @@ class _KaleidoSession:
             future.cancel()
             raise
 
-    def render(self, fig_dict: dict, opts: dict[str, Any], timeout: float) -> bytes:
-        return self.run(self._kaleido.calc_fig(fig_dict, opts=opts), timeout)
+    def render(self, fig_dict: dict, options: Sequence[dict[str, Any]], timeout: float) -> list[bytes]:
+        """One figure in several formats, one after the other in the browser's tab."""
+
+        async def render_all() -> list[bytes]:
+            return await asyncio.gather(*(self._kaleido.calc_fig(fig_dict, opts=opts) for opts in options))
+
+        return self.run(render_all(), timeout)
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the browser politely, then make sure its whole process group is gone."""
@@ -278,8 +313,14 @@ class Exporter:
 
     def render(self, fig: go.Figure, fmt: ImageFormat) -> bytes:
         """Render `fig` in print style; ExportUnavailable or ExportTimeout when it cannot."""
+        return self.render_formats(fig, (fmt,))[fmt]
+
+    def render_formats(self, fig: go.Figure, formats: Sequence[ImageFormat] = ("png", "svg")) -> dict[str, bytes]:
+        """`fig` in print style in each format (styled and serialised once for all of them)."""
         printed = print_figure(fig)
-        opts = image_options(printed, fmt)
+        fig_dict = printed.to_dict()
+        options = [image_options(printed, fmt) for fmt in formats]
+        kinds = "/".join(fmt.upper() for fmt in formats)
         # a render may queue behind another render, or behind the browser's start-up
         waited = self.startup_timeout + self.render_timeout
         if not self._lock.acquire(timeout=waited):
@@ -288,16 +329,17 @@ class Exporter:
         try:
             session = self._session or self._start()
             try:
-                image = session.render(printed.to_dict(), opts, self.render_timeout)
+                images = session.render(fig_dict, options, self.render_timeout)
             except concurrent.futures.TimeoutError:
                 self._restart_after_hang()
                 raise ExportTimeout(
-                    f"Rendering '{chart_meta(fig).title or 'chart'}' as {fmt.upper()} took over "
+                    f"Rendering '{chart_meta(fig).title or 'chart'}' as {kinds} took over "
                     f"{self.render_timeout:g} s and was stopped. The chart renderer has been restarted: "
                     "try again, or use the chart toolbar's own PNG download.") from None
         finally:
             self._lock.release()
-        return image if isinstance(image, bytes) else str(image).encode("utf-8")
+        return {fmt: image if isinstance(image, bytes) else str(image).encode("utf-8")
+                for fmt, image in zip(formats, images)}
 
     def start(self) -> None:
         """Launch the browser now instead of on the first export (e.g. while data is read)."""

@@ -577,7 +577,7 @@ def _render_charts(
     for index, chart in enumerate(charts):
         report(0.1 + 0.75 * index / len(charts), f"Rendering chart {index + 1} of {len(charts)}: {chart.meta.title}")
         try:
-            images[chart.stem] = {fmt: exporter.render(chart.figure, fmt) for fmt in ("png", "svg")}
+            images[chart.stem] = exporter.render_formats(chart.figure, ("png", "svg"))
         except ExportUnavailable as error:
             return images, [str(error)]
         except ExportTimeout as error:

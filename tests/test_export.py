@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from dashboard import export
 from dashboard.charts import ChartMeta, chart_meta, finish_figure
 from dashboard.export import (
     INSTALL_HINT,
@@ -124,6 +125,18 @@ def test_svg_parses_as_xml_and_holds_title_subtitle_and_source(exporter: Exporte
     assert META.title in text
     assert META.subtitle in text
     assert META.source in text
+
+
+@needs_browser
+def test_images_are_the_same_whether_or_not_the_page_was_reloaded(
+    exporter: Exporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser page is reused between images and reloaded only now and then."""
+    monkeypatch.setattr(export, "RELOAD_EVERY", 2)
+    images = [exporter.to_png(sample_figure()) for _ in range(3)]
+    assert images[0] == images[1] == images[2]
+    both = exporter.render_formats(sample_figure(), ("png", "svg"))
+    assert both["png"] == images[0] and both["svg"].lstrip().startswith(b"<svg")
 
 
 @needs_browser
