@@ -39,6 +39,12 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _retire_wal(live_wal: Path) -> None:
+    """The live file's WAL is in the new version already; beside it DuckDB would refuse to
+    open the new file (the WAL belongs to an older one)."""
+    _remove_quietly(live_wal)
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: Path) -> Iterator[None]:
     """One writer at a time per database: a second load waits for the first to finish."""
@@ -58,10 +64,13 @@ def staged_database(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_path(db_path)
     staging_wal = staging.with_name(staging.name + ".wal")
+    live_wal = db_path.with_name(db_path.name + ".wal")
     with writer_lock(db_path):
         _remove_quietly(staging, staging_wal)  # left by a load that was killed
         if db_path.exists():
             shutil.copyfile(db_path, staging)
+            if live_wal.exists():  # changes not yet checkpointed belong to the live version
+                shutil.copyfile(live_wal, staging_wal)
         con = duckdb.connect(str(staging))
         try:
             create_schema(con)
@@ -69,6 +78,7 @@ def staged_database(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute("CHECKPOINT")
             con.close()
             _fsync(staging)
+            _retire_wal(live_wal)
             os.replace(staging, db_path)
             _fsync(db_path.parent)
         except BaseException:

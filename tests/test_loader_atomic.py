@@ -116,3 +116,18 @@ def test_loading_twice_is_the_same_as_once(tmp_path: Path) -> None:
         ("measures.csv", 0, 3), ("series.csv", 0, 3), ("deliverables.csv", 0, 2), ("budget.csv", 0, 3)]
     text = second.to_text()
     assert "measures.csv      measures      utf-8        3      0         3" in text
+
+
+def test_changes_left_in_the_live_write_ahead_log_are_kept(tmp_path: Path) -> None:
+    """A live file with a WAL (written outside the loader, never checkpointed) is copied whole."""
+    writer_copy = tmp_path / "writer.duckdb"
+    with duckdb.connect(str(writer_copy)) as con:
+        con.execute("SET checkpoint_threshold = '1TB'")  # keep the change in the WAL
+        con.execute("CREATE TABLE kept AS SELECT 1 AS a")
+        db = tmp_path / "db.duckdb"
+        db.write_bytes(writer_copy.read_bytes())
+        Path(f"{db}.wal").write_bytes(Path(f"{writer_copy}.wal").read_bytes())
+    assert load_extracts([GOOD / "budget.csv"], db).ok
+    assert not Path(f"{db}.wal").exists()  # beside the new file it would stop it opening
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT a FROM kept").fetchall() == [(1,)]
