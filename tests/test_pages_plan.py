@@ -254,3 +254,13 @@ def test_plan_pages_open_on_the_latest_headline_report(sample_app) -> None:
     assert at.query_params["period"] == "2019-01"
     at = open_page("pages/budget.py")
     assert at.query_params["period"] == "2019-01"
+
+
+def test_data_page_lists_warnings_of_a_good_upload(db_copy) -> None:
+    at = open_page("pages/data.py")
+    extract = HOSTILE_DELIVERABLES.replace("update\n", "update,notes\n", 1).replace('"\n', '",extra\n')
+    at.file_uploader(key="data_uploads").set_value(("deliverables_q4.csv", extract.encode(), "text/csv")).run()
+    at.button(key="data_load").click().run()
+    assert at.success and not at.error
+    issues = next(t for t in tables(at) if "expected" in t.columns)
+    assert issues["severity"].tolist() == ["warning"] and issues["column"].tolist() == ["notes"]
