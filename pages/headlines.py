@@ -19,7 +19,7 @@ if not periods:
     st.stop()
 period = period_selector(periods, one_click=True)
 theme = theme_selector(cached_query(measures.list_themes, period))
-area = area_selector(cached_query(measures.list_series_areas))
+area = area_selector([a for a in cached_query(measures.list_series_areas) if a != "Force"])
 share_hint()
 month = format_month(period)
 
@@ -32,7 +32,7 @@ show_text_table(
     measures.headline_table(changes),
     key="headline-table",
     column_config={
-        "Measure": st.column_config.TextColumn(width="large", pinned=True),
+        "Measure": st.column_config.TextColumn(width="large"),
         "Check": st.column_config.TextColumn(width="medium"),
         "Comment": st.column_config.TextColumn(width="large"),
     },

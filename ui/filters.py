@@ -28,7 +28,7 @@ from dashboard.filters import (
 )
 
 ALL_THEMES = "All themes"
-ALL_AREAS = "All areas"
+ALL_AREAS = "Whole force area"
 #: Up to this many report periods are offered as radio buttons (one click), more as a drop-down.
 RADIO_MAX_PERIODS = 6
 _SAVED_KEY = "_shared_filter_params"

@@ -1,0 +1,172 @@
+"""Server-side run time of every page (AppTest), cold and warm, on the sample and on 100x the sample.
+
+    .venv/bin/python benchmarks/bench_pages.py [--repeats 5] [--factor 100]
+
+Cold: the page's first run after clearing Streamlit's caches (queries and connection), in a
+process that has already imported everything. Warm: the median of the following runs, with the
+caches filled, which is what a reader changing pages or filters waits for. Aim: at most 300 ms
+warm per page on the sample, at most 1 s on the large dataset.
+
+The large dataset is the loaded sample multiplied in SQL: every measure, deliverable and budget
+line in ten variants across ten earlier periods, every monthly series in ten variants ten times
+as long.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from loaders.atomic import staged_database  # noqa: E402
+from loaders.load import load_extracts  # noqa: E402
+from ui.navigation import PAGES  # noqa: E402
+
+APP = str(ROOT / "app.py")
+WARM_LIMIT_SAMPLE_S = 0.300
+WARM_LIMIT_LARGE_S = 1.0
+
+#: The variant suffix: variant 0 keeps the original name.
+_SUFFIX = "CASE WHEN k = 0 THEN '' ELSE ' (variant ' || k || ')' END"
+_FINANCIAL_YEAR = (
+    "(CAST(left(financial_year, 4) AS INTEGER) - j) || '-' || "
+    "right(CAST(CAST(left(financial_year, 4) AS INTEGER) - j + 1 AS VARCHAR), 2)"
+)
+_QUARTER_START = "CAST(quarter_start - INTERVAL (24 * j) MONTH AS DATE)"
+_QUARTER_LABEL = f"""
+    (year({_QUARTER_START}) - CASE WHEN month({_QUARTER_START}) < 4 THEN 1 ELSE 0 END) || '-' ||
+    right(CAST(year({_QUARTER_START}) - CASE WHEN month({_QUARTER_START}) < 4 THEN 1 ELSE 0 END + 1 AS VARCHAR), 2)
+    || ' Q' || CAST(((month({_QUARTER_START}) + 8) % 12) // 3 + 1 AS VARCHAR)
+"""
+
+
+def multiply_sql(factor: int) -> str:
+    """SQL that replaces each loaded table by `factor` (a square: periods x variants) copies."""
+    side = int(round(factor ** 0.5))
+    if side * side != factor:
+        raise ValueError(f"factor must be a square number (periods x variants), got {factor}")
+    copies = f"range({side}) AS periods(j), range({side}) AS variants(k)"
+    return f"""
+    CREATE TEMP TABLE m0 AS SELECT * FROM measures;
+    DELETE FROM measures;
+    INSERT INTO measures SELECT m0.* REPLACE (
+        CAST(period - INTERVAL (3 * j) MONTH AS DATE) AS period, measure || {_SUFFIX} AS measure)
+    FROM m0, {copies};
+
+    CREATE TEMP TABLE s0 AS SELECT * FROM series;
+    DELETE FROM series;
+    INSERT INTO series SELECT s0.* REPLACE (
+        measure || {_SUFFIX} AS measure,
+        CAST(period - INTERVAL ((SELECT count(DISTINCT period) FROM s0) * j) MONTH AS DATE) AS period)
+    FROM s0, {copies};
+
+    CREATE TEMP TABLE d0 AS SELECT * FROM deliverables;
+    DELETE FROM deliverables;
+    INSERT INTO deliverables SELECT d0.* REPLACE (
+        {_QUARTER_LABEL} AS quarter, {_QUARTER_START} AS quarter_start, ref || '.' || k AS ref)
+    FROM d0, {copies};
+
+    CREATE TEMP TABLE b0 AS SELECT * FROM budget;
+    DELETE FROM budget;
+    INSERT INTO budget SELECT b0.* REPLACE (
+        {_FINANCIAL_YEAR} AS financial_year,
+        CAST(period - INTERVAL (12 * j) MONTH AS DATE) AS period,
+        entity || {_SUFFIX} AS entity)
+    FROM b0, {copies};
+    """
+
+
+def build_databases(folder: Path, factor: int) -> dict[str, Path]:
+    """The sample loaded by the loader, and a copy multiplied `factor` times."""
+    sample = folder / "sample.duckdb"
+    report = load_extracts(sorted((ROOT / "data").glob("*.csv")), sample)
+    if not report.ok:
+        raise SystemExit(report.to_text())
+    large = folder / "large.duckdb"
+    large.write_bytes(sample.read_bytes())
+    with staged_database(large) as con:
+        con.execute(multiply_sql(factor))
+    return {"sample": sample, f"{factor}x": large}
+
+
+def row_counts(db: Path) -> str:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        counts = [
+            f"{table} {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:,}"  # noqa: S608 (fixed names)
+            for table in ("measures", "series", "deliverables", "budget")
+        ]
+    finally:
+        con.close()
+    return ", ".join(counts)
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def time_page(page_path: str, repeats: int, period: str) -> tuple[float, float]:
+    """(cold, warm median) seconds of one page's run for the report `period` (YYYY-MM)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["period"] = period
+    at.run()  # registers the pages
+    clear_caches()
+    at.switch_page(page_path)
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{page_path} raised: {at.exception[0].message}")
+    warm_runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        at.run()
+        warm_runs.append(time.perf_counter() - started)
+    return cold, statistics.median(warm_runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="warm runs per page (median printed)")
+    parser.add_argument("--factor", type=int, default=100, help="size of the large dataset (a square)")
+    parser.add_argument("--period", action="append", dest="periods",
+                        help="report period(s) in the link, YYYY-MM (default: 2019-01, the seed report "
+                        "with every kind of row, and 2024-12, whose measures have monthly series)")
+    args = parser.parse_args(argv)
+    periods = args.periods or ["2019-01", "2024-12"]
+    over_limit = []
+    with tempfile.TemporaryDirectory() as folder:
+        databases = build_databases(Path(folder), args.factor)
+        for name, db in databases.items():
+            os.environ["DASHBOARD_DB"] = str(db)
+            limit = WARM_LIMIT_SAMPLE_S if name == "sample" else WARM_LIMIT_LARGE_S
+            for period in periods:
+                print(f"\n{name}: {row_counts(db)}; period {period}  (warm aim ≤ {limit * 1000:.0f} ms)")
+                print(f"  {'page':<18}{'cold ms':>10}{'warm ms':>10}")
+                for spec in PAGES:
+                    cold, warm = time_page(spec.path, args.repeats, period)
+                    flag = "" if warm <= limit else "  over the aim"
+                    if flag:
+                        over_limit.append(f"{name} {period} {spec.title}")
+                    print(f"  {spec.title:<18}{cold * 1000:>10.0f}{warm * 1000:>10.0f}{flag}")
+            clear_caches()
+    if over_limit:
+        print("\nOver the aim: " + ", ".join(over_limit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
