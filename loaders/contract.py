@@ -100,6 +100,7 @@ def normalise_header(name: str) -> str:
 
 ERROR = "error"
 WARNING = "warning"
+NO_HEADER = "expected a header line naming the columns (the file is empty)"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class LoadIssue:
     """One problem found in a load: where it is, what was there, and what was expected.
 
     `line` is the file's physical line where the record starts (1 is the header); it is None
-    for problems with a file as a whole. For warnings, `expected` says what the loader did.
+    for problems with a file as a whole, whose `expected` is then the whole sentence. For
+    warnings, `expected` says what the loader did.
     """
 
     file: str

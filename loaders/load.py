@@ -170,7 +170,7 @@ def _read_sources(paths: Sequence[Path | str]) -> tuple[list[SourceFile], list[L
             sources.append(read_source(path, kind_of(path)))
         except OSError as exc:
             issues.append(LoadIssue(path.name, None, None, None,
-                                    f"a readable file ({exc.strerror})", ERROR))
+                                    f"expected a readable file ({exc.strerror})", ERROR))
     return sources, issues
 
 
@@ -266,7 +266,7 @@ def load_extracts(paths: Sequence[Path | str], db_path: Path | str) -> LoadRepor
     report = LoadReport(ok=False, database=str(db_path))
     if not sources and not path_issues:
         path_issues.append(LoadIssue("(no files)", None, None, None,
-                                     "at least one extract file to load", ERROR))
+                                     "expected at least one extract file to load", ERROR))
     checked = _check(sources, path_issues)
     if checked.has_errors():
         # Nothing will be written, so the database is not even copied; the series files'

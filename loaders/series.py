@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from loaders import values
-from loaders.contract import DEFAULT_AREA, ERROR, LoadIssue
+from loaders.contract import DEFAULT_AREA, ERROR, NO_HEADER, LoadIssue
 from loaders.reading import SourceFile, data_record_lines, match_columns, read_header, records, utf8_copy
 from loaders.validate import check_width, expected_words
 
@@ -56,7 +56,7 @@ def check_series_layout(source: SourceFile) -> SeriesLayout:
     header = read_header(source.head)
     if header is None:
         layout.issues.append(LoadIssue(source.name, None, None, None,
-                                       "a header line naming the columns", ERROR))
+                                       NO_HEADER, ERROR))
         return layout
     layout.positions, header_issues = match_columns(source, header)
     layout.issues.extend(header_issues)

@@ -20,6 +20,7 @@ from loaders.contract import (
     DELIVERABLES,
     ERROR,
     MEASURES,
+    NO_HEADER,
     WARNING,
     FileKind,
     LoadIssue,
@@ -303,12 +304,12 @@ def check_small_file(source: SourceFile) -> CheckedFile:
         all_records = list(records(source.text))
     except Exception as exc:  # csv.Error: a NUL byte or an unclosed quote at the end
         checked.issues.append(LoadIssue(source.name, None, None, None,
-                                        f"a readable CSV file ({exc})", ERROR))
+                                        f"expected a readable CSV file ({exc})", ERROR))
         return checked
     header = read_header(source.text)
     if header is None:
         checked.issues.append(LoadIssue(source.name, None, None, None,
-                                        "a header line naming the columns", ERROR))
+                                        NO_HEADER, ERROR))
         return checked
     positions, header_issues = match_columns(source, header)
     checked.issues.extend(header_issues)

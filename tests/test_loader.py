@@ -398,3 +398,13 @@ def test_a_column_empty_in_its_first_thousand_rows_still_loads(tmp_path: Path) -
     assert load_extracts([write(tmp_path, "deliverables.csv", "\n".join(lines) + "\n")], db).ok
     assert rows(db, "SELECT status, update_date FROM deliverables WHERE update_date IS NOT NULL") == [
         ("A", _d("2019-02-14"))]
+
+
+def test_error_empty_file(tmp_path: Path) -> None:
+    measures = write(tmp_path, "measures.csv", "")
+    series = write(tmp_path, "series.csv", "\n\n")
+    report = load_extracts([measures, series], tmp_path / "db.duckdb")
+    assert messages(report.errors) == [
+        "measures.csv: expected a header line naming the columns (the file is empty)",
+        "series.csv: expected a header line naming the columns (the file is empty)",
+    ]
