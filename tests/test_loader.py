@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from loaders import LoadIssue, load_extracts, validate_extracts
 from loaders.contract import ERROR, WARNING

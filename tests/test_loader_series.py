@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from loaders import load as load_module
-from loaders import load_extracts, series, validate_extracts
+from loaders import load_extracts, series
 from loaders.values import parse_month
 
 MEASURES = "period,theme,measure,polarity\n2019-01,T,Referrals,up\n2019-01,T,Rate,up\n"
