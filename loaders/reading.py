@@ -115,12 +115,42 @@ def read_source(path: Path, kind: FileKind) -> SourceFile:
     return SourceFile(path, kind, data, detect_encoding(data))
 
 
-def _raw_records(text: str) -> Iterator[Record]:
-    """Every record with its starting line; blank lines come through as empty lists."""
+class BrokenCsv(Exception):
+    """A record the CSV rules cannot read (a quote left open, text after a closing quote)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+    def issue(self, file: str) -> LoadIssue:
+        return LoadIssue(file, self.line, None, None, f"expected {self.reason}", ERROR)
+
+
+_BROKEN_REASONS = {
+    "unexpected end of data": "a closing double quote for the value opened on this line "
+                              "(the file ends inside it)",
+    "',' expected after '\"'": "a comma after a closing double quote (a quote inside a value "
+                               "is written twice: \"\")",
+}
+
+
+def _raw_records(text: str, strict: bool = True) -> Iterator[Record]:
+    """Every record with its starting line; blank lines come through as empty lists.
+
+    Strict, as Excel writes CSV: a quote left open would otherwise swallow the rest of the file
+    into one cell without a word."""
     body = text[1:] if text.startswith("\ufeff") else text
-    reader = csv.reader(io.StringIO(body, newline=""))
+    reader = csv.reader(io.StringIO(body, newline=""), strict=strict)
     next_line = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = _BROKEN_REASONS.get(str(exc), f"a well-formed CSV record ({exc})")
+            raise BrokenCsv(next_line, reason) from None
         yield Record(next_line, cells)
         next_line = reader.line_num + 1
 
@@ -131,16 +161,17 @@ def is_blank(cells: Sequence[str | None]) -> bool:
 
 
 def records(text: str) -> Iterator[Record]:
-    """The records holding something, header first. Raises csv.Error on a broken file."""
+    """The records holding something, header first. Raises BrokenCsv on a broken record."""
     return (r for r in _raw_records(text) if not is_blank(r.cells))
 
 
 def data_record_lines(text: str) -> list[int]:
     """Start line of each record after the header, blank lines left out as DuckDB does.
 
-    Used on the error path of the fast series reader, whose rows are numbered by record.
+    Used on the error path of the fast series reader, whose rows are numbered by record; that
+    reader has accepted the file's structure already, so this one need not judge it.
     """
-    lines = [r.line for r in _raw_records(text) if r.cells]
+    lines = [r.line for r in _raw_records(text, strict=False) if r.cells]
     return lines[1:]
 
 

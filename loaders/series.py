@@ -20,7 +20,15 @@ import pandas as pd
 
 from loaders import values
 from loaders.contract import DEFAULT_AREA, ERROR, NO_HEADER, LoadIssue
-from loaders.reading import SourceFile, data_record_lines, match_columns, read_header, records, utf8_copy
+from loaders.reading import (
+    BrokenCsv,
+    SourceFile,
+    data_record_lines,
+    match_columns,
+    read_header,
+    records,
+    utf8_copy,
+)
 from loaders.validate import check_width, expected_words
 
 #: Issues listed one by one per file; past this the report counts the rest (a wrong column
@@ -53,7 +61,11 @@ def check_series_layout(source: SourceFile) -> SeriesLayout:
     warning = source.encoding_warning()
     if warning:
         layout.issues.append(warning)
-    header = read_header(source.head)
+    try:
+        header = read_header(source.head)
+    except BrokenCsv as broken:
+        layout.issues.append(broken.issue(source.name))
+        return layout
     if header is None:
         layout.issues.append(LoadIssue(source.name, None, None, None,
                                        NO_HEADER, ERROR))
@@ -175,7 +187,11 @@ def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: Ser
     if rec_column is not None:
         staged.line_of = _lazy_lines(source)
     else:
-        rec_column, staged.line_of = _read_slow(con, source, raw, width, row_issues)
+        try:
+            rec_column, staged.line_of = _read_slow(con, source, raw, width, row_issues)
+        except BrokenCsv as broken:
+            staged.issues.append(broken.issue(source.name))
+            return staged
     _convert(con, staged, raw, rec_column, layout.positions, width)
     con.execute(f"DROP TABLE {raw}")
     _resolve_leftover_periods(con, staged)

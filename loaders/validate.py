@@ -25,7 +25,7 @@ from loaders.contract import (
     FileKind,
     LoadIssue,
 )
-from loaders.reading import Record, SourceFile, match_columns, read_header, records
+from loaders.reading import BrokenCsv, Record, SourceFile, match_columns, read_header, records
 
 T = TypeVar("T")
 
@@ -302,9 +302,8 @@ def check_small_file(source: SourceFile) -> CheckedFile:
         checked.issues.append(warning)
     try:
         all_records = list(records(source.text))
-    except Exception as exc:  # csv.Error: a NUL byte or an unclosed quote at the end
-        checked.issues.append(LoadIssue(source.name, None, None, None,
-                                        f"expected a readable CSV file ({exc})", ERROR))
+    except BrokenCsv as broken:
+        checked.issues.append(broken.issue(source.name))
         return checked
     header = read_header(source.text)
     if header is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -82,9 +83,7 @@ def test_good_extracts_load_with_counts_and_values(tmp_path: Path) -> None:
     ]
 
 
-def _d(text: str):
-    from datetime import date
-
+def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
@@ -406,4 +405,20 @@ def test_error_empty_file(tmp_path: Path) -> None:
     assert messages(report.errors) == [
         "measures.csv: expected a header line naming the columns (the file is empty)",
         "series.csv: expected a header line naming the columns (the file is empty)",
+    ]
+
+
+def test_error_quote_left_open_names_the_line_it_opened_on(tmp_path: Path) -> None:
+    text = MEASURES_HEADER + REFERRALS + '2019-01,T,"Knife crime,down,count,806,881,,,\n2019-01,T,X,up,,,,,,\n'
+    assert load_one(tmp_path, "measures.csv", text) == [
+        "measures.csv, line 3: expected a closing double quote for the value opened on this line "
+        "(the file ends inside it)"
+    ]
+
+
+def test_error_text_after_a_closing_quote(tmp_path: Path) -> None:
+    text = "measure,period,value\nReferrals,2019-01,1\n\"Refer\"rals,2019-02,2\n"
+    assert load_one(tmp_path, "series.csv", text) == [
+        'series.csv, line 3: expected a comma after a closing double quote (a quote inside a value is '
+        'written twice: "")'
     ]
