@@ -248,3 +248,14 @@ def test_python_parsers_have_the_last_word_on_what_sql_cannot_read(
     assert load_extracts([folder], folder / "db.duckdb").ok
     assert [r[2:4] for r in series_rows(folder / "db.duckdb")] == [
         (date(2019, 1, 1), 4872.0), (date(2019, 2, 1), 12.0), (date(2019, 3, 1), 1.0)]
+
+
+def test_repeated_key_is_caught_when_replacing_too(folder: Path, fast_path_calls: list) -> None:
+    """Into a table holding the key already, the fast replace declines a file repeating it."""
+    db = folder / "db.duckdb"
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
+    assert load_extracts([folder], db).ok
+    write_series(folder, "measure,period,value\nReferrals,2019-01,2\nReferrals,2019-02,3\nReferrals,2019-01,4\n")
+    report = load_extracts([folder / "series.csv"], db)
+    assert fast_path_calls == [(1, 0), None]
+    assert [(i.line, i.column) for i in report.errors] == [(4, "measure, area, period")]
