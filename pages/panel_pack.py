@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -42,7 +43,7 @@ if not exporter.available():
     st.info(escape_markdown(exporter.unavailable_reason()) + " The pack is still built, with tables but without chart images.")
 
 
-def build(period_chosen) -> dict:  # noqa: ANN001 - a date
+def build(period_chosen: date) -> dict:
     bar = st.progress(0.0, text="Starting")
     with tempfile.TemporaryDirectory(prefix="panel-pack-") as folder:
         result = pack.build_panel_pack(

@@ -248,3 +248,34 @@ def test_with_a_browser_the_chart_buttons_are_offered() -> None:
     keys = {button.key for button in at.get("download_button")}
     assert {"referrals-png", "referrals-svg", "referrals-csv", "referrals-xlsx"} <= keys
     assert not at.info
+
+
+def test_a_failed_chart_download_is_explained_beside_its_button_on_the_next_run() -> None:
+    """Streamlit only says a deferred file failed; the reason is kept for the button's next run."""
+    from ui.downloads import _chart_builder
+
+    class HangingExporter:
+        def render(self, fig: go.Figure, fmt: str) -> bytes:
+            raise ExportTimeout("Rendering 'Referrals' as PNG took over 20 s and was stopped.")
+
+    failures: dict[str, str] = {}
+    build = _chart_builder(HangingExporter(), sample_figure(), "png", "referrals-png", failures)
+    with pytest.raises(ExportTimeout):
+        build()
+    assert failures == {"referrals-png": "Rendering 'Referrals' as PNG took over 20 s and was stopped."}
+
+
+def _table_downloads_app() -> None:
+    import pandas as pd
+
+    from ui.downloads import render_table_downloads
+
+    render_table_downloads(pd.DataFrame({"Theme": ["Tackling crime and ASB"], "Measures": [3]}), "Measures by theme", "themes")
+
+
+def test_table_downloads_offer_csv_and_excel() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_table_downloads_app, default_timeout=30).run()
+    assert not at.exception
+    assert {button.key for button in at.get("download_button")} == {"themes-csv", "themes-xlsx"}
