@@ -259,3 +259,32 @@ def test_repeated_key_is_caught_when_replacing_too(folder: Path, fast_path_calls
     report = load_extracts([folder / "series.csv"], db)
     assert fast_path_calls == [(1, 0), None]
     assert [(i.line, i.column) for i in report.errors] == [(4, "measure, area, period")]
+
+
+def test_first_load_keeps_the_series_table_constraints(folder: Path, fast_path_calls: list) -> None:
+    """The first load builds the table's key in bulk: the key and NOT NULLs are all back."""
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
+    db = folder / "db.duckdb"
+    assert load_extracts([folder], db).ok
+    assert fast_path_calls == [(1, 0)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        constraints = con.execute(
+            "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
+            "WHERE table_name = 'series' ORDER BY ALL").fetchall()
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert constraints == sorted(
+        [("NOT NULL", [c]) for c in ("measure", "area", "period", "value", "source_file", "load_id")]
+        + [("PRIMARY KEY", ["measure", "area", "period"])])
+    assert "series_building" not in tables
+
+
+def test_first_load_declined_by_the_fast_path_leaves_no_building_table(folder: Path,
+                                                                       fast_path_calls: list) -> None:
+    write_series(folder, "measure,period,value\nReferrals\t,2019-01,1\n")
+    db = folder / "db.duckdb"
+    assert load_extracts([folder], db).ok
+    assert fast_path_calls == [None]
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert con.execute("SELECT measure FROM series").fetchall() == [("Referrals",)]
+    assert "series_building" not in tables
