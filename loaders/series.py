@@ -155,14 +155,15 @@ def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, selec
 
 def _plain_constraints(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]] | None:
     """The series table's NOT NULL columns and primary key, or None when it has anything else
-    (a default, a check) that a copy would lose."""
+    (a default, a check, an index) that a copy would lose."""
     found = con.execute(
         "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
         "WHERE schema_name = 'main' AND table_name = 'series'"
     ).fetchall()
     defaults = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'series' "
-        "AND column_default IS NOT NULL"
+        "SELECT (SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
+        "AND table_name = 'series' AND column_default IS NOT NULL) + (SELECT count(*) "
+        "FROM duckdb_indexes() WHERE schema_name = 'main' AND table_name = 'series')"
     ).fetchone()[0]
     kinds = {kind for kind, _ in found}
     keys = [columns for kind, columns in found if kind == "PRIMARY KEY"]

@@ -288,3 +288,17 @@ def test_first_load_declined_by_the_fast_path_leaves_no_building_table(folder: P
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert con.execute("SELECT measure FROM series").fetchall() == [("Referrals",)]
     assert "series_building" not in tables
+
+
+def test_a_table_with_more_than_key_and_not_nulls_is_loaded_in_place(folder: Path) -> None:
+    """An index the schema might add one day is not lost by the bulk-keyed first load."""
+    db = folder / "db.duckdb"
+    assert load_extracts([folder / "measures.csv"], db).ok
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE INDEX series_by_value ON series (value)")
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
+    assert load_extracts([folder / "series.csv"], db).ok
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'series'").fetchall() == [
+            ("series_by_value",)]
+        assert con.execute("SELECT count(*) FROM series").fetchone()[0] == 1
