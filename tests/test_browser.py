@@ -139,6 +139,10 @@ def test_filters_carry_across_pages_in_the_browser(app_url: str, page: object) -
     """A theme in the link stays chosen after moving to another page through the menu."""
     page.goto(f"{app_url}/headlines?period=2019-01&theme={quote(THEME)}")
     _wait_for_page(page, "Theme headlines")
+    # Through a page without filters and on: they are still there.
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Data").first.click()
+    _wait_for_page(page, "Data")
+    page.wait_for_url(lambda url: "theme=" in url, timeout=15_000)
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Exceptions").first.click()
     _wait_for_page(page, "Exceptions")
     page.wait_for_url(lambda url: "theme=" in url, timeout=15_000)

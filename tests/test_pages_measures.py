@@ -73,6 +73,21 @@ def test_every_listed_page_exists_and_is_in_the_readme() -> None:
     assert not missing, f"README's Pages section does not describe: {missing}"
 
 
+def test_url_paths_are_file_stems() -> None:
+    """A page reached by the legacy pages/ route and by the frame has one id: its file's stem."""
+    assert all(spec.url_path == Path(spec.path).stem for spec in PAGES)
+
+
+def test_every_page_runs_inside_the_frame(seed_db: Path) -> None:
+    """Even a page without filters (Data) gets the frame: the filters are put back into its link."""
+    at = _open("pages/headlines.py")
+    at.selectbox(key="filter_theme").set_value("Tackling crime and ASB").run()
+    at.query_params.clear()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.query_params["theme"] == "Tackling crime and ASB"
+
+
 def test_overview_is_the_default_page(seed_db: Path) -> None:
     """The app opens on the Overview with the latest report period."""
     at = _open(MEASURE_PAGES[0])

@@ -16,6 +16,7 @@ import duckdb
 import streamlit as st
 
 from dashboard import db
+from ui.navigation import ensure_frame
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ def _current_version() -> db.DatabaseVersion | None:
 
 def current_connection() -> duckdb.DuckDBPyConnection | None:
     """The read-only connection to the current database file, or None when there is none."""
+    ensure_frame()
     version = _current_version()
     if version is None:
         _holder().close()

@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.domain import format_month
+from ui.navigation import ensure_frame
 from dashboard.filters import (
     AREA_PARAM,
     FILTER_PARAMS,
@@ -70,6 +71,7 @@ def sync_filters() -> None:
 
 def current_filters() -> Filters:
     """The filters in this view's link (or carried from the previous page); bad values warned of."""
+    ensure_frame()
     filters, warnings = parse_filter_params(_synced_params())
     for warning in warnings:
         st.caption(f"⚠ {warning}")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +18,7 @@ class PageSpec:
     path: str        # relative to the project root
     title: str       # menu entry and the page's heading
     icon: str
-    url_path: str
+    url_path: str    # the file's stem, so a legacy-route run and the frame agree on the page
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -25,7 +27,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/exceptions.py", "Exceptions", ":material/swap_vert:", "exceptions"),
     PageSpec("pages/delivery.py", "Delivery plan", ":material/checklist:", "delivery"),
     PageSpec("pages/budget.py", "Budget", ":material/account_balance:", "budget"),
-    PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel-pack"),
+    PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel_pack"),
     PageSpec("pages/data.py", "Data", ":material/database:", "data"),
 )
 
@@ -46,3 +48,18 @@ def build_navigation() -> StreamlitPage:
         if (PROJECT_ROOT / spec.path).exists()
     ]
     return st.navigation(pages)
+
+
+def ensure_frame() -> None:
+    """Make sure the page runs inside app.py's frame (menu, page config, shared filters).
+
+    Streamlit decides once per process whether a `pages/` folder beside app.py is a legacy
+    multipage folder, and keeps doing so until app.py calls `st.navigation`. So when the first
+    request after a start is a link to a page (`/headlines?period=2019-01`), Streamlit runs
+    pages/headlines.py on its own: no frame, file names in the menu. Here the page notices,
+    switches the legacy route off and reruns; the rerun goes through app.py to the same page,
+    because every page's url_path is its file's stem (the legacy route's page id).
+    """
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
