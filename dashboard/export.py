@@ -20,8 +20,8 @@ import os
 import shutil
 import signal
 import threading
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import plotly.graph_objects as go
@@ -56,12 +56,20 @@ DEFAULT_STARTUP_TIMEOUT_S = 45.0
 DEFAULT_RENDER_TIMEOUT_S = 20.0
 
 
-class ExportUnavailable(RuntimeError):
+class ExportError(RuntimeError):
+    """A chart image could not be made; the message says why, in words for the reader."""
+
+
+class ExportUnavailable(ExportError):
     """No browser to render with: the message says what to install."""
 
 
-class ExportTimeout(RuntimeError):
+class ExportTimeout(ExportError):
     """An export ran past its deadline and was cut off."""
+
+
+class ExportFailed(ExportError):
+    """The renderer failed (e.g. the browser crashed); it is restarted for the next export."""
 
 
 # --- Print style ----------------------------------------------------------------------------------
@@ -336,6 +344,13 @@ class Exporter:
                     f"Rendering '{chart_meta(fig).title or 'chart'}' as {kinds} took over "
                     f"{self.render_timeout:g} s and was stopped. The chart renderer has been restarted: "
                     "try again, or use the chart toolbar's own PNG download.") from None
+            except Exception as error:  # noqa: BLE001 - choreographer/kaleido raise assorted errors
+                # the browser crashed or the page broke: start a fresh one for the next export
+                self._restart_after_hang()
+                raise ExportFailed(
+                    f"Rendering '{chart_meta(fig).title or 'chart'}' as {kinds} failed "
+                    f"({type(error).__name__}: {error}). The chart renderer has been restarted: try again."
+                ) from error
         finally:
             self._lock.release()
         return {fmt: image if isinstance(image, bytes) else str(image).encode("utf-8")
@@ -380,6 +395,7 @@ class Exporter:
         return session
 
     def _restart_after_hang(self) -> None:
+        """Drop the session (its browser killed); the next export starts a new one."""
         session, self._session = self._session, None
         if session is not None:
             session.close(timeout=1.0)

@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 from dashboard import budget, delivery, domain, figures, loads, measures
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, query
-from dashboard.export import ExportTimeout, ExportUnavailable, Exporter
+from dashboard.export import ExportError, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
 
 Progress = Callable[[float, str], None]
@@ -572,7 +572,7 @@ def _render_charts(
         return images, [exporter.unavailable_reason()]
     try:
         warming.result()
-    except (ExportUnavailable, ExportTimeout) as error:
+    except ExportError as error:
         return images, [str(error)]
     for index, chart in enumerate(charts):
         report(0.1 + 0.75 * index / len(charts), f"Rendering chart {index + 1} of {len(charts)}: {chart.meta.title}")
@@ -580,7 +580,7 @@ def _render_charts(
             images[chart.stem] = exporter.render_formats(chart.figure, ("png", "svg"))
         except ExportUnavailable as error:
             return images, [str(error)]
-        except ExportTimeout as error:
+        except ExportError as error:  # a timeout or a crash: that chart is left out, the rest go on
             notes.append(str(error))
     return images, notes
 

@@ -4,6 +4,7 @@ table CSV/Excel bytes; the Streamlit download buttons without a browser."""
 from __future__ import annotations
 
 import io
+import os
 import struct
 import time
 import xml.etree.ElementTree as ET
@@ -21,6 +22,7 @@ from dashboard.export import (
     PRINT_SCALE,
     PRINT_WIDTH_PX,
     Exporter,
+    ExportFailed,
     ExportTimeout,
     ExportUnavailable,
     browser_available,
@@ -147,6 +149,19 @@ def test_a_render_past_its_deadline_is_cut_off_and_the_next_one_works(exporter: 
             exporter.to_png(sample_figure())
     finally:
         exporter.render_timeout = 20.0
+    assert exporter.to_png(sample_figure()).startswith(PNG_SIGNATURE)
+
+
+@needs_browser
+def test_a_crashed_browser_is_reported_and_replaced(exporter: Exporter) -> None:
+    import signal
+
+    exporter.to_png(sample_figure())
+    browser = exporter._session._kaleido.subprocess  # noqa: SLF001 - the browser this exporter started
+    os.killpg(browser.pid, signal.SIGKILL)
+    browser.wait(timeout=5)
+    with pytest.raises(ExportFailed, match="The chart renderer has been restarted: try again"):
+        exporter.to_png(sample_figure())
     assert exporter.to_png(sample_figure()).startswith(PNG_SIGNATURE)
 
 

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.charts import chart_meta, file_stem
-from dashboard.export import ExportTimeout, ExportUnavailable, Exporter, ImageFormat, export_file_name
+from dashboard.export import ExportError, Exporter, ImageFormat, export_file_name
 from dashboard.tables import table_to_csv, table_to_excel
 from ui.export_server import chart_exporter, export_failures
 
@@ -62,7 +62,7 @@ def _chart_builder(
     def build() -> bytes:
         try:
             return exporter.render(fig, fmt)
-        except (ExportTimeout, ExportUnavailable) as error:
+        except ExportError as error:
             failures[button_key] = str(error)
             raise
 
