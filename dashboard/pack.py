@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -287,8 +288,15 @@ def _headline_comment(comment: object, exception: object) -> str:
     return text
 
 
+#: Control characters XML (and so Word) cannot hold; Excel puts \x0b in cells with line breaks.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _text(value: object) -> str:
-    return "" if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    """A cell's text for the document: missing as empty, control characters as spaces."""
+    if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _NOT_XML.sub(" ", str(value))
 
 
 def _month(value: object) -> str:
@@ -330,8 +338,8 @@ class _Doc:
     def paragraph(self, text: str, bold_lead: str = "", italic: bool = False) -> None:
         paragraph = self.document.add_paragraph()
         if bold_lead:
-            paragraph.add_run(bold_lead).bold = True
-        paragraph.add_run(text).italic = italic
+            paragraph.add_run(_text(bold_lead)).bold = True
+        paragraph.add_run(_text(text)).italic = italic
 
     def table(self, df: pd.DataFrame, widths_cm: Sequence[float] | None = None,
               merge_first_column: bool = False, notes: Sequence[str] | None = None) -> None:
@@ -348,13 +356,13 @@ class _Doc:
         _repeat_as_header(header)
         for cell, name in zip(header.cells, df.columns):
             cell.text = ""
-            cell.paragraphs[0].add_run(str(name)).bold = True
+            cell.paragraphs[0].add_run(_text(name)).bold = True
         for index, values in enumerate(df.itertuples(index=False)):
             cells = table.add_row().cells
             for cell, value in zip(cells, values):
                 cell.text = _text(value)
             if notes and notes[index]:
-                cells[-1].add_paragraph().add_run(notes[index]).italic = True
+                cells[-1].add_paragraph().add_run(_text(notes[index])).italic = True
         if merge_first_column:
             _merge_repeats(table, 0)
         for row in table.rows:
@@ -375,13 +383,13 @@ class _Doc:
         if png is not None:
             self.document.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Cm(CHART_WIDTH_CM))
             inline = self.document.inline_shapes[-1]._inline  # noqa: SLF001 - python-docx has no alt-text API
-            inline.docPr.set("descr", meta.alt or meta.title)
-            inline.docPr.set("title", meta.title)
+            inline.docPr.set("descr", _text(meta.alt or meta.title))
+            inline.docPr.set("title", _text(meta.title))
         else:
             self.paragraph(f"[Chart not included: {meta.title}. Its figures are in the table above.]",
                            italic=True)
         caption = self.document.add_paragraph(style="Caption")
-        caption.add_run(f"Figure {self.figure_number}: {chart_caption(meta)}")
+        caption.add_run(_text(f"Figure {self.figure_number}: {chart_caption(meta)}"))
 
     def save(self, path: Path) -> None:
         self.document.save(str(path))

@@ -276,3 +276,14 @@ def test_page_builds_the_pack_and_offers_both_downloads(sample_db_path: Path, mo
     assert any("Pack for Jan 2019 built" in s.value for s in at.success)
     keys = {button.key for button in at.get("download_button")}
     assert {"pack-docx", "pack-zip"} <= keys
+
+
+def test_free_text_with_control_characters_still_makes_a_document(tmp_path: Path) -> None:
+    """Excel writes a line break inside a cell as \\x0b, which Word's XML cannot hold."""
+    doc = pack._Doc()  # noqa: SLF001 - the document writer itself, without a database
+    doc.table(pd.DataFrame({"Measure": ["Fraud offences"], "Comment": ["First line\x0bsecond line <b>x</b>"]}))
+    doc.paragraph("Narrative\x0cwith a form feed", bold_lead="Fraud offences. ")
+    doc.save(tmp_path / "x.docx")
+    reopened = docx.Document(str(tmp_path / "x.docx"))
+    assert reopened.tables[0].rows[1].cells[1].text == "First line second line <b>x</b>"
+    assert reopened.paragraphs[-1].text == "Fraud offences. Narrative with a form feed"
