@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+
 from dashboard.db import DEFAULT_DB
 from loaders.load import load_extracts, validate_extracts
 
@@ -32,10 +34,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.check:
-        report = validate_extracts(args.paths, args.db)
-    else:
-        report = load_extracts(args.paths, args.db)
+    try:
+        if args.check:
+            report = validate_extracts(args.paths, args.db)
+        else:
+            report = load_extracts(args.paths, args.db)
+    except (duckdb.Error, OSError) as exc:  # the database, not the extracts: nothing written
+        print(f"error: cannot use the database {args.db}: {exc}", file=sys.stderr)
+        return 1
     print(report.to_text(), end="")
     if not report.ok:
         for issue in report.errors:

@@ -71,7 +71,11 @@ def staged_database(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
             shutil.copyfile(db_path, staging)
             if live_wal.exists():  # changes not yet checkpointed belong to the live version
                 shutil.copyfile(live_wal, staging_wal)
-        con = duckdb.connect(str(staging))
+        try:
+            con = duckdb.connect(str(staging))
+        except BaseException:  # not a DuckDB file, say: leave nothing behind
+            _remove_quietly(staging, staging_wal)
+            raise
         try:
             create_schema(con)
             yield con

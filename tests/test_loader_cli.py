@@ -75,3 +75,15 @@ def test_python_dash_m_loaders_runs(tmp_path: Path) -> None:
                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1
     assert f"error: {tmp_path / 'nope.csv'}: expected a file or folder that exists" in missing.stderr
+
+
+def test_cli_database_that_cannot_be_used(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Not a DuckDB file: exit 1 with the reason, the file untouched and no copy left."""
+    db = tmp_path / "notes.duckdb"
+    db.write_text("not a database")
+    assert main([str(GOOD / "budget.csv"), "--db", str(db)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: cannot use the database {db}: ")
+    assert db.read_text() == "not a database"
+    assert not (tmp_path / "notes.new.duckdb").exists()
