@@ -122,6 +122,21 @@ def _wait_for_page(tab: object, title: str) -> None:
     tab.wait_for_function(_SETTLED, timeout=30_000)
 
 
+def test_a_link_to_a_page_is_the_first_request(app_url: str, page: object) -> None:
+    """Right after a start, a shared link opens its page inside the frame, filters applied.
+
+    (Runs first against the fresh server: that is when Streamlit would take the legacy route.)
+    """
+    page.goto(f"{app_url}/headlines?period=2019-01&theme={quote(THEME)}")
+    _wait_for_page(page, "Theme headlines")
+    menu = page.get_by_test_id("stSidebarNavLink")
+    # Each entry reads "<icon ligature>\n\n<title>": the frame's titles, not file names.
+    entries = [menu.nth(i).inner_text().strip().splitlines()[-1] for i in range(menu.count())]
+    assert entries == [spec.title for spec in PAGES]
+    page.get_by_text(f"Report to Jan 2019 · {THEME} ·").first.wait_for(timeout=15_000)
+    assert page.locator(EXCEPTION_BLOCK).count() == 0
+
+
 @pytest.mark.parametrize("index", range(len(PAGES)), ids=[spec.url_path for spec in PAGES])
 def test_page_renders_without_exception(app_url: str, page: object, index: int) -> None:
     """Each page shows its heading and no exception block; a screenshot is kept."""
