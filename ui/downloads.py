@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.charts import chart_meta, file_stem
 from dashboard.export import ExportError, Exporter, ImageFormat, export_file_name
@@ -41,19 +42,25 @@ def render_chart_downloads(fig: go.Figure, table: pd.DataFrame, key: str) -> Non
     if exporter.available():
         for fmt, column in (("png", png_column), ("svg", svg_column)):
             button_key = f"{key}-{fmt}"
+            failure_key = f"{_session_id()}/{button_key}"  # one reader's failure is not shown to another
             column.download_button(
                 f"Chart ({fmt.upper()}, print)",
-                data=_chart_builder(exporter, fig, fmt, button_key, failures),
+                data=_chart_builder(exporter, fig, fmt, failure_key, failures),
                 file_name=export_file_name(fig, fmt),
                 mime=IMAGE_MIME[fmt],
                 key=button_key,
                 on_click="ignore",
             )
-            if message := failures.pop(button_key, None):
+            if message := failures.pop(failure_key, None):
                 st.warning(message)
     _table_buttons(table, title, key, csv_column, excel_column)
     if not exporter.available():
         st.info(exporter.unavailable_reason())
+
+
+def _session_id() -> str:
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else ""
 
 
 def _chart_builder(
