@@ -134,13 +134,13 @@ def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, selec
         return _insert_keyed(con, source, select, params, load_id)
     not_null, key = constraints
     con.execute("CREATE OR REPLACE TABLE series_building AS SELECT * FROM series LIMIT 0")
+    for column in not_null:  # while empty: checked row by row as the rows go in
+        con.execute(f'ALTER TABLE series_building ALTER COLUMN "{column}" SET NOT NULL')
     try:
         rows = con.execute(
             f"INSERT INTO series_building BY NAME SELECT *, ? AS load_id FROM ({select})",
             [load_id, *params],
         ).fetchone()[0]
-        for column in not_null:
-            con.execute(f'ALTER TABLE series_building ALTER COLUMN "{column}" SET NOT NULL')
         con.execute(f"ALTER TABLE series_building ADD PRIMARY KEY ({_quoted(key)})")
         unknown = _unknown_rows(con, source, load_id, "series_building")
     except duckdb.Error:  # a CSV the strict reader refuses, an empty cell, a repeated key
