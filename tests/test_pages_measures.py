@@ -280,6 +280,7 @@ def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         tmp_path / "hostile.duckdb",
         f"UPDATE measures SET comment = '{escaped}'",
         f"UPDATE measures SET measure = '{escaped}' WHERE measure = 'Fraud offences'",
+        f"UPDATE measures SET measure = '{escaped} referrals' WHERE measure = 'Adult and child safeguarding referrals'",
         f"UPDATE series SET area = '{escaped}' WHERE area = 'County'",
     )
     monkeypatch.setenv("DASHBOARD_DB", str(path))
@@ -300,6 +301,9 @@ def test_hostile_text_shown_literally(page: str, hostile_db: Path) -> None:
         assert "<script>" not in json.dumps(spec["data"])
     runnable = [source for source in _markdown_sources(at) if RUNNABLE.search(source)]
     assert not runnable, runnable
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        assert "<script" not in json.dumps([spec["layout"].get("title"), spec["data"]])
 
 
 # --- The project's sample extracts, loaded by the loader ------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -59,12 +60,22 @@ def _render_downloads(fig: go.Figure, table: pd.DataFrame, key: str, title: str)
         downloads.render_table_downloads(table, title, key)
 
 
+def _literal_title(fig: go.Figure, meta: charts.ChartMeta) -> go.Figure:
+    """A copy whose title shows names from extracts literally: Plotly renders tags in titles."""
+    if not meta.title:
+        return fig
+    shown = go.Figure(fig)
+    subtitle = f"<br><sup>{html.escape(meta.subtitle, quote=False)}</sup>" if meta.subtitle else ""
+    shown.update_layout(title_text=f"{html.escape(meta.title, quote=False)}{subtitle}")
+    return shown
+
+
 def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, caption: str) -> None:
     """The chart (toolbar PNG at print scale), its caption, its data table and downloads."""
     meta = charts.chart_meta(fig)
     title = meta.title or caption
     st.plotly_chart(
-        fig,
+        _literal_title(fig, meta),
         config=charts.plotly_config(title),
         key=f"{key}-chart",
         alt=meta.alt or title,
