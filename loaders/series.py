@@ -1,10 +1,13 @@
-"""Checking and staging the series extract in SQL: it can be millions of rows.
+"""Checking and loading the series extract in SQL: it can be millions of rows.
 
-DuckDB reads the file as text into a temporary table; months are converted with
-`values.MONTH_FORMATS` (once per distinct month text) and numbers with
-`values.NUMBER_PATTERN`, so the rules stay in `loaders.values`. Whatever SQL cannot read is
-handed to the Python parsers, which have the last word and the wording of the error. Physical
-line numbers are worked out only when there is something to report.
+Months are converted with `values.MONTH_FORMATS` (DuckDB `try_strptime`) and numbers with
+`values.NUMBER_PATTERN` (`regexp_extract`), so the rules stay in `loaders.values`.
+
+Two paths. The fast one loads a clean file in one statement straight from DuckDB's reader,
+letting the table's constraints and one query for unknown measures find anything wrong; it
+changes nothing when it declines. The careful one reads the file as text into a temporary
+table, hands whatever SQL cannot read to the Python parsers (which have the last word and the
+wording of the error), and reports every problem with its physical line, worked out only then.
 """
 
 from __future__ import annotations
