@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import os
 import shutil
 import signal
@@ -95,11 +96,13 @@ def print_figure(fig: go.Figure) -> go.Figure:
     )
     if meta.title:
         printed.update_layout(title={
-            "text": f"<b>{meta.title}</b>",
+            # names come from extracts: escaped, since Plotly renders tags in text
+            "text": f"<b>{_literal(meta.title)}</b>",
             "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 20},
             "y": 0.98, "yanchor": "top",
             "font": {"size": PRINT_TITLE_SIZE, "color": PRINT_TEXT_COLOUR},
-            "subtitle": {"text": meta.subtitle, "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
+            "subtitle": {"text": _literal(meta.subtitle),
+                         "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
         })
     if legend_below:
         # on screen a legend below the plot floats where it fits; on paper it gets a row of
@@ -113,13 +116,17 @@ def print_figure(fig: go.Figure) -> go.Figure:
     printed.update_yaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     if meta.source:
         printed.add_annotation(
-            text=f"Source: {meta.source}",
+            text=f"Source: {_literal(meta.source)}",
             xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
             # paper y=0 is the plot's bottom edge: shift down to the foot of the image
             yshift=-(bottom - 8), showarrow=False, align="left",
             font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
         )
     return printed
+
+
+def _literal(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _legend_rows(fig: go.Figure) -> int:

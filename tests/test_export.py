@@ -89,6 +89,15 @@ def test_print_figure_adds_title_subtitle_and_source_without_touching_the_screen
     assert chart_meta(printed) == META
 
 
+def test_print_titles_show_names_from_extracts_literally() -> None:
+    """Plotly renders tags in titles; a measure named with a tag must print as typed."""
+    hostile = ChartMeta("Fraud <i>offences</i>", "Tackling crime & ASB <br>", "x<b>.csv", "alt")
+    printed = print_figure(finish_figure(go.Figure(go.Bar(x=[1], y=[1])), hostile))
+    assert printed.layout.title.text == "<b>Fraud &lt;i&gt;offences&lt;/i&gt;</b>"
+    assert printed.layout.title.subtitle.text == "Tackling crime &amp; ASB &lt;br&gt;"
+    assert printed.layout.annotations[-1].text == "Source: x&lt;b&gt;.csv"
+
+
 def test_print_style_ignores_the_screen_theme() -> None:
     """A dark-themed screen figure still prints white, at the fixed print width and font."""
     fig = sample_figure()
