@@ -40,7 +40,9 @@ scope = f"{theme or 'all themes'} · {kind_choice.lower()} · {source_label}"
 show_caption(f"Report to {month} · {scope} · {len(found)} exception(s)")
 
 if found.empty:
-    st.info("No exceptions match these filters.")
+    hint = (" The detection rule may still find some: choose “Detection rule” under Source."
+            if source == measures.ANALYST_SOURCE else "")
+    st.info(f"No {kind_choice.lower()} exceptions for these filters.{hint}".replace("both ", ""))
     st.stop()
 
 title = f"Change in each exception, report to {month}"

@@ -8,7 +8,7 @@ from dashboard.domain import format_month
 from dashboard.figures import build_measure_view
 from ui.data import cached_query, require_data
 from ui.filters import area_selector, current_filters, period_selector, share_hint, theme_selector
-from ui.render import show_caption, show_chart, show_free_text, show_text_table
+from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
 
 st.title("Theme headlines")
 con = require_data()
@@ -28,15 +28,19 @@ show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} he
 flagged = int((changes["check"] != "").sum())
 if flagged:
     st.warning(f"⚠ {flagged} row(s) flagged for checking: see the Check column. They are shown as published.")
-show_text_table(
-    measures.headline_table(changes),
-    key="headline-table",
-    column_config={
-        "Measure": st.column_config.TextColumn(width="large"),
-        "Check": st.column_config.TextColumn(width="medium"),
-        "Comment": st.column_config.TextColumn(width="large"),
-    },
-)
+# One table per theme, as the report sets them out, so the figures fit beside the measure.
+table = measures.headline_table(changes)
+for index, (theme_name, rows) in enumerate(table.groupby("Theme", sort=False)):
+    st.subheader(escape_markdown(theme_name))
+    show_text_table(
+        rows.drop(columns="Theme"),
+        key=f"headline-table-{index}",
+        column_config={
+            "Measure": st.column_config.TextColumn(width="large"),
+            "Check": st.column_config.TextColumn(width="medium"),
+            "Comment": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 if changes.empty:
     st.stop()

@@ -137,15 +137,21 @@ def test_a_link_to_a_page_is_the_first_request(app_url: str, page: object) -> No
     assert page.locator(EXCEPTION_BLOCK).count() == 0
 
 
+#: Each page at its default (the latest report) and at the seed report, which has every kind of row.
+LINKS = ("", "?period=2019-01")
+
+
+@pytest.mark.parametrize("link", LINKS, ids=["latest", "2019-01"])
 @pytest.mark.parametrize("index", range(len(PAGES)), ids=[spec.url_path for spec in PAGES])
-def test_page_renders_without_exception(app_url: str, page: object, index: int) -> None:
+def test_page_renders_without_exception(app_url: str, page: object, index: int, link: str) -> None:
     """Each page shows its heading and no exception block; a screenshot is kept."""
     spec = PAGES[index]
-    page.goto(_page_url(app_url, index))
+    page.goto(_page_url(app_url, index) + link)
     _wait_for_page(page, spec.title)
     page.wait_for_timeout(300)  # transitions (fade-ins) finish before the screenshot
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{index + 1:02d}-{spec.url_path}.png"), full_page=True)
+    suffix = "-" + link.split("=")[-1] if link else ""
+    page.screenshot(path=str(SCREENSHOTS / f"{index + 1:02d}-{spec.url_path}{suffix}.png"), full_page=True)
     exceptions = page.locator(EXCEPTION_BLOCK)
     assert exceptions.count() == 0, exceptions.first.inner_text()
 

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,6 +52,11 @@ def _open(page: str) -> AppTest:
 
 def _frames_text(at: AppTest) -> str:
     return "\n".join(frame.value.to_csv(index=False) for frame in at.dataframe)
+
+
+def _headline_rows(at: AppTest) -> pd.DataFrame:
+    """The headline tables (one per theme) as one frame."""
+    return pd.concat([f.value for f in at.dataframe if "Check" in f.value.columns], ignore_index=True)
 
 
 def _markdown_sources(at: AppTest) -> list[str]:
@@ -124,10 +130,21 @@ def test_overview_theme_filter_changes_output(seed_db: Path) -> None:
 # --- Theme headlines ------------------------------------------------------------------------------
 
 
+def test_headlines_one_table_per_theme(seed_db: Path) -> None:
+    """Each theme's measures under its own heading; a theme filter leaves one."""
+    at = _open("pages/headlines.py")
+    headings = [s.value for s in at.subheader]
+    assert headings[:3] == ["Protecting people from harm", "Helping and supporting victims", "Tackling crime and ASB"]
+    at.selectbox(key="filter_theme").set_value("Tackling crime and ASB").run()
+    assert [f.value["Measure"].tolist() for f in at.dataframe if "Check" in f.value.columns] == [
+        ["Integrated Offender Management – reduction in reoffending risk"]
+    ]
+
+
 def test_headlines_seed_figures_and_flags(seed_db: Path) -> None:
     """Safeguarding referrals 4,872 -> 5,369, +10.2%, better; the SSO trend flagged."""
     at = _open("pages/headlines.py")
-    table = at.dataframe[0].value.set_index("Measure")
+    table = _headline_rows(at).set_index("Measure")
     referrals = table.loc["Adult and child safeguarding referrals"]
     assert (referrals["Baseline"], referrals["Current"], referrals["Change"], referrals["Direction"]) == (
         "4,872 (Jan 2018)", "5,369 (Jan 2019)", "+10.2%", "✔ Better",
@@ -171,7 +188,7 @@ def test_headlines_period_from_link(seed_db: Path) -> None:
     at.run()
     at.switch_page("pages/headlines.py").run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = _headline_rows(at)
     assert table.loc[table["Measure"] == "Adult and child safeguarding referrals", "Current"].iloc[0] == "5,100 (Oct 2018)"
 
 
@@ -331,7 +348,7 @@ def test_sample_seed_figures_two_clicks_away(sample_app: Path) -> None:
     at.radio(key="filter_period").set_value(date(2019, 1, 1)).run()
     assert not at.exception
     assert at.query_params["period"] == "2019-01"
-    table = at.dataframe[0].value.set_index("Measure")
+    table = _headline_rows(at).set_index("Measure")
     referrals = table.loc["Adult and child safeguarding referrals"]
     assert (referrals["Baseline"], referrals["Current"], referrals["Change"], referrals["Direction"]) == (
         "4,872 (Jan 2018)", "5,369 (Jan 2019)", "+10.2%", "✔ Better",
