@@ -120,13 +120,16 @@ def _with_published_trend(exceptions: pd.DataFrame, changes: pd.DataFrame) -> pd
     return exceptions.merge(published, on="measure", how="left")
 
 
+def _no_measures(con: duckdb.DuckDBPyConnection, period: date) -> PackError:
+    periods = ", ".join(domain.format_month(p) for p in list_report_periods(con)) or "none"
+    return PackError(f"No measures are loaded for {domain.format_month(period)}. Report periods loaded: {periods}.")
+
+
 def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackContent:
     """Query everything the pack shows; PackError when the period has no measures."""
     changes = measures.query_measure_changes(con, period)
     if changes.empty:
-        periods = ", ".join(domain.format_month(p) for p in list_report_periods(con)) or "none"
-        raise PackError(f"No measures are loaded for {domain.format_month(period)}. "
-                        f"Report periods loaded: {periods}.")
+        raise _no_measures(con, period)
     quarter = delivery.quarter_for_period(con, period)
     exceptions = measures.query_exceptions(con, period)
     content = PackContent(
@@ -546,6 +549,8 @@ def build_panel_pack(
     period = date(period.year, period.month, 1)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if period not in list_report_periods(con):
+        raise _no_measures(con, period)  # before a browser is started for nothing
     own_exporter = exporter is None
     exporter = exporter or Exporter()
     try:
@@ -614,12 +619,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not db_file.exists():
         print(f"error: no database at {db_file}; load extracts first (make load)", file=sys.stderr)
         return 2
-    con = connect_readonly(db_file)
+    try:
+        con = connect_readonly(db_file)
+    except duckdb.Error as error:
+        print(f"error: cannot open the database {db_file}: {error}", file=sys.stderr)
+        return 2
     try:
         result = build_panel_pack(con, args.period, args.out,
                                   progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr))
     except PackError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"error: the database {db_file} cannot be read as a dashboard database "
+              f"(load extracts into it with make load): {error}", file=sys.stderr)
         return 2
     finally:
         con.close()

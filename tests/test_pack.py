@@ -238,6 +238,16 @@ def test_command_line_rejects_a_bad_period_and_a_missing_database(tmp_path: Path
     assert "expected a month as YYYY-MM" in capsys.readouterr().err
     assert pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "no database at" in capsys.readouterr().err
+    not_a_database = tmp_path / "notes.duckdb"
+    not_a_database.write_text("period,measure\n")
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(not_a_database)]) == 2
+    assert "cannot open the database" in capsys.readouterr().err
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(empty)]) == 2
+    assert "cannot be read as a dashboard database" in capsys.readouterr().err
 
 
 @needs_browser
