@@ -435,8 +435,12 @@ def _merge_repeats(table, column: int) -> None:  # noqa: ANN001 - python-docx ta
 def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes: Sequence[str] = ()) -> None:
     """The pack's Word document; `images` maps chart stems to PNG bytes (missing: noted, not embedded)."""
     month = domain.format_month(content.period)
+    title = f"Police and Crime Plan performance: report to {month}"
     doc = _Doc()
-    doc.heading(f"Police and Crime Plan performance: report to {month}", level=0)
+    # a document title is what screen readers announce and Word's accessibility check asks for
+    doc.document.core_properties.title = title
+    doc.document.core_properties.subject = "Police and Crime Panel paper: performance section"
+    doc.heading(title, level=0)
     doc.paragraph(f"Figures as published in the extracts: {content.sources}. Pack produced "
                   f"{datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
     for note in notes:

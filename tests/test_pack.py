@@ -105,6 +105,7 @@ def test_headline_table_has_one_row_per_headline_measure_as_published(document) 
     assert table[0] == ["Theme", "Measure", "Baseline", "Current", "Trend", "Comment"]
     assert [tuple(row[1:5]) for row in table[1:]] == EXPECTED_HEADLINES
     assert table[1][0] == table[3][0] == "Protecting people from harm"
+    assert document.core_properties.title == "Police and Crime Plan performance: report to Jan 2019"
 
 
 def test_headline_table_matches_the_seed_report(document) -> None:
