@@ -223,7 +223,7 @@ def _measure_charts(con: duckdb.DuckDBPyConnection, content: PackContent, month:
 def _describe_directions(summary: pd.DataFrame, month: str) -> str:
     parts = [f"{r.theme}: {r.better} better, {r.worse} worse, {r.no_change} unchanged, "
              f"{r.not_comparable} not comparable" for r in summary.itertuples()]
-    return f"Headline measures by direction, report to {month}. " + "; ".join(parts) + "."
+    return f"Measures by direction, report to {month}. " + "; ".join(parts) + "."
 
 
 def _describe_exceptions(exceptions: pd.DataFrame, month: str) -> str:
