@@ -186,7 +186,8 @@ def headline_table(changes: pd.DataFrame) -> pd.DataFrame:
             "Measure": [r["measure"] for r in rows],
             "Baseline": [r["baseline_shown"] for r in rows],
             "Current": [r["current_shown"] for r in rows],
-            "Change": [r["change_shown"] for r in rows],
+            # A flagged row's change carries the warning sign too, so it shows without scrolling.
+            "Change": [r["change_shown"] + (" ⚠" if r["check"] else "") for r in rows],
             "Direction": [r["direction_shown"] for r in rows],
             "Published trend": [r["trend_text"] or "–" for r in rows],
             "Check": [r["check"] for r in rows],

@@ -27,7 +27,7 @@ changes = cached_query(measures.query_measure_changes, period, theme, True)
 show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: measures.csv")
 flagged = int((changes["check"] != "").sum())
 if flagged:
-    st.warning(f"⚠ {flagged} row(s) flagged for checking: see the Check column. They are shown as published.")
+    st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")
 # One table per theme, as the report sets them out, so the figures fit beside the measure.
 table = measures.headline_table(changes)
 for index, (theme_name, rows) in enumerate(table.groupby("Theme", sort=False)):

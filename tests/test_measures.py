@@ -93,7 +93,7 @@ def test_sso_published_trend_flagged_not_hidden(con: duckdb.DuckDBPyConnection) 
     """The published ↓ 0.5% pts disagrees with 11.6% -> 8.9%: flagged, the row kept as published."""
     table = measures.query_headlines(con, JAN_2019)
     row = table[table["Measure"] == SSO].iloc[0]
-    assert row["Change"] == "-2.7 pts"
+    assert row["Change"] == "-2.7 pts ⚠"
     assert row["Published trend"] == "↓ 0.5% pts"
     assert row["Check"] == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
 
