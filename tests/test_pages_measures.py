@@ -390,3 +390,36 @@ def test_sample_spc_chart_for_a_monthly_series(sample_app: Path) -> None:
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "monthly, Force" in spec["layout"]["title"]["text"]
     assert "Variation" in at.dataframe[1].value.columns
+
+
+def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path) -> None:
+    """Loads swapping new files in while pages run: no exception and no false "no data" panel."""
+    import threading
+
+    stop = threading.Event()
+    swaps = []
+
+    def keep_loading() -> None:
+        value = 5369
+        while not stop.is_set():
+            value += 1
+            with staged_database(seed_db) as con:
+                con.execute(
+                    "UPDATE measures SET current_value = ? WHERE measure = 'Adult and child safeguarding referrals' "
+                    "AND period = DATE '2019-01-01'",
+                    [value],
+                )
+            swaps.append(value)
+
+    loader = threading.Thread(target=keep_loading, daemon=True)
+    at = _open("pages/headlines.py")
+    loader.start()
+    try:
+        for page in (*MEASURE_PAGES, *MEASURE_PAGES):
+            at.switch_page(page).run()
+            assert not at.exception, at.exception
+            assert "No data loaded yet" not in [s.value for s in at.subheader]
+    finally:
+        stop.set()
+        loader.join(timeout=30)
+    assert len(swaps) >= 2

@@ -122,11 +122,20 @@ def show_no_data_panel() -> None:
 
 def require_data() -> duckdb.DuckDBPyConnection:
     """The connection; or, when there is no data, the how-to-load panel and a stopped page."""
-    con = current_connection()
-    if database_is_empty(con):
-        show_no_data_panel()
-        st.stop()
-    return con
+    for _ in range(2):
+        con = current_connection()
+        try:
+            empty = con is None or not db.has_data(con)
+        except duckdb.ConnectionException:
+            # Another session reconnected to a newer file under this check: look again.
+            continue
+        except duckdb.Error:
+            empty = True
+        if not empty:
+            return con
+        break
+    show_no_data_panel()
+    st.stop()
 
 
 def clear_caches() -> None:
