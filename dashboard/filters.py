@@ -93,7 +93,7 @@ def resolve_choice(requested: str | None, options: list[str]) -> tuple[str | Non
     """The requested option if it is one of `options` (None = all), else None and a warning."""
     if requested is None or requested in options:
         return requested, None
-    return None, f"{requested!r} is not in the loaded data; showing all."
+    return None, f"{requested!r} has nothing to show here; showing all."
 
 
 def resolve_period(requested: date | None, periods: list[date]) -> tuple[date | None, str | None]:

@@ -7,7 +7,14 @@ from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_measure_view
 from ui.data import cached_query, require_data
-from ui.filters import area_selector, current_filters, period_selector, share_hint, theme_selector
+from ui.filters import (
+    area_selector,
+    current_filters,
+    linked_selectbox,
+    period_selector,
+    share_hint,
+    theme_selector,
+)
 from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
 
 st.title("Theme headlines")
@@ -46,8 +53,8 @@ if changes.empty:
     st.stop()
 st.subheader("A measure's chart")
 names = list(changes["measure"])
-comparable = [i for i, direction in enumerate(changes["direction"]) if isinstance(direction, str)]
-measure = st.selectbox("Measure", names, index=comparable[0] if comparable else 0, key="headline_measure")
+comparable = [name for name, direction in zip(names, changes["direction"]) if isinstance(direction, str)]
+measure = linked_selectbox("measure", names, "Measure", "headline_measure", default=next(iter(comparable), None))
 row = next(r for r in measures.records(changes) if r["measure"] == measure)
 series = cached_query(measures.query_series, measure, area, period)
 where = area or "Force"

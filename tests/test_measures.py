@@ -299,5 +299,5 @@ def test_resolve_period_and_choice() -> None:
     assert resolve_period(OCT_2018, [OCT_2018, JAN_2019]) == (OCT_2018, None)
     chosen, warning = resolve_period(date(2020, 1, 1), [OCT_2018, JAN_2019])
     assert chosen == JAN_2019 and warning == "No report for Jan 2020 is loaded; showing the latest, Jan 2019."
-    assert resolve_choice("Nope", ["A"]) == (None, "'Nope' is not in the loaded data; showing all.")
+    assert resolve_choice("Nope", ["A"]) == (None, "'Nope' has nothing to show here; showing all.")
     assert resolve_choice("A", ["A"]) == ("A", None)

@@ -168,6 +168,16 @@ def test_headlines_measure_chart_series_or_comparison(seed_db: Path) -> None:
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["title"]["text"].startswith("Violent knife crime recorded by police: monthly, Force")
+    assert at.query_params["measure"] == "Violent knife crime recorded by police"
+
+
+def test_headlines_measure_from_link(seed_db: Path) -> None:
+    """?measure=... opens that measure's chart."""
+    at = _app()
+    at.query_params["measure"] = "Violent knife crime recorded by police"
+    at.run()
+    at.switch_page("pages/headlines.py").run()
+    assert at.selectbox(key="headline_measure").value == "Violent knife crime recorded by police"
 
 
 def test_headlines_area_filter_changes_series(seed_db: Path) -> None:
@@ -200,7 +210,7 @@ def test_bad_link_values_warned_not_crashed(seed_db: Path) -> None:
     at.run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "Ignored the link" in captions and "not in the loaded data" in captions
+    assert "Ignored the link" in captions and "has nothing to show here" in captions
     assert at.selectbox(key="filter_theme").value == "All themes"
 
 

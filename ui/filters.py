@@ -169,3 +169,19 @@ def area_selector(
 def share_hint(where: DeltaGenerator | None = None) -> None:
     """Tell readers the address bar is a link to this filtered view."""
     _container(where).caption("The address bar holds these filters: copy it to share this view.")
+
+
+def linked_selectbox(
+    param: str, options: Sequence[str], label: str, key: str, default: str | None = None
+) -> str | None:
+    """A page's own choice kept in the link as `?param=...` (not carried to other pages)."""
+    choices = list(dict.fromkeys(options))
+    if not choices:
+        return None
+    requested = st.query_params.get(param)
+    chosen = requested if requested in choices else (default if default in choices else choices[0])
+
+    def on_change() -> None:
+        st.query_params[param] = st.session_state[key]
+
+    return st.selectbox(label, choices, index=choices.index(chosen), key=key, on_change=on_change)
