@@ -93,7 +93,15 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
             y=labels,
             x=rows["change"].tolist(),
             orientation="h",
-            marker={"color": style.colour},
+            # Hatched: a change as published, where baseline and current were not given.
+            marker={
+                "color": style.colour,
+                "pattern": {
+                    "shape": ["/" if basis == "published" else "" for basis in rows["change_basis"]],
+                    "fgcolor": "#FFFFFF",
+                    "fillmode": "overlay",  # over the kind's colour, not instead of it
+                },
+            },
             text=[html.escape(t, quote=False) for t in rows["change_shown"]],
             textposition="outside",
             cliponaxis=False,

@@ -59,6 +59,7 @@ show_chart(
     measures.exception_table(found),
     key="exceptions-chart",
     caption=f"Change per exception measure · source: measures.csv ({source_label}) · report to {month}"
+    " · hatched bars: the change as published, where no baseline and current were given"
     + (f" · {undrawn} without any figure are listed in the table only" if undrawn else ""),
 )
 

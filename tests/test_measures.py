@@ -220,6 +220,7 @@ def test_exceptions_figure_diverges_with_value_labels(con: duckdb.DuckDBPyConnec
     negative = traces["✖ Negative exception"]
     assert list(negative.text) == ["-2.7 pts", "+31.3% (published)"]
     assert min(negative.x) < 0 < max(negative.x)
+    assert list(negative.marker.pattern.shape) == ["", "/"]  # published changes hatched
     assert fig.layout.meta["title"] == "Test chart"
 
 
@@ -242,6 +243,7 @@ def test_extract_text_escaped_in_figures() -> None:
     assert plain_label("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     hostile = pd.DataFrame({
         "measure": ["<b>x</b>"], "kind": ["positive"], "change": [5.0], "change_shown": ["+5.0%"],
+        "change_basis": ["computed"],
     })
     fig = build_exceptions_figure(hostile, META)
     assert "<b>" not in json.dumps(fig.data[0].y)
