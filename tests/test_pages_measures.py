@@ -269,6 +269,15 @@ def test_missing_database_shows_how_to_load(page: str, tmp_path: Path, monkeypat
     assert not at.dataframe and not at.get("plotly_chart")
 
 
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path for spec in PAGES])
+def test_every_page_without_data_explains_how_to_load(spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page in the menu, with no database: its heading, the how-to-load panel, no exception."""
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "missing.duckdb"))
+    at = _open(spec.path)
+    assert at.title[0].value == spec.title
+    assert "No data loaded yet" in [s.value for s in at.subheader]
+
+
 def test_database_with_nothing_loaded_shows_how_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database with the schema but no load is treated as empty."""
     path = tmp_path / "empty.duckdb"
