@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 # --- Strategic themes -------------------------------------------------------------------------
 
@@ -260,3 +260,8 @@ def format_month(month: date | None, year_only: bool = False) -> str:
     if month is None or month != month:  # None, or a missing date (NaT is unequal to itself)
         return "–"
     return f"{month.year}" if year_only else month.strftime("%b %Y")
+
+
+def format_loaded_at(moment: datetime) -> str:
+    """When a file was loaded, as captions give it: '24 Nov 2026 21:51 UTC'."""
+    return f"{moment:%d %b %Y %H:%M} UTC"

@@ -451,3 +451,46 @@ def overview_table(summary: pd.DataFrame, rag_texts: dict[str, str]) -> pd.DataF
     table = summary_table(summary)
     table.insert(1, "Delivery plan (RAG)", [rag_texts.get(theme, "–") for theme in summary["theme"]])
     return table
+
+
+# --- Where the figures came from ------------------------------------------------------------------
+
+
+def _describe_files(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "no load recorded"
+    return "; ".join(
+        f"{name}, load time not recorded" if is_missing(at)
+        else f"{name}, loaded {domain.format_loaded_at(pd.Timestamp(at).to_pydatetime())}"
+        for name, at in zip(df["source_file"], df["loaded_at"])
+    )
+
+
+def describe_measures_source(con: duckdb.DuckDBPyConnection, period: date, theme: str | None = None) -> str:
+    """The files a report's measures came from and when: 'measures.csv, loaded 24 Nov 2026 21:51 UTC'."""
+    df = query(
+        con,
+        """
+        SELECT m.source_file, max(l.loaded_at) AS loaded_at
+        FROM measures m LEFT JOIN load_log l ON l.load_id = m.load_id AND l.file_name = m.source_file
+        WHERE m.period = ? AND (? IS NULL OR m.theme = ?)
+        GROUP BY m.source_file ORDER BY m.source_file
+        """,
+        [period, theme, theme],
+    )
+    return _describe_files(df)
+
+
+def describe_series_source(con: duckdb.DuckDBPyConnection, measure: str, area: str | None = None) -> str:
+    """The files a measure's monthly series came from and when."""
+    df = query(
+        con,
+        """
+        SELECT s.source_file, max(l.loaded_at) AS loaded_at
+        FROM series s LEFT JOIN load_log l ON l.load_id = s.load_id AND l.file_name = s.source_file
+        WHERE s.measure = ? AND s.area = coalesce(?, 'Force')
+        GROUP BY s.source_file ORDER BY s.source_file
+        """,
+        [measure, area],
+    )
+    return _describe_files(df)

@@ -26,6 +26,7 @@ period = period_selector(periods, one_click=True)
 theme = theme_selector(cached_query(measures.list_themes, period))
 share_hint()
 month = format_month(period)
+provenance = cached_query(measures.describe_measures_source, period, theme)
 
 left, right = st.columns(2)
 kind_choice = left.radio("Show", list(KIND_CHOICES), horizontal=True, key="exceptions_kind")
@@ -49,7 +50,7 @@ title = f"Change in each exception, report to {month}"
 meta = ChartMeta(
     title=title,
     subtitle=f"{theme or 'All themes'} · {source_label} · computed from baseline and current where published, else the published trend",
-    source="measures.csv",
+    source=provenance,
     alt=f"Diverging bars of the change in {len(found)} exception measures, report to {month}; "
     "positive exceptions marked with a tick, negative with a cross.",
 )
@@ -58,7 +59,7 @@ show_chart(
     build_exceptions_figure(found, meta),
     measures.exception_table(found),
     key="exceptions-chart",
-    caption=f"Change per exception measure · source: measures.csv ({source_label}) · report to {month}"
+    caption=f"Change per exception measure · source: {provenance} ({source_label}) · report to {month}"
     " · hatched bars: the change as published, where no baseline and current were given"
     + (f" · {undrawn} without any figure are listed in the table only" if undrawn else ""),
 )

@@ -29,9 +29,10 @@ theme = theme_selector(cached_query(measures.list_themes, period))
 area = area_selector([a for a in cached_query(measures.list_series_areas) if a != "Force"])
 share_hint()
 month = format_month(period)
+provenance = cached_query(measures.describe_measures_source, period, theme)
 
 changes = cached_query(measures.query_measure_changes, period, theme, True)
-show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: measures.csv")
+show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: {provenance}")
 flagged = int((changes["check"] != "").sum())
 if flagged:
     st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")
@@ -67,7 +68,7 @@ else:
 meta = ChartMeta(
     title=title,
     subtitle=f"{row['theme']} · report to {month}",
-    source="series.csv" if len(series) >= 2 else "measures.csv",
+    source=cached_query(measures.describe_series_source, measure, area) if len(series) >= 2 else provenance,
     alt=f"{measure}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
     f"change {row['change_shown']} ({row['direction_shown']}).",
 )

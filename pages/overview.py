@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import budget, delivery, measures
+from dashboard import budget, delivery, loads, measures
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_direction_summary_figure
@@ -21,6 +21,7 @@ period = period_selector(periods, one_click=True)
 theme = theme_selector(cached_query(measures.list_themes, period))
 share_hint()
 month = format_month(period)
+provenance = cached_query(measures.describe_measures_source, period, theme)
 show_caption(f"Report to {month}" + (f" · {theme}" if theme else " · all themes"))
 
 summary = cached_query(measures.query_theme_summary, period)
@@ -52,14 +53,14 @@ title = f"Measures better and worse by theme, report to {month}"
 meta = ChartMeta(
     title=title,
     subtitle="Current figure against baseline, judged by each measure's polarity",
-    source="measures.csv",
+    source=provenance,
     alt=f"Stacked bars per theme counting measures better, worse, unchanged and not comparable, report to {month}.",
 )
 show_chart(
     build_direction_summary_figure(summary, meta),
     measures.summary_table(summary),
     key="overview-directions",
-    caption=f"Measures by direction · source: measures.csv · report to {month}",
+    caption=f"Measures by direction · source: {provenance} · report to {month}",
 )
 
 st.subheader("Budget against forecast outturn")
@@ -68,7 +69,7 @@ if money.empty:
     st.caption("No budget figures are loaded for this financial year.")
 else:
     show_text_table(budget.budget_table(money), key="overview-budget")
-    st.caption(f"Latest forecast by {month} for each entity · source: budget.csv")
+    show_caption(f"Latest forecast by {month} for each entity · source: {cached_query(loads.describe_source, 'budget')}")
 
 st.subheader("What changed since the previous report")
 previous = cached_query(measures.previous_period, period)

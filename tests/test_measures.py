@@ -303,3 +303,10 @@ def test_resolve_period_and_choice() -> None:
     assert chosen == JAN_2019 and warning == "No report for Jan 2020 is loaded; showing the latest, Jan 2019."
     assert resolve_choice("Nope", ["A"]) == (None, "'Nope' has nothing to show here; showing all.")
     assert resolve_choice("A", ["A"]) == ("A", None)
+
+
+def test_sources_name_file_and_load_time(con: duckdb.DuckDBPyConnection) -> None:
+    """Captions say which file and which load a figure came from."""
+    assert measures.describe_measures_source(con, JAN_2019) == "measures.csv, loaded 24 Nov 2026 20:00 UTC"
+    assert measures.describe_series_source(con, KNIFE) == "series.csv, load time not recorded"
+    assert measures.describe_series_source(con, "No such measure") == "no load recorded"
