@@ -214,6 +214,18 @@ def test_bad_link_values_warned_not_crashed(seed_db: Path) -> None:
     assert at.selectbox(key="filter_theme").value == "All themes"
 
 
+def test_hostile_link_values_shown_literally(seed_db: Path) -> None:
+    """A link whose theme holds a javascript: Markdown link is warned of as text, not as a link."""
+    at = _app()
+    at.query_params["theme"] = HOSTILE
+    at.query_params["period"] = HOSTILE
+    at.run()
+    assert not at.exception
+    runnable = [source for source in _markdown_sources(at) if RUNNABLE.search(source)]
+    assert not runnable, runnable
+    assert any("javascript" in c.value for c in at.caption)  # the warning is there, escaped
+
+
 # --- Exceptions -----------------------------------------------------------------------------------
 
 

@@ -14,7 +14,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.domain import format_month
-from ui.navigation import ensure_frame
 from dashboard.filters import (
     AREA_PARAM,
     FILTER_PARAMS,
@@ -27,6 +26,8 @@ from dashboard.filters import (
     resolve_choice,
     resolve_period,
 )
+from ui.navigation import ensure_frame
+from ui.render import escape_markdown
 
 ALL_THEMES = "All themes"
 ALL_AREAS = "Whole force area"
@@ -74,7 +75,7 @@ def current_filters() -> Filters:
     ensure_frame()
     filters, warnings = parse_filter_params(_synced_params())
     for warning in warnings:
-        st.caption(f"⚠ {warning}")
+        st.caption(escape_markdown(f"⚠ {warning}"))  # the warning quotes the link's text
     return filters
 
 
@@ -109,7 +110,7 @@ def period_selector(
     chosen, warning = resolve_period(requested.period, options)
     container = _container(where)
     if warning:
-        container.caption(f"⚠ {warning}")
+        container.caption(escape_markdown(f"⚠ {warning}"))
     if not options:
         return None
     widget = container.radio if one_click and len(options) <= RADIO_MAX_PERIODS else container.selectbox
@@ -132,7 +133,7 @@ def _name_selector(
     chosen, warning = resolve_choice(getattr(requested, param), options)
     container = _container(where)
     if warning:
-        container.caption(f"⚠ {label}: {warning}")
+        container.caption(escape_markdown(f"⚠ {label}: {warning}"))
     widget_key = _WIDGET_KEYS[param]
 
     def on_change() -> None:
