@@ -140,7 +140,8 @@ def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackCon
         quarter=quarter,
         rag=delivery.query_rag_summary(con, quarter) if quarter else pd.DataFrame(),
         budget=budget.query_budget_summary(con, period),
-        sources=describe_sources(con, ["measures", "deliverables", "budget"]),
+        sources="; ".join([measures.describe_measures_source(con, period),
+                           describe_sources(con, ["deliverables", "budget"])]),
     )
     content.charts = _build_charts(con, content, changes, exceptions)
     return content
@@ -150,7 +151,7 @@ def _build_charts(
     con: duckdb.DuckDBPyConnection, content: PackContent, changes: pd.DataFrame, exceptions: pd.DataFrame
 ) -> dict[str, list[PackChart]]:
     month = domain.format_month(content.period)
-    measures_source = describe_sources(con, ["measures"])
+    measures_source = measures.describe_measures_source(con, content.period)
     charts: dict[str, list[PackChart]] = {"headlines": [], "exceptions": [], "rag": [], "budget": [], "measures": []}
 
     summary = measures.query_theme_summary(con, content.period)
@@ -196,17 +197,19 @@ def _build_charts(
             )),
             budget.budget_table(content.budget),
         ))
-    charts["measures"] = _measure_charts(con, content, month)
+    charts["measures"] = _measure_charts(con, content, month, measures_source)
     return charts
 
 
-def _measure_charts(con: duckdb.DuckDBPyConnection, content: PackContent, month: str) -> list[PackChart]:
+def _measure_charts(
+    con: duckdb.DuckDBPyConnection, content: PackContent, month: str, measures_source: str
+) -> list[PackChart]:
     """One chart per headline measure: its monthly series (SPC) where loaded, else baseline and current."""
     charts = []
     for row in measures.records(content.headlines):
         series = measures.query_series(con, row["measure"], None, content.period)
         monthly = len(series) >= figures.MIN_SERIES_POINTS
-        source = describe_sources(con, ["series"] if monthly else ["measures"])
+        source = measures.describe_series_source(con, row["measure"]) if monthly else measures_source
         basis = "monthly series, Force" if monthly else "baseline and current as published"
         view = figures.build_measure_view(row, series, ChartMeta(
             title=f"{row['measure']}: {'monthly, Force' if monthly else 'baseline against current'}",
