@@ -20,6 +20,7 @@ import html
 import os
 import shutil
 import signal
+import textwrap
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +51,13 @@ PRINT_MUTED_COLOUR = "#4D4D4D"
 _SOURCE_MARGIN_PX = 110  # room under the plot for tick labels, axis title and the source line
 _LEGEND_ROW_PX = 27      # and for each row of a horizontal legend between them
 _SOURCE_LINE_PX = 30     # the source line's own height at the foot of the image
+_SOURCE_EXTRA_LINE_PX = 17
+_DEFAULT_TOP_PX = 98     # a one-line title and a one-line subtitle
+_TITLE_LINE_PX = 30
+#: Characters per line before a title (22 px bold), subtitle (16 px) or source (13 px) wraps.
+_TITLE_CHARS = 62
+_SUBTITLE_CHARS = 92
+_SOURCE_CHARS = 120
 
 #: Seconds an export may take before it is abandoned. Start-up is Chromium launching; a
 #: render is one image once it runs (typically 0.1 to 0.3 s).
@@ -80,49 +88,60 @@ def print_figure(fig: go.Figure) -> go.Figure:
     """A copy of `fig` in print style; the screen figure is left untouched."""
     printed = go.Figure(fig)
     meta = chart_meta(fig)
-    height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360)
+    # long titles, subtitles and source lines wrap; the layout grows to keep the plot's size
+    title, title_lines = _wrapped(meta.title, _TITLE_CHARS)
+    subtitle, subtitle_lines = _wrapped(meta.subtitle, _SUBTITLE_CHARS)
+    source, source_lines = _wrapped(f"Source: {meta.source}" if meta.source else "", _SOURCE_CHARS)
+    top = 72 + (_TITLE_LINE_PX + 6) * max(title_lines - 1, 0) + 26 * subtitle_lines
+    source_px = _SOURCE_LINE_PX + _SOURCE_EXTRA_LINE_PX * max(source_lines - 1, 0)
     legend_below = fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False
     legend_px = _legend_rows(fig) * _LEGEND_ROW_PX + 14 if legend_below else 0
-    bottom = _SOURCE_MARGIN_PX + legend_px
+    bottom = _SOURCE_MARGIN_PX + legend_px + (source_px - _SOURCE_LINE_PX)
+    height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360)
     printed.update_layout(
         template="plotly_white",
         width=PRINT_WIDTH_PX,
-        height=height + legend_px,
+        height=height + legend_px + (top - _DEFAULT_TOP_PX) + (source_px - _SOURCE_LINE_PX),
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
         font={"family": FONT_FAMILY, "size": PRINT_FONT_SIZE, "color": PRINT_TEXT_COLOUR},
-        margin={"t": 100 if meta.subtitle else 70, "l": _side_margin(fig, "l", 20),
-                "r": _side_margin(fig, "r", 70), "b": bottom},
+        margin={"t": top, "l": _side_margin(fig, "l", 20), "r": _side_margin(fig, "r", 70), "b": bottom},
     )
     if meta.title:
         printed.update_layout(title={
-            # names come from extracts: escaped, since Plotly renders tags in text
-            "text": f"<b>{_literal(meta.title)}</b>",
+            "text": f"<b>{title}</b>",
             "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 20},
-            "y": 0.98, "yanchor": "top",
+            # plotly lifts a wrapped title by half a line per extra line: put that back
+            "y": 1 - (16 + _TITLE_LINE_PX / 2 * max(title_lines - 1, 0)) / printed.layout.height,
+            "yref": "container", "yanchor": "top",
             "font": {"size": PRINT_TITLE_SIZE, "color": PRINT_TEXT_COLOUR},
-            "subtitle": {"text": _literal(meta.subtitle),
-                         "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
+            "subtitle": {"text": subtitle, "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
         })
     if legend_below:
         # on screen a legend below the plot floats where it fits; on paper it gets a row of
         # its own between the axis title and the source line
         printed.update_layout(legend={
             "orientation": "h", "x": 20 / PRINT_WIDTH_PX, "xanchor": "left", "xref": "container",
-            "y": _SOURCE_LINE_PX / printed.layout.height, "yanchor": "bottom", "yref": "container",
+            "y": source_px / printed.layout.height, "yanchor": "bottom", "yref": "container",
             "font": {"size": PRINT_FONT_SIZE - 1},
         })
     printed.update_xaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     printed.update_yaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     if meta.source:
         printed.add_annotation(
-            text=f"Source: {_literal(meta.source)}",
+            text=source,
             xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
             # paper y=0 is the plot's bottom edge: shift down to the foot of the image
             yshift=-(bottom - 8), showarrow=False, align="left",
             font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
         )
     return printed
+
+
+def _wrapped(text: str, width: int) -> tuple[str, int]:
+    """Text from extracts escaped (Plotly renders tags in text) and wrapped: (markup, lines)."""
+    lines = textwrap.wrap(" ".join(text.split()), width)
+    return "<br>".join(_literal(line) for line in lines), len(lines)
 
 
 def _literal(text: str) -> str:

@@ -98,6 +98,17 @@ def test_print_titles_show_names_from_extracts_literally() -> None:
     assert printed.layout.annotations[-1].text == "Source: x&lt;b&gt;.csv"
 
 
+def test_long_titles_wrap_and_the_image_grows_to_keep_the_plot() -> None:
+    long = ChartMeta("Integrated Offender Management – reduction in reoffending risk: baseline against current",
+                     "Tackling crime and ASB · report to Jan 2019", "measures.csv")
+    short = ChartMeta("Reoffending", long.subtitle, long.source)
+    wrapped = print_figure(finish_figure(go.Figure(go.Bar(x=[1], y=[1])), long))
+    single = print_figure(finish_figure(go.Figure(go.Bar(x=[1], y=[1])), short))
+    assert wrapped.layout.title.text.count("<br>") == 1
+    assert wrapped.layout.height - wrapped.layout.margin.t == single.layout.height - single.layout.margin.t
+    assert wrapped.layout.margin.t > single.layout.margin.t
+
+
 def test_print_style_ignores_the_screen_theme() -> None:
     """A dark-themed screen figure still prints white, at the fixed print width and font."""
     fig = sample_figure()
