@@ -20,7 +20,7 @@ import sys
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -50,14 +50,11 @@ class PackChart:
 
     figure: go.Figure
     table: pd.DataFrame
+    stem: str = ""   # its file name in the ZIP, unique in the pack (set by `gather_pack_content`)
 
     @property
     def meta(self) -> ChartMeta:
         return chart_meta(self.figure)
-
-    @property
-    def stem(self) -> str:
-        return file_stem(self.meta.title)
 
 
 @dataclass(frozen=True)
@@ -143,12 +140,29 @@ def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackCon
         sources="; ".join([measures.describe_measures_source(con, period),
                            describe_sources(con, ["deliverables", "budget"])]),
     )
-    content.charts = _build_charts(con, content, changes, exceptions)
+    content.charts = _with_unique_stems(_build_charts(con, content, exceptions))
     return content
 
 
+def _with_unique_stems(charts: dict[str, list[PackChart]]) -> dict[str, list[PackChart]]:
+    """File names from titles, '-2', '-3' added where two titles make the same name."""
+    used: set[str] = set()
+    named: dict[str, list[PackChart]] = {}
+    for section, section_charts in charts.items():
+        named[section] = []
+        for chart in section_charts:
+            base = file_stem(chart.meta.title)
+            stem, number = base, 1
+            while stem in used:
+                number += 1
+                stem = f"{base}-{number}"
+            used.add(stem)
+            named[section].append(replace(chart, stem=stem))
+    return named
+
+
 def _build_charts(
-    con: duckdb.DuckDBPyConnection, content: PackContent, changes: pd.DataFrame, exceptions: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, content: PackContent, exceptions: pd.DataFrame
 ) -> dict[str, list[PackChart]]:
     month = domain.format_month(content.period)
     measures_source = measures.describe_measures_source(con, content.period)

@@ -298,3 +298,16 @@ def test_free_text_with_control_characters_still_makes_a_document(tmp_path: Path
     reopened = docx.Document(str(tmp_path / "x.docx"))
     assert reopened.tables[0].rows[1].cells[1].text == "First line second line <b>x</b>"
     assert reopened.paragraphs[-1].text == "Fraud offences. Narrative with a form feed"
+
+
+def test_charts_whose_titles_make_the_same_file_name_keep_both() -> None:
+    from dashboard.charts import ChartMeta, finish_figure
+    import plotly.graph_objects as go
+
+    def chart(title: str) -> pack.PackChart:
+        return pack.PackChart(finish_figure(go.Figure(), ChartMeta(title)), pd.DataFrame())
+
+    named = pack._with_unique_stems({"measures": [chart("% residents: change"), chart("Residents change")],  # noqa: SLF001
+                                     "budget": [chart("residents - change")]})
+    assert [c.stem for c in named["measures"] + named["budget"]] == [
+        "residents-change", "residents-change-2", "residents-change-3"]
