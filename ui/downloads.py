@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.charts import chart_meta, file_stem
@@ -55,7 +56,9 @@ def render_chart_downloads(fig: go.Figure, table: pd.DataFrame, key: str) -> Non
                 st.warning(message)
     _table_buttons(table, title, key, csv_column, excel_column)
     if not exporter.available():
-        st.info(exporter.unavailable_reason())
+        from ui.render import escape_markdown  # here: ui.render imports this module
+
+        st.info(escape_markdown(exporter.unavailable_reason()))
 
 
 def _session_id() -> str:
@@ -76,7 +79,9 @@ def _chart_builder(
     return build
 
 
-def _table_buttons(table: pd.DataFrame, title: str, key: str, csv_column, excel_column) -> None:  # noqa: ANN001
+def _table_buttons(
+    table: pd.DataFrame, title: str, key: str, csv_column: DeltaGenerator, excel_column: DeltaGenerator
+) -> None:
     stem = file_stem(title)
     csv_column.download_button(
         "Table (CSV)",
