@@ -358,10 +358,10 @@ def write_file(con: duckdb.DuckDBPyConnection, checked: CheckedFile | StagedSeri
     staged = checked.table if isinstance(checked, StagedSeries) else _stage_rows(con, checked)
     columns = _quoted(TABLE_COLUMNS[kind.table])
     match = " AND ".join(f't."{k}" = n."{k}"' for k in kind.key)
+    # Each key is in the table at most once and in a file that got this far at most once
+    # (a repeat is an error), so the rows deleted are the rows replaced.
     replaced = con.execute(
-        f"SELECT count(*) FROM {kind.table} t JOIN {staged} n ON {match}").fetchone()[0]
-    if replaced:
-        con.execute(f"DELETE FROM {kind.table} t USING {staged} n WHERE {match}")
+        f"DELETE FROM {kind.table} t USING {staged} n WHERE {match}").fetchone()[0]
     inserted = con.execute(
         f"INSERT INTO {kind.table} ({columns}, load_id) SELECT {columns}, ? FROM {staged}", [load_id]
     ).fetchone()[0]

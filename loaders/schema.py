@@ -11,7 +11,8 @@ import duckdb
 
 from dashboard import domain
 
-SCHEMA_VERSION = 1
+#: 2: `series` has no PRIMARY KEY (see its comment); databases at 1 are rebuilt on the next load.
+SCHEMA_VERSION = 2
 
 TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
@@ -58,14 +59,16 @@ CREATE TABLE IF NOT EXISTS measures (
     PRIMARY KEY (period, measure)
 );
 
+-- One row per (measure, area, period), enforced by the loader (loaders/series.py) rather than
+-- by a PRIMARY KEY: the key's index cost about a third of a million-row load, and the loader
+-- checks every file for repeated keys and replaces existing rows by key anyway.
 CREATE TABLE IF NOT EXISTS series (
     measure     VARCHAR NOT NULL,
     area        VARCHAR NOT NULL,
     period      DATE    NOT NULL,
     value       DOUBLE  NOT NULL,
     source_file VARCHAR NOT NULL,
-    load_id     INTEGER NOT NULL,
-    PRIMARY KEY (measure, area, period)
+    load_id     INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS deliverables (
@@ -183,6 +186,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES_SQL)
     if con.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
         con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
+    _drop_series_key(con)
+    con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
     con.execute("DELETE FROM rag_lookup")
     con.executemany(
         "INSERT INTO rag_lookup VALUES (?, ?, ?)",
@@ -196,3 +201,24 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM change_unit_lookup")
     con.executemany("INSERT INTO change_unit_lookup VALUES (?, ?)", list(domain.CHANGE_UNIT.items()))
     con.execute(VIEWS_SQL)
+
+
+def _series_table_sql() -> str:
+    start = TABLES_SQL.index("CREATE TABLE IF NOT EXISTS series (")
+    return TABLES_SQL[start:TABLES_SQL.index(";", start)]
+
+
+def _drop_series_key(con: duckdb.DuckDBPyConnection) -> None:
+    """A database made at schema version 1 has a PRIMARY KEY on `series`; DuckDB cannot drop
+    one, so the table is rebuilt without it, rows and all. Loads write to a staged copy, so
+    this happens there and the live file changes only when the load succeeds."""
+    keyed = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'main' "
+        "AND table_name = 'series' AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    if not keyed:
+        return
+    con.execute("DROP TABLE IF EXISTS series_unkeyed")
+    con.execute(_series_table_sql().replace("IF NOT EXISTS series", "series_unkeyed"))
+    con.execute("INSERT INTO series_unkeyed BY NAME SELECT * FROM series")
+    con.execute("DROP TABLE series")
+    con.execute("ALTER TABLE series_unkeyed RENAME TO series")

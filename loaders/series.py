@@ -4,8 +4,8 @@ Months are converted with `values.MONTH_FORMATS` (DuckDB `try_strptime`) and num
 `values.NUMBER_PATTERN` (`regexp_extract`), so the rules stay in `loaders.values`.
 
 Two paths. The fast one loads a clean file in one statement straight from DuckDB's reader,
-letting the table's constraints and one query for unknown measures find anything wrong; it
-changes nothing when it declines. The careful one reads the file as text into a temporary
+letting the table's NOT NULLs, one query for repeated keys and one for unknown measures find
+anything wrong; it changes nothing when it declines. The careful one reads the file as text into a temporary
 table, hands whatever SQL cannot read to the Python parsers (which have the last word and the
 wording of the error), and reports every problem with its physical line, worked out only then.
 """
@@ -97,6 +97,12 @@ class StagedSeries:
 
 # --- the fast path: a clean file in one statement ------------------------------------------------
 
+#: The series table's key. The table has no PRIMARY KEY (see loaders/schema.py): the loader
+#: keeps it, refusing a file that repeats a key and replacing stored rows by key.
+SERIES_KEY = ("measure", "area", "period")
+_KEY = ", ".join(SERIES_KEY)
+_KEY_MATCH = " AND ".join(f"t.{k} = n.{k}" for k in SERIES_KEY)
+
 
 def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: SeriesLayout,
                        load_id: int, workdir: Path) -> tuple[int, int] | None:
@@ -112,7 +118,7 @@ def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layou
         return _insert_into_empty(con, source, select, params, load_id)
     con.begin()
     try:
-        rows, replaced = _upsert(con, select, params, load_id)
+        rows, replaced = _replace(con, select, params, load_id)
         unknown = _unknown_rows(con, source, load_id)
     except (duckdb.Error, _RepeatedKey):  # a CSV the strict reader refuses, a NOT NULL violation
         con.rollback()
@@ -126,79 +132,32 @@ def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layou
 
 def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str,
                        params: list, load_id: int) -> tuple[int, int] | None:
-    """The first series load: the rows go into a copy of the table without its constraints,
-    which are then added as the catalogue lists them (a bulk-built key is a third faster than
-    one kept up row by row) before the copy takes the table's place.
-
-    A repeated key, an empty cell or an unknown measure drops the copy: the table is as it was.
-    """
-    constraints = _plain_constraints(con)
-    if constraints is None:  # something this cannot rebuild: insert into the table itself
-        return _insert_keyed(con, source, select, params, load_id)
-    not_null, key = constraints
-    con.execute("CREATE OR REPLACE TABLE series_building AS SELECT * FROM series LIMIT 0")
-    for column in not_null:  # while empty: checked row by row as the rows go in
-        con.execute(f'ALTER TABLE series_building ALTER COLUMN "{column}" SET NOT NULL')
+    """The first series load: one INSERT into the empty table, outside a transaction
+    (committing a million-row transaction costs as much again), then the checks that need
+    the rows: a repeated key, an unknown measure. Undone by emptying the table."""
     try:
-        rows = con.execute(
-            f"INSERT INTO series_building BY NAME SELECT *, ? AS load_id FROM ({select})",
-            [load_id, *params],
-        ).fetchone()[0]
-        con.execute(f"ALTER TABLE series_building ADD PRIMARY KEY ({_quoted(key)})")
-        unknown = _unknown_rows(con, source, load_id, "series_building")
-    except duckdb.Error:  # a CSV the strict reader refuses, an empty cell, a repeated key
-        unknown = -1
-    if unknown:
-        con.execute("DROP TABLE series_building")
-        return None
-    con.execute("DROP TABLE series")
-    con.execute("ALTER TABLE series_building RENAME TO series")
-    return rows, 0
-
-
-def _plain_constraints(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]] | None:
-    """The series table's NOT NULL columns and primary key, or None when it has anything else
-    (a default, a check, an index) that a copy would lose."""
-    found = con.execute(
-        "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
-        "WHERE schema_name = 'main' AND table_name = 'series'"
-    ).fetchall()
-    defaults = con.execute(
-        "SELECT (SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
-        "AND table_name = 'series' AND column_default IS NOT NULL) + (SELECT count(*) "
-        "FROM duckdb_indexes() WHERE schema_name = 'main' AND table_name = 'series')"
-    ).fetchone()[0]
-    kinds = {kind for kind, _ in found}
-    keys = [columns for kind, columns in found if kind == "PRIMARY KEY"]
-    if defaults or not kinds <= {"NOT NULL", "PRIMARY KEY"} or len(keys) != 1:
-        return None
-    return [columns[0] for kind, columns in found if kind == "NOT NULL"], keys[0]
-
-
-def _quoted(columns: list[str]) -> str:
-    return ", ".join(f'"{column}"' for column in columns)
-
-
-def _insert_keyed(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str,
-                  params: list, load_id: int) -> tuple[int, int] | None:
-    """One INSERT into the (empty) table, outside a transaction (committing a million-row
-    transaction costs as much again); undone by emptying the table."""
-    try:
-        # The primary key refuses a key given twice, so the insert itself checks the file.
         rows = con.execute(f"INSERT INTO series BY NAME SELECT *, ? AS load_id FROM ({select})",
                            [load_id, *params]).fetchone()[0]
-    except duckdb.Error:  # a CSV the strict reader refuses, a NOT NULL or key violation
+    except duckdb.Error:  # a CSV the strict reader refuses, an empty cell (NOT NULL)
         return None
-    if _unknown_rows(con, source, load_id):
+    if _repeats_a_key(con, "series") or _unknown_rows(con, source, load_id):
         con.execute("DELETE FROM series")
         return None
     return rows, 0
 
 
-def _unknown_rows(con: duckdb.DuckDBPyConnection, source: SourceFile, load_id: int,
-                  table: str = "series") -> int:
+def _repeats_a_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether two rows of `table` share a key. Counted over the key's 64-bit hash, which
+    takes half the time of the key itself: equal keys always hash alike, so no repeat is
+    missed, and a chance collision only sends the file to the careful path, which compares
+    the keys themselves."""
     return con.execute(
-        f"SELECT count(*) FROM {table} WHERE load_id = ? AND source_file = ? "
+        f"SELECT count(*) > count(DISTINCT hash({_KEY})) FROM {table}").fetchone()[0]
+
+
+def _unknown_rows(con: duckdb.DuckDBPyConnection, source: SourceFile, load_id: int) -> int:
+    return con.execute(
+        "SELECT count(*) FROM series WHERE load_id = ? AND source_file = ? "
         "AND measure NOT IN (SELECT measure FROM measures)", [load_id, source.name]
     ).fetchone()[0]
 
@@ -207,23 +166,21 @@ class _RepeatedKey(Exception):
     """A key given twice in the file: the careful path says where."""
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, select: str, params: list,
-            load_id: int) -> tuple[int, int]:
-    """Replace by key into a series table holding rows: (rows, replaced).
-
-    INSERT OR REPLACE is several times faster here than DELETE ... USING then INSERT (which
-    the small tables use), but it quietly keeps one of two rows with the same key; staging
-    the rows first shows that as fewer rows written than read."""
-    before = con.execute("SELECT count(*) FROM series").fetchone()[0]
+def _replace(con: duckdb.DuckDBPyConnection, select: str, params: list,
+             load_id: int) -> tuple[int, int]:
+    """Replace by key into a series table holding rows: (rows, replaced). The rows are
+    staged first so that a file repeating a key is refused before anything is deleted."""
+    # Inside the caller's transaction: a rollback drops the staged rows too.
     con.execute(f"CREATE OR REPLACE TEMP TABLE series_fast AS {select}", params)
     rows = con.execute("SELECT count(*) FROM series_fast").fetchone()[0]
-    written = con.execute("INSERT OR REPLACE INTO series BY NAME SELECT *, ? AS load_id "
-                          "FROM series_fast", [load_id]).fetchone()[0]
-    con.execute("DROP TABLE series_fast")
-    if written != rows:
+    if _repeats_a_key(con, "series_fast"):
         raise _RepeatedKey
-    after = con.execute("SELECT count(*) FROM series").fetchone()[0]
-    return rows, rows - (after - before)
+    # The table holds each key once, so the rows deleted are the rows replaced.
+    replaced = con.execute(
+        f"DELETE FROM series t USING series_fast n WHERE {_KEY_MATCH}").fetchone()[0]
+    con.execute("INSERT INTO series BY NAME SELECT *, ? AS load_id FROM series_fast", [load_id])
+    con.execute("DROP TABLE series_fast")
+    return rows, replaced
 
 
 def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tuple[str, list]:
@@ -488,8 +445,8 @@ def _more_issue(name: str, more: int) -> LoadIssue:
 def duplicate_issues(con: duckdb.DuckDBPyConnection, staged: StagedSeries) -> list[LoadIssue]:
     """A measure, area and month given twice in one file: which value is meant?
 
-    Not run on a clean load, where the table's primary key refuses duplicates anyway: the
-    loader asks only when the insert fails or when the load has other errors to list."""
+    The series table has no PRIMARY KEY, so this is what keeps a key to one row on the
+    careful path (the fast path counts repeats and, finding any, comes here for the lines)."""
     found = con.execute(
         f"SELECT measure, area, period, list(rec ORDER BY rec) AS recs FROM {staged.table} "
         "WHERE measure IS NOT NULL AND period IS NOT NULL "

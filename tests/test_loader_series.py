@@ -261,8 +261,8 @@ def test_repeated_key_is_caught_when_replacing_too(folder: Path, fast_path_calls
     assert [(i.line, i.column) for i in report.errors] == [(4, "measure, area, period")]
 
 
-def test_first_load_keeps_the_series_table_constraints(folder: Path, fast_path_calls: list) -> None:
-    """The first load builds the table's key in bulk: the key and NOT NULLs are all back."""
+def test_series_table_has_its_not_nulls_and_no_primary_key(folder: Path, fast_path_calls: list) -> None:
+    """The loader, not an index, keeps the key (see schema.py): NOT NULLs only, no leftovers."""
     write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
     db = folder / "db.duckdb"
     assert load_extracts([folder], db).ok
@@ -273,9 +273,17 @@ def test_first_load_keeps_the_series_table_constraints(folder: Path, fast_path_c
             "WHERE table_name = 'series' ORDER BY ALL").fetchall()
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert constraints == sorted(
-        [("NOT NULL", [c]) for c in ("measure", "area", "period", "value", "source_file", "load_id")]
-        + [("PRIMARY KEY", ["measure", "area", "period"])])
-    assert "series_building" not in tables
+        [("NOT NULL", [c]) for c in ("measure", "area", "period", "value", "source_file", "load_id")])
+    assert tables.isdisjoint({"series_building", "series_fast", "series_unkeyed"})
+
+
+def test_repeated_key_on_a_first_load_is_refused_with_its_lines(folder: Path, fast_path_calls: list) -> None:
+    db = folder / "db.duckdb"
+    write_series(folder, "measure,period,value\nReferrals,2019-01,1\nReferrals,2019-01,2\n")
+    report = load_extracts([folder], db)
+    assert fast_path_calls == [None]
+    assert [(i.line, i.column) for i in report.errors] == [(3, "measure, area, period")]
+    assert not db.exists()
 
 
 def test_first_load_declined_by_the_fast_path_leaves_no_building_table(folder: Path,
@@ -302,3 +310,21 @@ def test_a_table_with_more_than_key_and_not_nulls_is_loaded_in_place(folder: Pat
         assert con.execute("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'series'").fetchall() == [
             ("series_by_value",)]
         assert con.execute("SELECT count(*) FROM series").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("loaded_before", [False, True])
+def test_a_repeat_the_fast_path_only_suspects_is_settled_by_the_careful_path(
+        folder: Path, fast_path_calls: list, monkeypatch: pytest.MonkeyPatch, loaded_before: bool) -> None:
+    """The fast path counts repeats by the key's hash; were two keys to collide, it would decline
+    having changed nothing, and the careful path, comparing keys, would load the file once."""
+    db = folder / "db.duckdb"
+    if loaded_before:
+        write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
+        assert load_extracts([folder], db).ok
+    monkeypatch.setattr(series, "_repeats_a_key", lambda con, table: True)
+    write_series(folder, "measure,period,value\nReferrals,2019-01,10\nReferrals,2019-02,20\n")
+    report = load_extracts([folder], db)
+    assert report.ok, report.to_text()
+    assert fast_path_calls[-1] is None
+    assert (report.files[1].added, report.files[1].replaced) == ((1, 1) if loaded_before else (2, 0))
+    assert [r[2:4] for r in series_rows(db)] == [(date(2019, 1, 1), 10.0), (date(2019, 2, 1), 20.0)]
