@@ -63,5 +63,9 @@ run: install browser load
 test: install-dev browser
 	$(PY) -m pytest -q
 
+## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...)
+bench: install-dev browser
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
 clean:
 	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal
