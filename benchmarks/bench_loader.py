@@ -4,8 +4,9 @@ Generates (in a temporary folder) a series extract of ROWS rows and the measures
 needs, then times `load_extracts` into a fresh database and DuckDB's own
 `CREATE TABLE t AS SELECT * FROM read_csv(...)` into another fresh database file, and prints
 rows per second for both and their ratio. The loader also checks every value, converts months
-and numbers, enforces the key and writes the copy-and-swap, so it cannot match the raw read;
-the aim is at least half its speed.
+and numbers, enforces the key (no repeats in the file; stored rows replaced by key), logs the
+load and writes the copy-and-swap, so it cannot match the raw read; the aim is at least half
+its speed.
 
     .venv/bin/python benchmarks/bench_loader.py [ROWS] [REPEATS]
 
@@ -77,7 +78,8 @@ def time_raw_duckdb(series: Path, db: Path) -> float:
 
 
 def time_raw_duckdb_keyed(series: Path, db: Path) -> float:
-    """For context: the same raw read into a table with the series table's primary key."""
+    """For context: the same raw read into a table with a PRIMARY KEY on the series key, as
+    the series table had before schema version 2 (the loader now keeps the key itself)."""
     start = time.perf_counter()
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE t (measure VARCHAR, area VARCHAR, period VARCHAR, value VARCHAR, "
@@ -108,7 +110,7 @@ def main() -> None:
     print(f"load_extracts            : {loader:6.2f} s  {rows / loader:12,.0f} rows/s")
     print(f"loader speed / raw speed : {raw / loader:6.2f}")
     print(f"DuckDB read_csv -> keyed : {keyed:6.2f} s  {rows / keyed:12,.0f} rows/s  "
-          f"(same primary key as series; loader / this: {keyed / loader:.2f})")
+          f"(PRIMARY KEY on the series key; loader / this: {keyed / loader:.2f})")
     print(f"load_extracts again      : {reload:6.2f} s  {rows / reload:12,.0f} rows/s  (all rows replaced)")
 
 

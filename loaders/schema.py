@@ -186,8 +186,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES_SQL)
     if con.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
         con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
-    _drop_series_key(con)
-    con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
+    if con.execute("SELECT min(version) FROM schema_info").fetchone()[0] < SCHEMA_VERSION:
+        _drop_series_key(con)
+        con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
     con.execute("DELETE FROM rag_lookup")
     con.executemany(
         "INSERT INTO rag_lookup VALUES (?, ?, ?)",

@@ -1,7 +1,8 @@
 """Checking and loading the series extract in SQL: it can be millions of rows.
 
-Months are converted with `values.MONTH_FORMATS` (DuckDB `try_strptime`) and numbers with
-`values.NUMBER_PATTERN` (`regexp_extract`), so the rules stay in `loaders.values`.
+Months are converted with `values.MONTH_FORMATS` (DuckDB `try_strptime`, then `YEAR_RANGE` and
+`MONTH_SQL_REJECT_PATTERN`) and numbers with `values.NUMBER_PATTERN` (`regexp_extract`), so the
+rules stay in `loaders.values`.
 
 Two paths. The fast one loads a clean file in one statement straight from DuckDB's reader,
 letting the table's NOT NULLs, one query for repeated keys and one for unknown measures find
@@ -12,7 +13,8 @@ wording of the error), and reports every problem with its physical line, worked 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 from dataclasses import dataclass, field
 from functools import cache
@@ -114,8 +116,28 @@ def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layou
     if layout.has_errors or layout.header_line != 1:
         return None
     select, params = _fast_select(source, layout, workdir)
-    if con.execute("SELECT count(*) FROM series").fetchone()[0] == 0:
-        return _insert_into_empty(con, source, select, params, load_id)
+    with _any_row_order(con):
+        if con.execute("SELECT count(*) FROM series").fetchone()[0] == 0:
+            return _insert_into_empty(con, source, select, params, load_id)
+        return _replace_in_transaction(con, source, select, params, load_id)
+
+
+@contextmanager
+def _any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB store the rows in whatever order its threads finish them: the insert runs in
+    parallel and writes its row groups as it goes, which makes the load and the checkpoint
+    after it faster. Nothing reads the series table in stored order (every query sorts); the
+    careful path does rely on it (a record's number is its rowid), so the setting is put back."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+
+
+def _replace_in_transaction(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str,
+                            params: list, load_id: int) -> tuple[int, int] | None:
     con.begin()
     try:
         rows, replaced = _replace(con, select, params, load_id)
@@ -194,7 +216,7 @@ def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tup
     area = _cell(positions, "area")  # the one cell stored as text without being looked up
     sql = (
         "SELECT measure, coalesce(area, ?) AS area, "
-        "CASE WHEN year(p) BETWEEN ? AND ? THEN p END AS period, "
+        f"{_MONTH_SQL} AS period, "
         f"CASE WHEN plain THEN CAST(value_text AS DOUBLE) ELSE {_number_sql('n')} END AS value, "
         "?::VARCHAR AS source_file FROM ("
         "SELECT *, date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p, "
@@ -204,9 +226,24 @@ def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tup
         f"{_plain_cell(positions, 'period')} AS period_text, "
         f"{_plain_cell(positions, 'value')} AS value_text FROM {_read_csv_sql(layout.width)})))"
     )
-    params = [DEFAULT_AREA, *values.YEAR_RANGE, source.name, list(values.MONTH_FORMATS),
+    params = [DEFAULT_AREA, *_month_params(), source.name, list(values.MONTH_FORMATS),
               values.NUMBER_PATTERN, list(values.NUMBER_GROUPS), str(utf8_copy(source, workdir))]
     return sql, params
+
+
+#: `p` (the text's try_strptime) as a month, or NULL where `parse_month` would refuse the text:
+#: a year outside YEAR_RANGE, or a one-digit year that DuckDB's %y reads and Python's does not
+#: ('Feb 1', which MONTH_SQL_REJECT_PATTERN finds). Such a year can only have been read as
+#: 2000-2009, so the pattern is tried on those rows alone: most rows skip it.
+_MONTH_SQL = (
+    "CASE WHEN NOT year(p) BETWEEN ? AND ? THEN NULL "
+    "WHEN NOT year(p) BETWEEN 2000 AND 2009 THEN p "
+    "WHEN regexp_matches(period_text, ?) THEN NULL ELSE p END"
+)
+
+
+def _month_params() -> list:
+    return [*values.YEAR_RANGE, values.MONTH_SQL_REJECT_PATTERN]
 
 
 def _plain_cell(positions: dict[str, int], column: str) -> str:
@@ -310,11 +347,11 @@ def _convert(con: duckdb.DuckDBPyConnection, staged: StagedSeries, raw: str, rec
     periods = f"{staged.table}_periods"
     period_cell = _cell(positions, "period")
     con.execute(
-        f"CREATE TEMP TABLE {periods} AS SELECT period_text, CASE WHEN year(p) BETWEEN ? AND ? "
-        f"THEN p END AS period, NULL::VARCHAR AS expected FROM (SELECT period_text, "
+        f"CREATE TEMP TABLE {periods} AS SELECT period_text, {_MONTH_SQL} AS period, "
+        f"NULL::VARCHAR AS expected FROM (SELECT period_text, "
         f"date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p "
         f"FROM (SELECT DISTINCT {period_cell} AS period_text FROM {raw}) WHERE period_text IS NOT NULL)",
-        [*values.YEAR_RANGE, list(values.MONTH_FORMATS)],
+        [*_month_params(), list(values.MONTH_FORMATS)],
     )
     blank = " AND ".join(f"coalesce(trim(c{i}, '{_TRIM}'), '') = ''" for i in range(width))
     con.execute(

@@ -328,3 +328,43 @@ def test_a_repeat_the_fast_path_only_suspects_is_settled_by_the_careful_path(
     assert fast_path_calls[-1] is None
     assert (report.files[1].added, report.files[1].replaced) == ((1, 1) if loaded_before else (2, 0))
     assert [r[2:4] for r in series_rows(db)] == [(date(2019, 1, 1), 10.0), (date(2019, 2, 1), 20.0)]
+
+
+@pytest.mark.parametrize("text", ["measure,period,value\nReferrals,2019-01,1\n",
+                                  "measure,period,value\nNobody,2019-01,1\n"])
+def test_fast_path_puts_the_row_order_setting_back(folder: Path, text: str) -> None:
+    """The fast path lets DuckDB store rows in any order; the careful path after it numbers
+    records by rowid, so stored order must be kept again once the fast path is done."""
+    from loaders.contract import SERIES
+    from loaders.reading import read_source
+    from loaders.schema import create_schema
+
+    source = read_source(write_series(folder, text), SERIES)
+    layout = series.check_series_layout(source)
+    with duckdb.connect() as con:
+        create_schema(con)
+        con.execute("INSERT INTO measures (period, theme, measure, polarity, unit, headline, "
+                    "source_file, source_line, load_id) VALUES "
+                    "(DATE '2019-01-01', 'T', 'Referrals', 'up', 'count', false, 'm.csv', 2, 1)")
+        for _ in range(2):  # into the empty table, then replacing
+            series.insert_series_fast(con, source, layout, 1, folder)
+            assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is True
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_one_digit_years_are_refused_as_python_refuses_them(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, careful: bool) -> None:
+    """DuckDB's %y reads 'Feb 1' as February 2001; parse_month does not, and neither may SQL.
+    Months of 2000-2009 written in full are still read."""
+    if careful:
+        monkeypatch.setattr(load_module, "insert_series_fast", lambda *args: None)
+    text = ("measure,period,value\nReferrals,2005-03,1\nReferrals,Apr 05,2\nReferrals,Feb 1,3\n"
+            "Referrals,Jan-9,4\nReferrals,31/01/9,5\nReferrals,May 2009,6\n")
+    report = load_extracts([folder, write_series(folder, text)], folder / "db.duckdb")
+    assert [(i.line, i.column, i.value) for i in report.errors] == [
+        (4, "period", "Feb 1"), (5, "period", "Jan-9"), (6, "period", "31/01/9")]
+    write_series(folder, "\n".join(line for line in text.split("\n") if not line.endswith(("3", "4", "5"))))
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert [r[2] for r in series_rows(folder / "db.duckdb")] == [
+        date(2005, 3, 1), date(2005, 4, 1), date(2009, 5, 1)]
