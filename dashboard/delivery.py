@@ -69,19 +69,27 @@ def list_organisations(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [str(o) for o in df["organisation"]]
 
 
-def quarter_for_period(con: duckdb.DuckDBPyConnection, period: date | None) -> str | None:
-    """The latest quarter with deliverables that started by `period` (None: the latest of all).
+#: A report shows a delivery-plan quarter only if it started within this many months before
+#: the report month: an update years old is not the plan's current status.
+QUARTER_MAX_AGE_MONTHS = 12
 
-    A report to January 2019 shows 2018-19 Q3 when Q4 has not been loaded.
+
+def quarter_for_period(con: duckdb.DuckDBPyConnection, period: date | None) -> str | None:
+    """The latest quarter with deliverables started by `period` and within the year before it.
+
+    A report to January 2019 shows 2018-19 Q3 when Q4 has not been loaded; a report to
+    December 2024 shows none when the latest update is 2019-20 Q3. None as `period`: the
+    latest quarter loaded.
     """
     if period is None:
         df = query(con, "SELECT quarter FROM deliverables ORDER BY quarter_start DESC, quarter DESC LIMIT 1")
     else:
         df = query(
             con,
-            "SELECT quarter FROM deliverables WHERE quarter_start <= ? "
-            "ORDER BY quarter_start DESC, quarter DESC LIMIT 1",
-            [period],
+            "SELECT quarter FROM deliverables"
+            " WHERE quarter_start <= ? AND quarter_start > ?::DATE - to_months(?)"
+            " ORDER BY quarter_start DESC, quarter DESC LIMIT 1",
+            [period, period, QUARTER_MAX_AGE_MONTHS],
         )
     return None if df.empty else str(df["quarter"].iloc[0])
 

@@ -50,13 +50,19 @@ if filters.period is None and reports:
 period = period_selector(cached_query(delivery.list_periods))
 theme = theme_selector(cached_query(delivery.list_themes))
 share_hint()
-quarter = cached_query(delivery.quarter_for_period, period) or cached_query(delivery.list_quarters)[0]
+quarter = cached_query(delivery.quarter_for_period, period)
+if quarter is None:
+    quarter = cached_query(delivery.quarter_for_period, None)
+    quarter_note = (f"No deliverables were updated in the {delivery.QUARTER_MAX_AGE_MONTHS} months to "
+                    f"{domain.format_month(period)}: this is the latest quarter loaded.")
+else:
+    quarter_note = f"The latest quarter with deliverables by the report month {domain.format_month(period)}."
 source = cached_query(loads.describe_source, "deliverables")
 theme_text = theme or "all themes"
 
 # --- The quarter's RAG summary in the report's own wording ---
 st.header(f"RAG status, {quarter}")
-st.caption(f"The latest quarter with deliverables by the report month {domain.format_month(period)}.")
+st.caption(quarter_note)
 summary = cached_query(delivery.query_rag_summary, quarter)
 if theme:
     summary = summary[summary["theme"] == theme]

@@ -54,6 +54,13 @@ def test_quarter_for_period_is_the_latest_quarter_started_by_then(con) -> None:
     assert delivery.quarter_for_period(con, None) == "2019-20 Q1"
 
 
+def test_quarter_for_period_ignores_quarters_more_than_a_year_old(con) -> None:
+    """A report years after the last update shows no delivery-plan status, not a stale one."""
+    assert delivery.quarter_for_period(con, date(2020, 3, 1)) == "2019-20 Q1"
+    assert delivery.quarter_for_period(con, date(2020, 4, 1)) is None
+    assert delivery.quarter_for_period(con, date(2024, 12, 1)) is None
+
+
 def test_quarter_for_period_of_an_empty_database_is_none(empty_con) -> None:
     assert delivery.quarter_for_period(empty_con, date(2019, 1, 1)) is None
 

@@ -120,6 +120,18 @@ def test_delivery_page_follows_the_period_and_theme_filters(sample_app) -> None:
     assert at.query_params["theme"] == "Helping and supporting victims"
 
 
+def test_delivery_page_says_when_the_latest_quarter_is_older_than_the_report_year(
+    sample_db, monkeypatch
+) -> None:
+    """A report years after the last update (data.police.uk, Dec 2024) shows that update, and
+    says it is not current."""
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db))
+    at = open_page("pages/delivery.py", period="2024-12")
+    assert "RAG status, 2019-20 Q3" in [h.value for h in at.header]
+    captions = " ".join(c.value for c in at.caption)
+    assert "No deliverables were updated in the 12 months to Dec 2024" in captions
+
+
 def test_delivery_status_and_lead_filters_narrow_the_table_and_live_in_the_link(sample_app) -> None:
     at = open_page("pages/delivery.py", period="2019-01")
     # 'Force' (the commoner spelling) also finds the quarter's two 'FORCE' deliverables.
