@@ -117,9 +117,9 @@ _SETTLED = """() => {
 }"""
 
 
-def _wait_for_page(tab: object, title: str) -> None:
-    tab.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
-    tab.wait_for_function(_SETTLED, timeout=30_000)
+def _wait_for_page(tab: object, title: str, timeout_ms: int = 30_000) -> None:
+    tab.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
+    tab.wait_for_function(_SETTLED, timeout=timeout_ms)
 
 
 def test_a_link_to_a_page_is_the_first_request(app_url: str, page: object) -> None:
@@ -128,12 +128,18 @@ def test_a_link_to_a_page_is_the_first_request(app_url: str, page: object) -> No
     (Runs first against the fresh server: that is when Streamlit would take the legacy route.)
     """
     page.goto(f"{app_url}/headlines?period=2019-01&theme={quote(THEME)}")
-    _wait_for_page(page, "Theme headlines")
-    menu = page.get_by_test_id("stSidebarNavLink")
-    # Each entry reads "<icon ligature>\n\n<title>": the frame's titles, not file names.
-    entries = [menu.nth(i).inner_text().strip().splitlines()[-1] for i in range(menu.count())]
-    assert entries == [spec.title for spec in PAGES]
-    page.get_by_text(f"Report to Jan 2019 · {THEME} ·").first.wait_for(timeout=15_000)
+    _wait_for_page(page, "Theme headlines", timeout_ms=60_000)  # a cold server: imports, first queries
+    # The menu holds the frame's titles, not file names. Each entry reads "<icon ligature>\n<title>".
+    page.wait_for_function(
+        """titles => {
+            const links = [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')];
+            return links.length === titles.length
+                && links.every((link, i) => link.innerText.trim().split('\\n').pop().trim() === titles[i]);
+        }""",
+        arg=[spec.title for spec in PAGES],
+        timeout=30_000,
+    )
+    page.get_by_text(f"Report to Jan 2019 · {THEME} ·").first.wait_for(timeout=30_000)
     assert page.locator(EXCEPTION_BLOCK).count() == 0
 
 
