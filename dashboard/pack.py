@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 
 from dashboard import budget, delivery, domain, figures, loads, measures
 from dashboard.charts import ChartMeta, chart_meta, file_stem
-from dashboard.db import connect_readonly, database_path, query
+from dashboard.db import connect_readonly, database_path
 from dashboard.export import ExportError, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
 

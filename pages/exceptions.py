@@ -4,11 +4,10 @@ import streamlit as st
 
 from dashboard import domain, measures
 from dashboard.charts import ChartMeta
-from dashboard.domain import format_month
 from dashboard.figures import build_exceptions_figure
-from ui.data import cached_query, require_data
-from ui.filters import current_filters, period_selector, share_hint, theme_selector
+from ui.data import cached_query
 from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
+from ui.report import choose_report
 
 KIND_CHOICES = {
     "Both": domain.EXCEPTION_KINDS,
@@ -16,16 +15,8 @@ KIND_CHOICES = {
 }
 
 st.title("Exceptions")
-con = require_data()
-current_filters()
-periods = cached_query(measures.list_periods)
-if not periods:
-    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
-    st.stop()
-period = period_selector(periods, one_click=True)
-theme = theme_selector(cached_query(measures.list_themes, period))
-share_hint()
-month = format_month(period)
+report = choose_report()
+period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
 
 left, right = st.columns(2)

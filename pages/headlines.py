@@ -4,31 +4,15 @@ import streamlit as st
 
 from dashboard import measures
 from dashboard.charts import ChartMeta
-from dashboard.domain import format_month
 from dashboard.figures import build_measure_view
-from ui.data import cached_query, require_data
-from ui.filters import (
-    area_selector,
-    current_filters,
-    linked_selectbox,
-    period_selector,
-    share_hint,
-    theme_selector,
-)
+from ui.data import cached_query
+from ui.filters import linked_selectbox
 from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
+from ui.report import choose_report
 
 st.title("Theme headlines")
-con = require_data()
-current_filters()
-periods = cached_query(measures.list_periods)
-if not periods:
-    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
-    st.stop()
-period = period_selector(periods, one_click=True)
-theme = theme_selector(cached_query(measures.list_themes, period))
-area = area_selector([a for a in cached_query(measures.list_series_areas) if a != "Force"])
-share_hint()
-month = format_month(period)
+report = choose_report(with_area=True)
+period, month, theme, area = report.period, report.month, report.theme, report.area
 provenance = cached_query(measures.describe_measures_source, period, theme)
 
 changes = cached_query(measures.query_measure_changes, period, theme, True)

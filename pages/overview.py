@@ -6,21 +6,13 @@ from dashboard import budget, delivery, loads, measures
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_direction_summary_figure
-from ui.data import cached_query, require_data
-from ui.filters import current_filters, period_selector, share_hint, theme_selector
+from ui.data import cached_query
 from ui.render import show_caption, show_chart, show_text_table
+from ui.report import choose_report
 
 st.title("Overview")
-con = require_data()
-current_filters()
-periods = cached_query(measures.list_periods)
-if not periods:
-    st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
-    st.stop()
-period = period_selector(periods, one_click=True)
-theme = theme_selector(cached_query(measures.list_themes, period))
-share_hint()
-month = format_month(period)
+report = choose_report()
+period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
 show_caption(f"Report to {month}" + (f" · {theme}" if theme else " · all themes"))
 

@@ -43,9 +43,6 @@ def build_navigation() -> StreamlitPage:
             default=index == 0,
         )
         for index, spec in enumerate(PAGES)
-        # A page file not yet present (during a partial install) is left out rather than crashing
-        # the whole app; tests/test_pages_measures.py checks that every listed page exists.
-        if (PROJECT_ROOT / spec.path).exists()
     ]
     return st.navigation(pages)
 

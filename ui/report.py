@@ -1,0 +1,47 @@
+"""The preamble every report page shares: data present, a report period and theme chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard import measures
+from dashboard.domain import format_month
+from ui.data import cached_query, require_data
+from ui.filters import (
+    area_selector,
+    current_filters,
+    period_selector,
+    share_hint,
+    theme_selector,
+)
+
+NO_MEASURES = "No headline measures are loaded yet: load a measures.csv extract (see the Data page)."
+
+
+@dataclass(frozen=True)
+class ReportChoice:
+    period: date
+    month: str          # "Jan 2019"
+    theme: str | None   # None: all themes
+    area: str | None    # None: the whole force (only pages that chart series offer a choice)
+
+
+def choose_report(with_area: bool = False) -> ReportChoice:
+    """Stop with the how-to-load panel or a message when there is nothing to show; otherwise
+    draw the shared period, theme (and area) selectors, which keep the choice in the link."""
+    require_data()
+    current_filters()
+    periods = cached_query(measures.list_periods)
+    if not periods:
+        st.info(NO_MEASURES)
+        st.stop()
+    period = period_selector(periods, one_click=True)
+    theme = theme_selector(cached_query(measures.list_themes, period))
+    area = None
+    if with_area:
+        area = area_selector([a for a in cached_query(measures.list_series_areas) if a != "Force"])
+    share_hint()
+    return ReportChoice(period, format_month(period), theme, area)
