@@ -57,7 +57,7 @@ class DetectionSettings:
     #: A monthly series needs at least this many points, up to the report period, to be used.
     min_spc_points: int = 12
     #: The series area that stands for the whole force.
-    spc_area: str = "Force"
+    spc_area: str = domain.FORCE_AREA
     #: How the SPC limits are computed (NHSRplotthedots' defaults).
     spc_settings: spc.SpcSettings = spc.SpcSettings()
 

@@ -47,6 +47,11 @@ def theme_sort_key(name: str) -> tuple[int, str]:
         return (len(THEME_ORDER), name)
 
 
+# --- Areas -------------------------------------------------------------------------------------------
+
+#: The area of a series that covers the whole force; a series row with no area is this one.
+FORCE_AREA = "Force"
+
 # --- Polarity and direction ---------------------------------------------------------------------
 
 HIGHER_IS_BETTER = "higher_is_better"

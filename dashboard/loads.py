@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboard import domain
 from dashboard.db import query
 from loaders.contract import FILE_KINDS, FileKind
 from loaders.load import LoadReport, load_extracts
@@ -54,7 +55,7 @@ EXAMPLE_VALUES: dict[str, dict[str, str]] = {
         "measure": "Adult and child safeguarding referrals",
         "period": "2019-01",
         "value": "5369",
-        "area": "Force",
+        "area": domain.FORCE_AREA,
     },
     "deliverables": {
         "plan": "2018-21",

@@ -99,7 +99,7 @@ def list_series_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Areas that monthly series are broken down by, 'Force' first."""
     df = query(con, "SELECT DISTINCT area FROM series ORDER BY area")
     areas = [str(a) for a in df["area"]]
-    return sorted(areas, key=lambda a: (a != "Force", a))
+    return sorted(areas, key=lambda a: (a != domain.FORCE_AREA, a))
 
 
 # --- Wording ---------------------------------------------------------------------------------------

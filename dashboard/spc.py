@@ -431,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "rules fired and variation.",
     )
     parser.add_argument("--measure", required=True, help="measure name, as in series.csv")
-    parser.add_argument("--area", default="Force", help="series area (default %(default)s)")
+    parser.add_argument("--area", default=domain.FORCE_AREA, help="series area (default %(default)s)")
     parser.add_argument("--db", type=Path, default=None,
                         help="database file (default: DASHBOARD_DB or data/dashboard.duckdb)")
     parser.add_argument("--fix-after", type=int, default=None, metavar="N",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import domain
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -79,7 +81,7 @@ BUDGET = FileKind(
 FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET)
 
 #: Area of a series row whose `area` is absent or empty.
-DEFAULT_AREA = "Force"
+DEFAULT_AREA = domain.FORCE_AREA
 
 
 def kind_of(path: Path) -> FileKind | None:

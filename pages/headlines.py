@@ -2,12 +2,18 @@
 
 import streamlit as st
 
-from dashboard import measures
+from dashboard import domain, measures
 from dashboard.charts import ChartMeta
 from dashboard.figures import build_measure_view
 from ui.data import cached_query
 from ui.filters import linked_selectbox
-from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
+from ui.render import (
+    escape_markdown,
+    show_caption,
+    show_chart,
+    show_free_text,
+    show_text_table,
+)
 from ui.report import choose_report
 
 st.title("Theme headlines")
@@ -42,7 +48,7 @@ comparable = [name for name, direction in zip(names, changes["direction"]) if is
 measure = linked_selectbox("measure", names, "Measure", "headline_measure", default=next(iter(comparable), None))
 row = next(r for r in measures.records(changes) if r["measure"] == measure)
 series = cached_query(measures.query_series, measure, area, period)
-where = area or "Force"
+where = area or domain.FORCE_AREA
 if len(series) >= 2:
     title = f"{measure}: monthly, {where}, to {month}"
     basis = f"monthly series, {where}"

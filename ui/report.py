@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import measures
-from dashboard.domain import format_month
+from dashboard.domain import FORCE_AREA, format_month
 from ui.data import cached_query, require_data
 from ui.filters import (
     area_selector,
@@ -42,6 +42,6 @@ def choose_report(with_area: bool = False) -> ReportChoice:
     theme = theme_selector(cached_query(measures.list_themes, period))
     area = None
     if with_area:
-        area = area_selector([a for a in cached_query(measures.list_series_areas) if a != "Force"])
+        area = area_selector([a for a in cached_query(measures.list_series_areas) if a != FORCE_AREA])
     share_hint()
     return ReportChoice(period, format_month(period), theme, area)
