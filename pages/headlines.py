@@ -43,10 +43,16 @@ for index, (theme_name, rows) in enumerate(table.groupby("Theme", sort=False)):
 if changes.empty:
     st.stop()
 st.subheader("A measure's chart")
-names = list(changes["measure"])
-comparable = [name for name, direction in zip(names, changes["direction"]) if isinstance(direction, str)]
-measure = linked_selectbox("measure", names, "Measure", "headline_measure", default=next(iter(comparable), None))
-row = next(r for r in measures.records(changes) if r["measure"] == measure)
+# Headline measures first, then the report's other measures (exception-only rows, crime types
+# behind a headline total), so every loaded series can be charted.
+all_changes = cached_query(measures.query_measure_changes, period, theme, False)
+names = list(changes["measure"]) + [m for m in all_changes["measure"] if m not in set(changes["measure"])]
+comparable = [name for name, direction in zip(changes["measure"], changes["direction"]) if isinstance(direction, str)]
+measure = linked_selectbox(
+    "measure", names, "Measure (headline measures first, then the report's others)", "headline_measure",
+    default=next(iter(comparable), None),
+)
+row = next(r for r in measures.records(all_changes) if r["measure"] == measure)
 series = cached_query(measures.query_series, measure, area, period)
 where = area or domain.FORCE_AREA
 if len(series) >= 2:

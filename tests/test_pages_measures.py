@@ -423,6 +423,26 @@ def test_sample_spc_chart_for_a_monthly_series(sample_app: Path) -> None:
     assert "Variation" in at.dataframe[1].value.columns
 
 
+def test_sample_crime_type_series_reachable_from_a_link(sample_app: Path) -> None:
+    """A crime type (not a headline row) is still in the measure chooser, after the headlines,
+    so its monthly series can be charted; a link to an unknown measure says so."""
+    at = _app()
+    at.query_params["measure"] = "Recorded crime: Burglary"
+    at.query_params["area"] = "Nottingham"
+    at.run()
+    at.switch_page("pages/headlines.py").run()
+    assert not at.exception
+    options = at.selectbox(key="headline_measure").options
+    assert options[:2] == ["Recorded crime: all crime", "Recorded crime: all crime excluding anti-social behaviour"]
+    assert at.selectbox(key="headline_measure").value == "Recorded crime: Burglary"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"].startswith("Recorded crime: Burglary: monthly, Nottingham")
+
+    at.query_params["measure"] = "No such measure"
+    at.run()
+    assert any("is not available here" in w.value for w in at.warning)
+
+
 def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path) -> None:
     """Loads swapping new files in while pages run: no exception and no false "no data" panel."""
     import threading

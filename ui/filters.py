@@ -180,6 +180,8 @@ def linked_selectbox(
     if not choices:
         return None
     requested = st.query_params.get(param)
+    if requested is not None and requested not in choices:
+        st.warning(escape_markdown(f"The link's {param} '{requested}' is not available here; showing another."))
     chosen = requested if requested in choices else (default if default in choices else choices[0])
 
     def on_change() -> None:
