@@ -6,11 +6,9 @@ DuckDB reads and counts them in one pass; the monthly counts become a contract-s
 other extract: the same validation, the same all-or-nothing and idempotent load.
 
 Areas: `Force` counts every row. Each local authority district (the LSOA name without its
-code: "Amber Valley 006A" is Amber Valley) that has incidents in every month loaded gets its
-own series, including districts over the force boundary; districts with incidents in only
-some months (mostly single crimes located far away) are summed as `Other districts`. Rows
-with no location count in `Force` only, so the districts, `Other districts` and the rows
-without location add up to `Force`.
+code: "Amber Valley 006A" is Amber Valley) gets its own series, districts over the force
+boundary included: their crimes stay under their own district. Rows with no location count
+in `Force` only, so the districts and the rows without location add up to `Force`.
 """
 
 from __future__ import annotations
@@ -44,7 +42,6 @@ ALL_CRIME_EXCLUDING_ASB = "Recorded crime: all crime excluding anti-social behav
 ASB_CRIME_TYPE = "Anti-social behaviour"
 HEADLINE_MEASURES = (ALL_CRIME, ALL_CRIME_EXCLUDING_ASB)
 FORCE_AREA = domain.FORCE_AREA
-OTHER_DISTRICTS_AREA = "Other districts"
 MEASURES_FILE_NAME = "measures_police_uk.csv"
 SERIES_FILE_NAME = "series_police_uk.csv"
 MEASURES_COLUMNS = (
@@ -106,16 +103,8 @@ WITH months AS (
     SELECT unnest(generate_series(min(period), max(period), INTERVAL 1 MONTH))::DATE AS period
     FROM district_counts
 ),
-regular_districts AS (
-    SELECT district FROM district_counts WHERE district IS NOT NULL
-    GROUP BY district HAVING count(DISTINCT period) = (SELECT count(*) FROM months)
-),
 located AS (
-    SELECT c.period, c.crime_type, c.n,
-           CASE WHEN c.district IS NULL THEN NULL
-                WHEN r.district IS NOT NULL THEN c.district
-                ELSE $other END AS area
-    FROM district_counts c LEFT JOIN regular_districts r USING (district)
+    SELECT period, crime_type, n, district AS area FROM district_counts
 ),
 by_area AS (
     SELECT period, crime_type, n, $force AS area FROM located
@@ -146,7 +135,7 @@ def _sort_key_measure(name: str) -> tuple[int, str]:
 
 
 def _sort_key_area(name: str) -> tuple[int, str]:
-    return {FORCE_AREA: (0, ""), OTHER_DISTRICTS_AREA: (2, "")}.get(name, (1, name))
+    return (0, "") if name == FORCE_AREA else (1, name)
 
 
 def count_street_crime(paths: Sequence[Path | str]) -> StreetCrimeCounts:
@@ -184,7 +173,7 @@ def _derive_counts(
             f"{', '.join(map(month_text, gaps))}: expected every month in between (a missing "
             f"month would read as zero crime)"])
     fetched = con.execute(_SERIES_SQL, {
-        "other": OTHER_DISTRICTS_AREA, "force": FORCE_AREA, "prefix": MEASURE_PREFIX,
+        "force": FORCE_AREA, "prefix": MEASURE_PREFIX,
         "all_crime": ALL_CRIME, "excluding_asb": ALL_CRIME_EXCLUDING_ASB, "asb": ASB_CRIME_TYPE,
     }).fetchall()
     series = sorted((SeriesRow(m, a, p, int(v)) for m, a, p, v in fetched),

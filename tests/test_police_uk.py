@@ -14,7 +14,6 @@ from loaders.police_uk import (
     ALL_CRIME,
     ALL_CRIME_EXCLUDING_ASB,
     FORCE_AREA,
-    OTHER_DISTRICTS_AREA,
     StreetCrimeError,
     count_street_crime,
     measure_name,
@@ -30,20 +29,20 @@ PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
           "LSOA name,Crime type,Last outcome category,Context")
 
-# measure | area | Jan, Feb, Mar 2024. Amber Valley is over the force boundary but has incidents
-# every month, so keeps its own series; Cardiff's single burglary goes to "Other districts";
-# the row without a location counts in Force only.
+# measure | area | Jan, Feb, Mar 2024. Amber Valley and Cardiff are over the force boundary and
+# keep their own series (Cardiff's single burglary included, zeros around it); the row without
+# a location counts in Force only.
 EXPECTED_THREE_MONTHS = """
 all crime                                                | Force           | 5 4 4
 all crime                                                | Amber Valley    | 1 1 1
 all crime                                                | Mansfield       | 1 1 1
 all crime                                                | Nottingham      | 2 1 2
-all crime                                                | Other districts | 0 1 0
+all crime                                                | Cardiff         | 0 1 0
 all crime excluding anti-social behaviour                | Force           | 4 3 4
 all crime excluding anti-social behaviour                | Amber Valley    | 1 1 1
 all crime excluding anti-social behaviour                | Mansfield       | 1 0 1
 all crime excluding anti-social behaviour                | Nottingham      | 1 1 2
-all crime excluding anti-social behaviour                | Other districts | 0 1 0
+all crime excluding anti-social behaviour                | Cardiff         | 0 1 0
 Anti-social behaviour                                    | Force           | 1 1 0
 Anti-social behaviour                                    | Mansfield       | 0 1 0
 Anti-social behaviour                                    | Nottingham      | 1 0 0
@@ -51,7 +50,7 @@ Burglary                                                 | Force           | 2 1
 Burglary                                                 | Amber Valley    | 0 0 1
 Burglary                                                 | Mansfield       | 1 0 0
 Burglary                                                 | Nottingham      | 1 0 2
-Burglary                                                 | Other districts | 0 1 0
+Burglary                                                 | Cardiff         | 0 1 0
 Shoplifting                                              | Force           | 1 1 1
 Shoplifting                                              | Mansfield       | 0 0 1
 Shoplifting                                              | Nottingham      | 0 1 0
@@ -123,11 +122,11 @@ def test_months_without_incidents_are_zero_not_missing() -> None:
 def test_districts_come_from_lsoa_names() -> None:
     """The LSOA code is stripped; a district over the boundary keeps its own name."""
     counts = count_street_crime([THREE_MONTHS])
-    assert counts.areas == (FORCE_AREA, "Amber Valley", "Mansfield", "Nottingham", OTHER_DISTRICTS_AREA)
+    assert counts.areas == (FORCE_AREA, "Amber Valley", "Cardiff", "Mansfield", "Nottingham")
 
 
 def test_areas_add_up_to_force() -> None:
-    """Districts plus Other districts plus rows without a location give the Force count."""
+    """Districts plus rows without a location give the Force count."""
     counts = count_street_crime([THREE_MONTHS])
     series = _series_by_key(counts)
     district_total = sum(sum(v) for (m, a), v in series.items() if m == ALL_CRIME and a != FORCE_AREA)
