@@ -149,26 +149,8 @@ def query_forecast_movement(con: duckdb.DuckDBPyConnection, financial_year: str)
     return df
 
 
-def budget_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The table alternative to the budget chart, money as the reports print it."""
-    return pd.DataFrame(
-        {
-            "Entity": df["entity"],
-            "Category": df["category"].str.capitalize(),
-            "Forecast made": [_month_text(p) for p in df["period"]],
-            "Budget": [format_thousands(v) for v in df["budget"]],
-            "Forecast outturn": [format_thousands(v) for v in df["forecast_outturn"]],
-            "Variance": df["variance_text"],
-            "Variance check": [
-                "Published variance differs from forecast minus budget" if flag else ""
-                for flag in df["variance_disagrees"]
-            ],
-        }
-    )
-
-
 def movement_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The table alternative to the forecast movement chart."""
+    """The table alternative to the forecast movement chart, money as the reports print it."""
     return pd.DataFrame(
         {
             "Entity": df["entity"],
@@ -179,6 +161,16 @@ def movement_table(df: pd.DataFrame) -> pd.DataFrame:
             "Variance": df["variance_text"],
         }
     )
+
+
+def budget_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table alternative to the budget chart: the movement table's columns and a check."""
+    return movement_table(df).assign(**{
+        "Variance check": [
+            "Published variance differs from forecast minus budget" if flag else ""
+            for flag in df["variance_disagrees"]
+        ],
+    })
 
 
 def _month_text(period: object) -> str:

@@ -42,11 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (duckdb.Error, OSError) as exc:  # the database, not the extracts: nothing written
         print(f"error: cannot use the database {args.db}: {exc}", file=sys.stderr)
         return 1
-    print(report.to_text(), end="")
-    if not report.ok:
-        for issue in report.errors:
-            print(f"error: {issue.message}", file=sys.stderr)
-    return 0 if report.ok else 1
+    return report.print_for_cli()
 
 
 if __name__ == "__main__":

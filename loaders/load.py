@@ -8,6 +8,7 @@ rows are replaced by key, each file gets a `load_log` row, and the copy is swapp
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,13 @@ class LoadReport:
             return f"Checked {len(self.files)} file{_s(len(self.files))}: no errors (nothing written)."
         return (f"Loaded {len(self.files)} file{_s(len(self.files))} into {self.database} "
                 f"(load {self.load_id}).")
+
+    def print_for_cli(self) -> int:
+        """Print the report (each error again on stderr) and return the command's exit status."""
+        print(self.to_text(), end="")
+        for issue in self.errors:
+            print(f"error: {issue.message}", file=sys.stderr)
+        return 0 if self.ok else 1
 
     def issues_frame(self) -> pd.DataFrame:
         """Errors then warnings, one row each, for a table on the Data page."""

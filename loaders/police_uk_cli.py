@@ -44,11 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.extracts_out is not None:
         print(f"Extracts written to {args.extracts_out}")
     print()
-    print(report.to_text(), end="")
-    if not report.ok:
-        for issue in report.errors:
-            print(f"error: {issue.message}", file=sys.stderr)
-    return 0 if report.ok else 1
+    return report.print_for_cli()
 
 
 if __name__ == "__main__":
