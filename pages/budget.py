@@ -30,7 +30,10 @@ source = cached_query(loads.describe_source, "budget")
 st.header(f"Budget against forecast outturn, {year}")
 summary = cached_query(budget.query_budget_summary, period)
 if summary.empty:
-    st.info(f"No budget forecast for {year} was made by {month}.")
+    loaded_years = ", ".join(cached_query(budget.list_financial_years))
+    # Financial years are canonical 'YYYY-YY' (the loader parses them), safe as Markdown.
+    st.info(f"No budget forecast for {year} was made by {month}. Budget figures are loaded for: "
+            f"{loaded_years} (choose a report period in that year).")
 else:
     meta = ChartMeta(
         title=f"Budget against forecast outturn, {year}",

@@ -132,6 +132,15 @@ def test_delivery_page_says_when_the_latest_quarter_is_older_than_the_report_yea
     assert "No deliverables were updated in the 12 months to Dec 2024" in captions
 
 
+def test_budget_page_names_the_loaded_years_when_the_period_has_none(sample_db, monkeypatch) -> None:
+    """At the data.police.uk report (Dec 2024) no budget is loaded: the page says which years are."""
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db))
+    at = open_page("pages/budget.py", period="2024-12")
+    infos = " ".join(i.value for i in at.info)
+    assert "No budget forecast for 2024-25 was made by Dec 2024" in infos
+    assert "loaded for: 2018-19" in infos
+
+
 def test_delivery_status_and_lead_filters_narrow_the_table_and_live_in_the_link(sample_app) -> None:
     at = open_page("pages/delivery.py", period="2019-01")
     # 'Force' (the commoner spelling) also finds the quarter's two 'FORCE' deliverables.
