@@ -344,16 +344,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="grades: |change| in steps (default %(default)s)")
     parser.add_argument("--min-spc-points", type=int, default=defaults.min_spc_points,
                         help="monthly points needed to use SPC (default %(default)s)")
-    parser.add_argument("--fix-after", type=int, default=None, metavar="N",
-                        help="SPC: compute mean and limits from the first N points only")
-    parser.add_argument("--screen-outliers", action=argparse.BooleanOptionalAction, default=True,
-                        help="SPC: leave moving ranges ≥ 3.267 × mean out of the limits (default: on)")
+    spc.add_spc_options(parser, help_prefix="SPC: ")
     parser.add_argument("--all", action="store_true", help="print every measure, not only detections")
     args = parser.parse_args(argv)
-    try:
-        spc_settings = spc.SpcSettings(fix_after=args.fix_after, screen_outliers=args.screen_outliers)
-    except ValueError as error:
-        parser.error(str(error))
+    spc_settings = spc.spc_settings_from(args, parser)
     db_path = args.db or database_path()
     if not db_path.exists():
         print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)

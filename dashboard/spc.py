@@ -423,6 +423,23 @@ def _known(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[str]:
     return [str(v) for v in query(con, sql, params).iloc[:, 0]]
 
 
+def add_spc_options(parser: argparse.ArgumentParser, help_prefix: str = "") -> None:
+    """The command-line options behind `SpcSettings` (shared by the SPC and detection CLIs)."""
+    parser.add_argument("--fix-after", type=int, default=None, metavar="N",
+                        help=f"{help_prefix}compute mean and limits from the first N points only")
+    parser.add_argument("--screen-outliers", action=argparse.BooleanOptionalAction, default=True,
+                        help=f"{help_prefix}leave moving ranges ≥ 3.267 × mean out of the limits (default: on, "
+                             "as NHSRplotthedots; off reproduces the Making Data Count Excel tool)")
+
+
+def spc_settings_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> SpcSettings:
+    """`SpcSettings` from the options `add_spc_options` added; a bad value is a usage error."""
+    try:
+        return SpcSettings(fix_after=args.fix_after, screen_outliers=args.screen_outliers)
+    except ValueError as error:
+        parser.error(str(error))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m dashboard.spc --measure NAME [--area AREA] [--db FILE] [--fix-after N]`: CSV table."""
     parser = argparse.ArgumentParser(
@@ -434,16 +451,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--area", default=domain.FORCE_AREA, help="series area (default %(default)s)")
     parser.add_argument("--db", type=Path, default=None,
                         help="database file (default: DASHBOARD_DB or data/dashboard.duckdb)")
-    parser.add_argument("--fix-after", type=int, default=None, metavar="N",
-                        help="compute mean and limits from the first N points only")
-    parser.add_argument("--screen-outliers", action=argparse.BooleanOptionalAction, default=True,
-                        help="leave moving ranges ≥ 3.267 × mean out of the limits (default: on, "
-                             "as NHSRplotthedots; off reproduces the Making Data Count Excel tool)")
+    add_spc_options(parser)
     args = parser.parse_args(argv)
-    try:
-        settings = SpcSettings(fix_after=args.fix_after, screen_outliers=args.screen_outliers)
-    except ValueError as error:
-        parser.error(str(error))
+    settings = spc_settings_from(args, parser)
     db_path = args.db or database_path()
     if not db_path.exists():
         print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
