@@ -45,6 +45,13 @@ def database_version(path: Path) -> DatabaseVersion | None:
     return DatabaseVersion(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def missing_database_error(path: Path) -> str | None:
+    """What a command line says when `path` holds no database yet; None when it exists."""
+    if path.exists():
+        return None
+    return f"no database at {path}; load extracts first (make load)"
+
+
 def connect_readonly(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection: many coexist, and none blocks a loader's swap."""
     return duckdb.connect(str(path), read_only=True)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from dashboard import domain
 from dashboard import spc
-from dashboard.db import connect_readonly, database_path, query
+from dashboard.db import connect_readonly, database_path, missing_database_error, query
 
 #: Columns of `detect_exceptions`' result, in order.
 DETECTION_COLUMNS: tuple[str, ...] = (
@@ -349,8 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     spc_settings = spc.spc_settings_from(args, parser)
     db_path = args.db or database_path()
-    if not db_path.exists():
-        print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
+    if missing := missing_database_error(db_path):
+        print(f"error: {missing}", file=sys.stderr)
         return 1
     settings = DetectionSettings(
         percent_threshold=args.percent_threshold,

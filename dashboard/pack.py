@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 
 from dashboard import budget, delivery, domain, figures, loads, measures
 from dashboard.charts import ChartMeta, chart_meta, file_stem
-from dashboard.db import connect_readonly, database_path
+from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
 
@@ -637,8 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, default=None, help=f"database (default: {database_path()})")
     args = parser.parse_args(argv)
     db_file = args.db or database_path()
-    if not db_file.exists():
-        print(f"error: no database at {db_file}; load extracts first (make load)", file=sys.stderr)
+    if missing := missing_database_error(db_file):
+        print(f"error: {missing}", file=sys.stderr)
         return 2
     try:
         con = connect_readonly(db_file)

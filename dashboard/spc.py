@@ -56,7 +56,7 @@ import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import ChartMeta, finish_figure
-from dashboard.db import connect_readonly, database_path, query
+from dashboard.db import connect_readonly, database_path, missing_database_error, query
 
 #: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
 #: from the mean, in mean moving ranges.
@@ -455,8 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = spc_settings_from(args, parser)
     db_path = args.db or database_path()
-    if not db_path.exists():
-        print(f"error: no database at {db_path}; load extracts first (make load)", file=sys.stderr)
+    if missing := missing_database_error(db_path):
+        print(f"error: {missing}", file=sys.stderr)
         return 1
     con = connect_readonly(db_path)
     try:
