@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import budget, domain, loads, measures
+from dashboard import budget, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
-from ui.filters import current_filters, period_selector, set_filters, share_hint
+from ui.filters import period_selector, share_hint
 from ui.render import escape_markdown, show_chart
+from ui.report import open_on_latest_report
 
 st.title("Budget")
 con = require_data()
@@ -16,11 +17,7 @@ if not cached_query(budget.list_financial_years):
     st.info("No budget extract is loaded yet. Upload budget.csv on the Data page.")
     st.stop()
 
-filters = current_filters()  # warns of link values it cannot use
-reports = cached_query(measures.list_periods)
-if filters.period is None and reports:
-    # Open on the latest headline report, as the Overview does, rather than a later quarter.
-    set_filters(filters.with_(period=reports[-1]))
+open_on_latest_report()
 period = period_selector(cached_query(budget.list_periods))
 share_hint()
 year = budget.financial_year_of(period)

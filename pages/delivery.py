@@ -6,11 +6,12 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from dashboard import delivery, domain, loads, measures
+from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
-from ui.filters import current_filters, period_selector, set_filters, share_hint, theme_selector
+from ui.filters import period_selector, share_hint, theme_selector
 from ui.render import escape_markdown, show_chart, show_free_text, show_text_table
+from ui.report import open_on_latest_report
 
 ALL = "All"
 
@@ -42,11 +43,7 @@ if not cached_query(delivery.list_quarters):
     st.info("No delivery-plan extract is loaded yet. Upload deliverables.csv on the Data page.")
     st.stop()
 
-filters = current_filters()  # warns of link values it cannot use
-reports = cached_query(measures.list_periods)
-if filters.period is None and reports:
-    # Open on the latest headline report, as the Overview does, rather than a later quarter.
-    set_filters(filters.with_(period=reports[-1]))
+open_on_latest_report()
 period = period_selector(cached_query(delivery.list_periods))
 theme = theme_selector(cached_query(delivery.list_themes))
 share_hint()

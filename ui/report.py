@@ -14,6 +14,7 @@ from ui.filters import (
     area_selector,
     current_filters,
     period_selector,
+    set_filters,
     share_hint,
     theme_selector,
 )
@@ -27,6 +28,15 @@ class ReportChoice:
     month: str          # "Jan 2019"
     theme: str | None   # None: all themes
     area: str | None    # None: the whole force (only pages that chart series offer a choice)
+
+
+def open_on_latest_report() -> None:
+    """With no period in the link, open on the latest headline report, as the Overview does,
+    rather than on a page's own later month (a later quarter or forecast)."""
+    filters = current_filters()  # also warns of link values it cannot use
+    reports = cached_query(measures.list_periods)
+    if filters.period is None and reports:
+        set_filters(filters.with_(period=reports[-1]))
 
 
 def choose_report(with_area: bool = False) -> ReportChoice:
