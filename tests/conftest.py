@@ -5,12 +5,22 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from loaders.load import load_extracts
+from loaders.schema import create_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = PROJECT_ROOT / "data"
+
+
+@pytest.fixture
+def empty_con() -> duckdb.DuckDBPyConnection:
+    """An in-memory database with the schema and nothing loaded."""
+    connection = duckdb.connect()
+    create_schema(connection)
+    return connection
 
 
 @pytest.fixture(scope="session")

@@ -34,13 +34,6 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-@pytest.fixture
-def empty_con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    create_schema(connection)
-    return connection
-
-
 @pytest.mark.parametrize(
     ("month", "year"),
     [(date(2018, 4, 1), "2018-19"), (date(2019, 3, 1), "2018-19"), (date(2019, 4, 1), "2019-20"),

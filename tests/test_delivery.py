@@ -38,13 +38,6 @@ def con() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-@pytest.fixture
-def empty_con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    create_schema(connection)
-    return connection
-
-
 def test_quarter_for_period_is_the_latest_quarter_started_by_then(con) -> None:
     """A report to December 2018 shows Q3; January 2019 shows Q4; before any data, nothing."""
     assert delivery.quarter_for_period(con, date(2018, 12, 1)) == "2018-19 Q3"

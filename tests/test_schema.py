@@ -6,7 +6,6 @@ import duckdb
 import pytest
 
 from loaders.atomic import staged_database, staging_path
-from loaders.schema import create_schema
 
 MEASURE_COLUMNS = (
     "period, theme, measure, polarity, unit, baseline_value, baseline_period, baseline_period_is_year,"
@@ -16,10 +15,8 @@ MEASURE_COLUMNS = (
 
 
 @pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    create_schema(connection)
-    return connection
+def con(empty_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return empty_con
 
 
 def add_measure(con, measure, polarity, unit, baseline, current, trend=None, decimals=1,
