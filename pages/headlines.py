@@ -21,7 +21,9 @@ report = choose_report(with_area=True)
 period, month, theme, area = report.period, report.month, report.theme, report.area
 provenance = cached_query(measures.describe_measures_source, period, theme)
 
-changes = cached_query(measures.query_measure_changes, period, theme, True)
+# Every measure of the report: the headline rows make the table, and all can be charted below.
+all_changes = cached_query(measures.query_measure_changes, period, theme)
+changes = all_changes[all_changes["headline"].astype(bool)].reset_index(drop=True)
 show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: {provenance}")
 flagged = int((changes["check"] != "").sum())
 if flagged:
@@ -45,7 +47,6 @@ if changes.empty:
 st.subheader("A measure's chart")
 # Headline measures first, then the report's other measures (exception-only rows, crime types
 # behind a headline total), so every loaded series can be charted.
-all_changes = cached_query(measures.query_measure_changes, period, theme, False)
 names = list(changes["measure"]) + [m for m in all_changes["measure"] if m not in set(changes["measure"])]
 comparable = [name for name, direction in zip(changes["measure"], changes["direction"]) if isinstance(direction, str)]
 measure = linked_selectbox(
