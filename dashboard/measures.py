@@ -109,8 +109,13 @@ def figure_text(row: dict[str, Any], which: str) -> str:
     """'4,872 (Jan 2018)', 'Requires Improvement (2017)', 'Pending (Apr 2019)', or '–'."""
     value = row[f"{which}_value"]
     when = row[f"{which}_period"]
+    status = row[f"{which}_status"]
+    if value is None and status is None:
+        # No single figure (e.g. '+£1.0m rev -£3.0m cap (Nov 2018)'): the published text, which
+        # already carries its period.
+        return row[f"{which}_text"] or "–"
     if value is None:
-        shown = row[f"{which}_status"] or row[f"{which}_text"] or "–"
+        shown = status
     else:
         shown = domain.format_value(value, row["unit"])
     if when is None or shown == "–":

@@ -125,6 +125,18 @@ def test_pending_grade_is_not_comparable(con: duckdb.DuckDBPyConnection) -> None
 # --- Overview -------------------------------------------------------------------------------------
 
 
+def test_figure_text_shows_each_period_once() -> None:
+    """A figure gets its period in brackets; a composite shown as published keeps its own."""
+    base = {"unit": "money", "current_value": None, "current_status": None,
+            "current_period": date(2019, 1, 1), "current_period_is_year": False}
+    composite = {**base, "current_text": "+£1.1m rev -£4.0m cap (Jan 2019)"}
+    assert measures.figure_text(composite, "current") == "+£1.1m rev -£4.0m cap (Jan 2019)"
+    pending = {**base, "current_status": "Pending", "current_text": "Pending: (Jan 2019)"}
+    assert measures.figure_text(pending, "current") == "Pending (Jan 2019)"
+    counted = {**base, "unit": "count", "current_value": 5369.0, "current_text": "5,369 (Jan 2019)"}
+    assert measures.figure_text(counted, "current") == "5,369 (Jan 2019)"
+
+
 def test_theme_summary_counts(con: duckdb.DuckDBPyConnection) -> None:
     """Per theme: better, worse, not comparable, exceptions, flagged rows."""
     summary = measures.query_theme_summary(con, JAN_2019).set_index("theme")
