@@ -52,7 +52,7 @@ def build_database(path: Path, years: int, per_theme: int) -> None:
     with staged_database(path) as con:
         con.executemany("INSERT INTO deliverables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deliverables)
         con.executemany("INSERT INTO budget VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", budgets)
-        con.execute("INSERT INTO load_log VALUES (1, now(), 'd.csv', 'x', 'deliverables', 'utf-8', 1, 1, 0)")
+        con.execute("INSERT INTO load_log (load_id, loaded_at, file_name, file_sha256, table_name, encoding, rows_in_file, rows_added, rows_replaced) VALUES (1, now(), 'd.csv', 'x', 'deliverables', 'utf-8', 1, 1, 0)")
     print(f"{len(deliverables):,} deliverable rows, {len(budgets):,} budget rows")
 
 

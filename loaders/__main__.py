@@ -1,12 +1,15 @@
 """`python -m loaders PATH... [--db FILE]`: load extracts and print the load report.
 
-Exits 0 when the files were loaded, 1 when nothing was loaded because of errors (each one is
-also written to stderr), 2 for a usage mistake.
+Also `--check` (check only), `--versions` (the earlier versions kept) and `--restore LOAD_ID`
+(put the database back as it was after that load). Exits 0 when it did what was asked, 1 when
+nothing was changed because of errors (each one is also written to stderr), 2 for a usage
+mistake.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +18,9 @@ import duckdb
 
 from dashboard.db import DEFAULT_DB
 from loaders.load import load_extracts, validate_extracts
+from loaders.provenance import LOAD_SOURCES, Actor, command_line_actor
+from loaders.restore import restore_version
+from loaders.versions import kept_versions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,26 +28,68 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m loaders",
         description="Check CSV extracts (measures*.csv, series*.csv, deliverables*.csv, "
         "budget*.csv, or folders holding them) and load them into the dashboard's database, "
-        "all or nothing.",
+        "all or nothing. Every load is logged with who ran it; the database it replaces is "
+        "kept, so a load can be undone with --restore.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="extract files or folders")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="extract files or folders")
     parser.add_argument("--db", type=Path, default=DEFAULT_DB,
                         help=f"database file (default: {DEFAULT_DB})")
-    parser.add_argument("--check", action="store_true",
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true",
                         help="only check the files; write nothing")
+    action.add_argument("--restore", type=int, metavar="LOAD_ID",
+                        help="put the database back as it was after load LOAD_ID (see --versions)")
+    action.add_argument("--versions", action="store_true",
+                        help="list the earlier versions kept, by the load they end with")
+    # For the app, which runs uploads and restores in a child process: who asked, and from where.
+    parser.add_argument("--as-user", help=argparse.SUPPRESS)
+    parser.add_argument("--source", choices=LOAD_SOURCES, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
+def _actor(args: argparse.Namespace) -> Actor:
+    if args.as_user:
+        return Actor(args.as_user, args.source or "command line")
+    return command_line_actor()
+
+
+def _print_versions(db: Path) -> int:
+    versions = kept_versions(db)
+    if not versions:
+        print(f"No earlier versions of {db.name} are kept yet (one is kept at each load).")
+        return 0
+    print(f"Earlier versions of {db.name}, newest first (restore with --restore LOAD_ID):")
+    for version in versions:
+        print(f"  after load {version.load_id:>4}  {version.size / 1e6:8.1f} MB  {version.path.name}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.versions:
+        return _print_versions(args.db)
+    if args.restore is None and not args.paths:
+        parser.error("give extract files or folders to load, or --restore LOAD_ID, or --versions")
+    if args.restore is not None and args.paths:
+        parser.error("--restore takes no extract files")
     try:
-        if args.check:
+        if args.restore is not None:
+            report = restore_version(args.db, args.restore, _actor(args))
+        elif args.check:
             report = validate_extracts(args.paths, args.db)
         else:
-            report = load_extracts(args.paths, args.db)
+            report = load_extracts(args.paths, args.db, _actor(args))
     except (duckdb.Error, OSError) as exc:  # the database, not the extracts: nothing written
         print(f"error: cannot use the database {args.db}: {exc}", file=sys.stderr)
         return 1
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0 if report.ok else 1
+    if args.restore is not None:
+        print(report.to_text(), end="", file=sys.stdout if report.ok else sys.stderr)
+        return 0 if report.ok else 1
     return report.print_for_cli()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from loaders.atomic import staged_database
 from loaders.contract import ERROR, FILE_KINDS, MEASURES, SERIES, FileKind, LoadIssue, kind_of
+from loaders.provenance import Actor, command_line_actor
 from loaders.reading import SourceFile, expand_paths, read_source
 from loaders.schema import create_schema
 from loaders.series import (
@@ -69,6 +70,27 @@ class LoadReport:
                 lines += ["", f"{title} ({len(issues)}):"]
                 lines += [f"  {issue.message}" for issue in issues]
         return "\n".join(lines) + "\n"
+
+    def headline(self, show_database: bool = True) -> str:
+        """The report's first line; in the app without the server's path to the database."""
+        if self.ok and self.load_id is not None and not show_database:
+            return f"Loaded {len(self.files)} file{_s(len(self.files))} (load {self.load_id})."
+        return self._headline()
+
+    def to_dict(self) -> dict:
+        """The report as plain data, for a load run in a child process."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LoadReport:
+        return cls(
+            ok=data["ok"],
+            files=[FileReport(**f) for f in data["files"]],
+            warnings=[LoadIssue(**i) for i in data["warnings"]],
+            errors=[LoadIssue(**i) for i in data["errors"]],
+            load_id=data["load_id"],
+            database=data["database"],
+        )
 
     def _headline(self) -> str:
         if not self.ok:
@@ -267,8 +289,13 @@ class _Rejected(Exception):
     """Raised inside the staged database to throw the copy away."""
 
 
-def load_extracts(paths: Sequence[Path | str], db_path: Path | str) -> LoadReport:
-    """Check every file, then load all of them into `db_path` or, on any error, nothing."""
+def load_extracts(paths: Sequence[Path | str], db_path: Path | str,
+                  actor: Actor | None = None) -> LoadReport:
+    """Check every file, then load all of them into `db_path` or, on any error, nothing.
+
+    `actor` is who loads and from where, for `load_log`; by default the OS user at the
+    command line."""
+    actor = actor or command_line_actor()
     sources, path_issues = _read_sources(paths)
     db_path = Path(db_path)
     report = LoadReport(ok=False, database=str(db_path))
@@ -285,26 +312,38 @@ def load_extracts(paths: Sequence[Path | str], db_path: Path | str) -> LoadRepor
     with tempfile.TemporaryDirectory(prefix="extracts-") as workdir:
         try:
             with staged_database(db_path) as con:
-                load_id = _next_load_id(con)
-                files = _write_all(con, checked, load_id, Path(workdir))
+                entry = LogEntry(_next_load_id(con), _utc_now(), actor)
+                files = _write_all(con, checked, entry, Path(workdir))
         except _Rejected:
             _fill_report(report, checked)
             return report
     _fill_report(report, checked)
-    report.ok, report.load_id, report.files = True, load_id, files
+    report.ok, report.load_id, report.files = True, entry.load_id, files
     return report
 
 
-def _write_all(con: duckdb.DuckDBPyConnection, checked: _Checked, load_id: int,
+@dataclass(frozen=True)
+class LogEntry:
+    """What every `load_log` row of one load shares."""
+
+    load_id: int
+    loaded_at: datetime  # UTC, naive (as stored)
+    actor: Actor
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _write_all(con: duckdb.DuckDBPyConnection, checked: _Checked, entry: LogEntry,
                workdir: Path) -> list[FileReport]:
     """Write file after file; a series file that is not clean is staged carefully first."""
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
     written: list[FileReport] = []
     position = 0
     while position < len(checked.files):
         item = checked.in_load_order()[position]
         if isinstance(item, _DeferredSeries):
-            result = insert_series_fast(con, item.source, item.layout, load_id, workdir)
+            result = insert_series_fast(con, item.source, item.layout, entry.load_id, workdir)
             if result is None:
                 _check_series_carefully(con, checked, MEASURES.table, workdir)
                 if checked.has_errors():
@@ -312,10 +351,9 @@ def _write_all(con: duckdb.DuckDBPyConnection, checked: _Checked, load_id: int,
                 continue  # the same position now holds the staged file
             item.rows_in_file, replaced = result
             item.written = True
-            written.append(_log_file(con, item, load_id, loaded_at, item.rows_in_file - replaced,
-                                     replaced))
+            written.append(_log_file(con, item, entry, item.rows_in_file - replaced, replaced))
         else:
-            written.append(write_file(con, item, load_id, loaded_at))
+            written.append(write_file(con, item, entry))
         position += 1
     return written
 
@@ -359,8 +397,8 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, checked: CheckedFile) -> str:
     return staged
 
 
-def write_file(con: duckdb.DuckDBPyConnection, checked: CheckedFile | StagedSeries, load_id: int,
-               loaded_at: datetime) -> FileReport:
+def write_file(con: duckdb.DuckDBPyConnection, checked: CheckedFile | StagedSeries,
+               entry: LogEntry) -> FileReport:
     """Replace the file's rows by key in the staged database and log the file."""
     kind: FileKind = checked.source.kind
     staged = checked.table if isinstance(checked, StagedSeries) else _stage_rows(con, checked)
@@ -371,17 +409,23 @@ def write_file(con: duckdb.DuckDBPyConnection, checked: CheckedFile | StagedSeri
     replaced = con.execute(
         f"DELETE FROM {kind.table} t USING {staged} n WHERE {match}").fetchone()[0]
     inserted = con.execute(
-        f"INSERT INTO {kind.table} ({columns}, load_id) SELECT {columns}, ? FROM {staged}", [load_id]
+        f"INSERT INTO {kind.table} ({columns}, load_id) SELECT {columns}, ? FROM {staged}", [entry.load_id]
     ).fetchone()[0]
-    return _log_file(con, checked, load_id, loaded_at, inserted - replaced, replaced)
+    return _log_file(con, checked, entry, inserted - replaced, replaced)
 
 
-def _log_file(con: duckdb.DuckDBPyConnection, checked: _FileCheck, load_id: int,
-              loaded_at: datetime, added: int, replaced: int) -> FileReport:
+def _log_file(con: duckdb.DuckDBPyConnection, checked: _FileCheck, entry: LogEntry,
+              added: int, replaced: int) -> FileReport:
     source = checked.source
     con.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, loaded_at, source.name, source.sha256, source.kind.table, source.encoding,
-         checked.rows_in_file, added, replaced],
+        f"INSERT INTO load_log ({', '.join(LOG_COLUMNS)}) VALUES ({', '.join('?' * len(LOG_COLUMNS))})",
+        [entry.load_id, entry.loaded_at, source.name, source.sha256, source.kind.table, source.encoding,
+         checked.rows_in_file, added, replaced, entry.actor.name, entry.actor.source, None],
     )
     return _file_report(checked, added, replaced)
+
+
+#: `load_log`'s columns in the order `_log_file` and restores write them.
+LOG_COLUMNS: tuple[str, ...] = (
+    "load_id", "loaded_at", "file_name", "file_sha256", "table_name", "encoding",
+    "rows_in_file", "rows_added", "rows_replaced", "loaded_by", "load_source", "restored_load_id")

@@ -12,7 +12,8 @@ import duckdb
 from dashboard import domain
 
 #: 2: `series` has no PRIMARY KEY (see its comment); databases at 1 are rebuilt on the next load.
-SCHEMA_VERSION = 2
+#: 3: `load_log` says who loaded, from where, and which earlier load a restore went back to.
+SCHEMA_VERSION = 3
 
 TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
@@ -26,7 +27,10 @@ CREATE TABLE IF NOT EXISTS load_log (
     encoding      VARCHAR   NOT NULL,   -- utf-8 | utf-8-sig | windows-1252
     rows_in_file  BIGINT    NOT NULL,
     rows_added    BIGINT    NOT NULL,
-    rows_replaced BIGINT    NOT NULL
+    rows_replaced BIGINT    NOT NULL,
+    loaded_by     VARCHAR,              -- signed-in user or OS user; NULL before schema 3
+    load_source   VARCHAR,              -- command line | upload | restore; NULL before schema 3
+    restored_load_id INTEGER            -- a restore: the load whose database it brought back
 );
 
 -- measures.csv. *_value holds the number, or for grades the score from grade_lookup.
@@ -188,6 +192,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
     if con.execute("SELECT min(version) FROM schema_info").fetchone()[0] < SCHEMA_VERSION:
         _drop_series_key(con)
+        _add_audit_columns(con)
         con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
     con.execute("DELETE FROM rag_lookup")
     con.executemany(
@@ -202,6 +207,16 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM change_unit_lookup")
     con.executemany("INSERT INTO change_unit_lookup VALUES (?, ?)", list(domain.CHANGE_UNIT.items()))
     con.execute(VIEWS_SQL)
+
+
+#: Columns added to `load_log` at schema 3; rows logged before then keep NULL (not recorded).
+AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("loaded_by", "VARCHAR"), ("load_source", "VARCHAR"), ("restored_load_id", "INTEGER"))
+
+
+def _add_audit_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for name, sql_type in AUDIT_COLUMNS:
+        con.execute(f"ALTER TABLE load_log ADD COLUMN IF NOT EXISTS {name} {sql_type}")
 
 
 def _series_table_sql() -> str:

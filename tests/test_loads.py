@@ -18,7 +18,7 @@ def con() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     create_schema(connection)
     connection.executemany(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO load_log (load_id, loaded_at, file_name, file_sha256, table_name, encoding, rows_in_file, rows_added, rows_replaced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [1, datetime(2026, 11, 1, 9), "budget.csv", "a" * 64, "budget", "utf-8", 6, 6, 0],
             [2, datetime(2026, 11, 2, 9), "deliverables.csv", "b" * 64, "deliverables", "windows-1252", 2, 1, 1],
