@@ -17,6 +17,7 @@ import pandas as pd
 
 from dashboard import domain
 from dashboard.db import query
+from dashboard.tables import table_to_csv
 from loaders.contract import FILE_KINDS, FileKind
 from loaders.load import LoadReport, load_extracts
 
@@ -117,11 +118,12 @@ def query_load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def table_csv(con: duckdb.DuckDBPyConnection, table: str) -> bytes:
-    """One loaded table as CSV; `table` must be one of `LOADED_TABLES`."""
+    """One loaded table as CSV; `table` must be one of `LOADED_TABLES`. Text a spreadsheet would
+    run as a formula is written with a leading `'` (`dashboard.tables.neutralise_formulas`)."""
     sql = TABLE_QUERIES.get(table)
     if sql is None:
         raise ValueError(f"Unknown table {table!r}: expected one of {', '.join(LOADED_TABLES)}")
-    return query(con, sql).to_csv(index=False).encode(CSV_ENCODING)
+    return table_to_csv(query(con, sql))
 
 
 def describe_source(con: duckdb.DuckDBPyConnection, table: str) -> str:

@@ -227,7 +227,9 @@ TABLE = pd.DataFrame({
 def test_csv_round_trips_with_the_pound_sign() -> None:
     data = table_to_csv(TABLE)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel then reads UTF-8
-    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig").equals(TABLE)
+    expected = TABLE.copy()
+    expected.loc[1, "Measure"] = "'=HYPERLINK(\"x\")"  # a formula is written as text (tests/test_csv_formulas.py)
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig").equals(expected)
 
 
 def test_excel_holds_the_table_with_text_kept_as_text() -> None:
