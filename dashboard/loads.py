@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,10 +20,13 @@ import duckdb
 import pandas as pd
 
 from dashboard import domain
-from dashboard.db import query
+from dashboard.db import PROJECT_ROOT, query
 from dashboard.tables import table_to_csv
-from loaders.contract import FILE_KINDS, FileKind
-from loaders.load import LoadReport, load_extracts
+from loaders.contract import ERROR, FILE_KINDS, FileKind, LoadIssue
+from loaders.load import LoadReport
+from loaders.provenance import Actor
+from loaders.restore import RestoreReport
+from loaders.versions import kept_versions
 
 #: Downloads open in Excel, which reads UTF-8 without a BOM as Windows-1252 ('Â£'); the
 #: loader accepts the BOM.
@@ -105,16 +112,49 @@ def template_csv(kind: str) -> bytes:
     return buffer.getvalue().encode(CSV_ENCODING)
 
 
+def _has_audit_columns(con: duckdb.DuckDBPyConnection) -> bool:
+    """A database last written before schema 3 has no loaded_by or load_source yet."""
+    found = query(con, "SELECT count(*) AS n FROM information_schema.columns "
+                       "WHERE table_name = 'load_log' AND column_name IN ('loaded_by', 'load_source')")
+    return int(found["n"].iloc[0]) == 2
+
+
+NOT_RECORDED = "(not recorded)"
+
+
 def query_load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every file loaded, newest load first, with its SHA-256 and rows added and replaced."""
+    """Every file loaded and every restore, newest first: who, from where, SHA-256, rows."""
+    audit = ("coalesce(loaded_by, ?) AS loaded_by, coalesce(load_source, ?) AS source"
+             if _has_audit_columns(con) else "? AS loaded_by, ? AS source")
     return query(
         con,
-        """
-        SELECT load_id, loaded_at, file_name, file_sha256, table_name, encoding,
+        f"""
+        SELECT load_id, loaded_at, {audit}, file_name, file_sha256, table_name, encoding,
                rows_in_file AS rows, rows_added AS added, rows_replaced AS replaced
         FROM load_log ORDER BY load_id DESC, file_name
         """,
+        [NOT_RECORDED, NOT_RECORDED],
     )
+
+
+def restorable_versions(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> pd.DataFrame:
+    """The kept earlier versions, newest first, each with the load it ends with: when, who, files."""
+    versions = kept_versions(db_path)
+    columns = ["after_load", "loaded_at", "loaded_by", "files", "size_mb"]
+    if not versions:
+        return pd.DataFrame(columns=columns)
+    history = query_load_history(con)
+    rows = []
+    for version in versions:
+        load = history[history["load_id"] == version.load_id]
+        rows.append((
+            version.load_id,
+            load["loaded_at"].iloc[0] if not load.empty else pd.NaT,
+            load["loaded_by"].iloc[0] if not load.empty else NOT_RECORDED,
+            ", ".join(load["file_name"]) if not load.empty else NOT_RECORDED,
+            round(version.size / 1e6, 1),
+        ))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def table_csv(con: duckdb.DuckDBPyConnection, table: str) -> bytes:
@@ -163,15 +203,70 @@ def upload_file_names(names: Sequence[str]) -> list[str]:
     return safe
 
 
-def load_uploads(files: Sequence[tuple[str, bytes]], db_path: Path | str) -> LoadReport:
-    """Load uploaded `(name, content)` files exactly as `python -m loaders` loads files on disk."""
+#: A load or restore started from the app may take this long before it is given up.
+CHILD_TIMEOUT_S = 15 * 60
+
+
+def _run_loader(args: list[str], cwd: Path, actor: Actor) -> dict:
+    """`python -m loaders ARGS --json` as a child process, as `actor`.
+
+    In a process of its own, a big load's memory is the child's and is handed back when it
+    ends, and its CPU time does not hold the app's interpreter: readers' pages stay fast."""
+    command = [sys.executable, "-m", "loaders", *args, "--json",
+               "--as-user", actor.name, "--source", actor.source]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+    finished = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=CHILD_TIMEOUT_S, check=False)
+    lines = finished.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        detail = finished.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise LoaderFailed(f"The loader stopped without a report (exit {finished.returncode}): {detail[0]}") from None
+
+
+class LoaderFailed(RuntimeError):
+    """The child loader crashed or printed no report; nothing it did not finish was written."""
+
+
+def oversized_uploads(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[LoadIssue]:
+    """An error for each upload over the cap, naming its size and the command line instead."""
+    return [
+        LoadIssue(name, None, None, file_size(len(content)),
+                  f"expected an upload of at most {file_size(max_bytes)}; load bigger extracts "
+                  "on the server with python -m loaders", ERROR)
+        for name, content in files if len(content) > max_bytes
+    ]
+
+
+def file_size(n_bytes: int) -> str:
+    """'52.4 MB', '3 kB': a file's size as a reader would say it."""
+    if n_bytes >= 100_000:
+        return f"{n_bytes / 1e6:,.1f} MB".replace(".0 MB", " MB")
+    return f"{max(1, round(n_bytes / 1e3)):,} kB"
+
+
+def load_uploads(files: Sequence[tuple[str, bytes]], db_path: Path | str, actor: Actor,
+                 max_bytes: int | None = None) -> LoadReport:
+    """Load uploaded `(name, content)` files exactly as `python -m loaders` loads files on disk.
+
+    The load runs in a child process, in a folder of its own, so errors name each file as it
+    was uploaded and never a server path."""
+    if max_bytes is not None and (too_big := oversized_uploads(files, max_bytes)):
+        return LoadReport(ok=False, errors=too_big)
     with tempfile.TemporaryDirectory(prefix="uploads-") as folder:
-        paths = []
-        for name, (_, content) in zip(upload_file_names([n for n, _ in files]), files):
-            path = Path(folder) / name
-            path.write_bytes(content)
-            paths.append(path)
-        return load_extracts(paths, db_path)
+        names = upload_file_names([n for n, _ in files])
+        for name, (_, content) in zip(names, files):
+            (Path(folder) / name).write_bytes(content)
+        result = _run_loader([*names, "--db", str(Path(db_path).resolve())], Path(folder), actor)
+    return LoadReport.from_dict(result)
+
+
+def restore(db_path: Path | str, load_id: int, actor: Actor) -> RestoreReport:
+    """Put the database back as it was after `load_id`, in a child process, as `actor`."""
+    result = _run_loader(["--restore", str(int(load_id)), "--db", str(Path(db_path).resolve())],
+                         PROJECT_ROOT, actor)
+    return RestoreReport(**result)
 
 
 def files_frame(report: LoadReport) -> pd.DataFrame:

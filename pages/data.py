@@ -4,44 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import db, loads
-from ui.data import clear_caches, current_connection, database_is_empty, show_no_data_panel
-from ui.render import escape_markdown, show_text_table
-
-REPORT_KEY = "data_last_load_report"
+from dashboard import loads
+from ui.data import current_connection, database_is_empty, show_no_data_panel
+from ui.data_changes import render_change_controls, render_restore
+from ui.render import show_text_table
 
 st.title("Data")
 
-# --- Upload ---
-st.header("Upload extracts")
-st.text(
-    "Choose one or more CSV extracts: measures*.csv, series*.csv, deliverables*.csv, budget*.csv.\n"
-    "They are checked together. If any file has an error, nothing is loaded and the database stays\n"
-    "exactly as it was; otherwise every file is loaded and rows with the same key are replaced."
-)
-uploads = st.file_uploader("Extract files", type="csv", accept_multiple_files=True, key="data_uploads")
-if st.button("Check and load", type="primary", disabled=not uploads, key="data_load"):
-    with st.spinner("Checking and loading…"):
-        report = loads.load_uploads([(f.name, f.getvalue()) for f in uploads], db.database_path())
-    if report.ok:
-        clear_caches()  # every page reads the new file from its next run
-    st.session_state[REPORT_KEY] = report
-
-report = st.session_state.get(REPORT_KEY)
-if report is not None:
-    headline = escape_markdown(report.to_text().splitlines()[0])
-    if report.ok:
-        st.success(headline)
-    else:
-        st.error(headline)
-    if report.files:
-        show_text_table(loads.files_frame(report), key="data-report-files", alt="Files in the last load")
-    if report.errors or report.warnings:
-        st.subheader(f"Errors ({len(report.errors)}) and warnings ({len(report.warnings)})")
-        show_text_table(report.issues_frame(), key="data-report-issues",
-                        column_config={"value": st.column_config.TextColumn("value", width="medium"),
-                                       "expected": st.column_config.TextColumn("expected", width="large")},
-                        alt="Problems found in the uploaded files, with file, line, column and value")
+# --- Upload (analysts only) ---
+render_change_controls()
 
 # --- Templates ---
 st.header("Templates")
@@ -64,10 +35,14 @@ if database_is_empty(con):
     st.stop()
 
 st.header("Load history")
-st.caption("Every file loaded, newest first. SHA-256 identifies the exact file: the same hash, the same bytes.")
+st.caption("Every file loaded and every restore, newest first, with who did it and from where. "
+           "SHA-256 identifies the exact file: the same hash, the same bytes.")
 show_text_table(loads.query_load_history(con), key="data-history",
                 column_config={"file_sha256": st.column_config.TextColumn("file_sha256", width="large")},
-                alt="Load history: each file with its SHA-256, table, encoding and rows added and replaced")
+                alt="Load history: each file with who loaded it, from where, its SHA-256, table, "
+                    "encoding and rows added and replaced")
+
+render_restore(con)
 
 st.header("Loaded data")
 st.caption("Each table as it is held in the database, as CSV (UTF-8 with a byte-order mark, so Excel reads £ correctly).")

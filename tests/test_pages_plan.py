@@ -210,50 +210,6 @@ def test_budget_page_follows_the_report_period(sample_app) -> None:
     assert at.query_params["period"] == "2018-11"
 
 
-# --- Data ---
-
-
-def test_data_page_lists_loads_with_hashes(sample_app) -> None:
-    at = open_page("pages/data.py")
-    history = next(t for t in tables(at) if "file_sha256" in t.columns)
-    expected = {p.name: sha256(p) for p in SAMPLE}
-    assert dict(zip(history["file_name"], history["file_sha256"])) == expected
-    assert len(at.get("download_button")) == 4 + 5  # templates, loaded tables
-
-
-def test_data_page_rejects_a_bad_upload_and_writes_nothing(db_copy) -> None:
-    before = sha256(db_copy)
-    at = open_page("pages/data.py")
-    at.file_uploader(key="data_uploads").set_value([
-        ("budget.csv", b"financial_year,period,entity,category,budget,forecast_outturn\n"
-                       b"2018-19,Smarch 2019,Force,revenue,1,2\n", "text/csv"),
-        ("deliverables.csv", HOSTILE_DELIVERABLES.encode(), "text/csv"),
-    ]).run()
-    at.button(key="data_load").click().run()
-    assert not at.exception
-    assert at.error and "Nothing loaded" in at.error[0].value and "unchanged" in at.error[0].value
-    issues = next(t for t in tables(at) if "expected" in t.columns)
-    bad = issues[issues["severity"] == "error"].iloc[0]
-    assert (bad["file"], int(bad["line"]), bad["column"], bad["value"]) == ("budget.csv", 2, "period", "Smarch 2019")
-    assert sha256(db_copy) == before
-
-
-def test_data_page_loads_a_good_upload_and_every_page_sees_it(db_copy) -> None:
-    at = open_page("pages/data.py")
-    at.file_uploader(key="data_uploads").set_value(
-        ("deliverables.csv", HOSTILE_DELIVERABLES.encode(), "text/csv")
-    ).run()
-    at.button(key="data_load").click().run()
-    assert not at.exception
-    assert at.success and "Loaded 1 file" in at.success[0].value
-    files = next(t for t in tables(at) if "added" in t.columns and "table" in t.columns)
-    assert files[["file", "table", "added", "replaced"]].values.tolist() == [["deliverables.csv", "deliverables", 1, 0]]
-    history = next(t for t in tables(at) if "file_sha256" in t.columns)
-    assert history["load_id"].iloc[0] == 2
-    at.switch_page("pages/delivery.py").run()
-    assert "2018-19 Q4" in at.selectbox(key="delivery_quarter").options
-
-
 # --- No data ---
 
 
@@ -263,7 +219,6 @@ def test_pages_on_an_empty_database_say_how_to_load_data(tmp_path, monkeypatch) 
         at = open_page(page)
         assert "No data loaded yet" in [s.value for s in at.subheader], page
     at = open_page("pages/data.py")
-    assert at.file_uploader(key="data_uploads")
     assert "No data loaded yet" in [s.value for s in at.subheader]
 
 
@@ -275,13 +230,3 @@ def test_plan_pages_open_on_the_latest_headline_report(sample_app) -> None:
     assert at.query_params["period"] == "2019-01"
     at = open_page("pages/budget.py")
     assert at.query_params["period"] == "2019-01"
-
-
-def test_data_page_lists_warnings_of_a_good_upload(db_copy) -> None:
-    at = open_page("pages/data.py")
-    extract = HOSTILE_DELIVERABLES.replace("update\n", "update,notes\n", 1).replace('"\n', '",extra\n')
-    at.file_uploader(key="data_uploads").set_value(("deliverables_q4.csv", extract.encode(), "text/csv")).run()
-    at.button(key="data_load").click().run()
-    assert at.success and not at.error
-    issues = next(t for t in tables(at) if "expected" in t.columns)
-    assert issues["severity"].tolist() == ["warning"] and issues["column"].tolist() == ["notes"]

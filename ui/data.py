@@ -106,18 +106,25 @@ def database_is_empty(con: duckdb.DuckDBPyConnection | None) -> bool:
 
 def show_no_data_panel() -> None:
     """How to load data: the exact commands, for an empty or missing database."""
-    path = db.database_path()
     with st.container(border=True):
         st.subheader("No data loaded yet")
-        st.text(f"The dashboard reads {path}, which holds no loaded extracts yet.")
+        st.text(f"The dashboard reads {_shown_path(db.database_path())}, which holds no loaded extracts yet.")
         st.text("To load the sample extracts and start the app:")
         st.code(LOAD_SAMPLE_COMMAND, language="sh")
         st.text("To load your own extracts (CSV files or folders):")
         st.code(LOAD_COMMAND, language="sh")
         st.text(
-            "Or upload extracts on the Data page. Set DASHBOARD_DB to read another database file; "
+            "Or, as an analyst, upload extracts on the Data page. Set DASHBOARD_DB to read another database file; "
             "a newly loaded file is picked up without restarting the app."
         )
+
+
+def _shown_path(path) -> str:  # noqa: ANN001
+    """The database's name as a reader may see it: inside the project, relative; else the name alone."""
+    try:
+        return str(path.resolve().relative_to(db.PROJECT_ROOT))
+    except ValueError:
+        return path.name
 
 
 def require_data() -> duckdb.DuckDBPyConnection:
