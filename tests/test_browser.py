@@ -32,6 +32,16 @@ CHROMIUM_ARGS = [
 EXCEPTION_BLOCK = '[data-testid="stException"]'
 THEME = "Helping and supporting victims"
 HOSTILE = "<script>alert(1)</script> [link](javascript:alert(1))"
+#: A measure named like a web address, from an extract loaded beside the sample: Markdown would
+#: make it (and the like in a link) a clickable link unless escaped.
+HOSTILE_MEASURE = "www.evil.example/login"
+HOSTILE_AREA = "https://evil.example"
+HOSTILE_EXTRACT = (
+    "period,theme,measure,polarity,unit,baseline,current,trend,headline,exception,comment\n"
+    f"2019-01,Protecting people from harm,{HOSTILE_MEASURE},higher_is_better,count,"
+    "100 (Jan 2018),80 (Jan 2019),-20.0%,yes,negative,Write to a@evil.example or see https://evil.example/help\n"
+)
+WORD_JOINER = "\u2060"  # what ui.render.escape_markdown puts inside an address (invisible)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():  # the suite's `make test` installs it; say so rather than pass
@@ -61,8 +71,11 @@ def _wait_healthy(base: str, server: subprocess.Popen, timeout: float = 60) -> N
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_path = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
-    report = load_extracts(sorted(SAMPLE_DATA.glob("*.csv")), db_path)
+    folder = tmp_path_factory.mktemp("browser")
+    db_path = folder / "dashboard.duckdb"
+    hostile = folder / "measures_hostile.csv"
+    hostile.write_text(HOSTILE_EXTRACT, encoding="utf-8")
+    report = load_extracts([*sorted(SAMPLE_DATA.glob("*.csv")), hostile], db_path)
     assert report.ok, report.to_text()
     with staged_database(db_path) as con:
         con.execute("UPDATE measures SET comment = ? WHERE measure = 'Fraud offences'", [HOSTILE])
@@ -195,3 +208,37 @@ def test_hostile_free_text_shown_not_run(app_url: str, page: object) -> None:
     assert dialogs == []
 
 
+
+
+def _shown_text(tab: object) -> str:
+    """The page's text as a reader sees it (the invisible word joiners left out)."""
+    return tab.locator('[data-testid="stApp"]').inner_text().replace(WORD_JOINER, "")
+
+
+@pytest.mark.parametrize("link", [
+    f"headlines?period=2019-01&area={quote(HOSTILE_AREA)}&theme={quote(HOSTILE_MEASURE)}"
+    f"&measure={quote(HOSTILE_MEASURE)}",
+    f"headlines?period=2019-01&measure={quote(HOSTILE_AREA + '/login')}",
+    f"exceptions?period=2019-01&theme={quote(HOSTILE_MEASURE)}",
+], ids=["headlines", "unknown-measure", "exceptions"])
+def test_addresses_from_links_and_extracts_are_not_links(app_url: str, page: object, link: str) -> None:
+    """Web and e-mail addresses in a link's values and in an extract's names are shown as text,
+    never turned into links by Markdown's autolinking (in captions, warnings, labels, expanders)."""
+    page.goto(f"{app_url}/{link}")
+    _wait_for_page(page, "Exceptions" if link.startswith("exceptions") else "Theme headlines")
+    if link.startswith("exceptions"):
+        page.locator('[data-testid="stExpander"] summary').filter(has_text="www").first.click()
+        page.get_by_test_id("stText").filter(has_text="a@evil.example").first.wait_for(timeout=10_000)
+    shown = _shown_text(page)
+    if "area=" in link:
+        assert f"'{HOSTILE_AREA}' has nothing to show here" in shown  # the area warning
+        assert f"'{HOSTILE_MEASURE}' has nothing to show here" in shown  # the theme warning
+        assert f"{HOSTILE_MEASURE} · source: " in shown  # the chosen measure's chart caption
+    elif "measure=" in link:
+        assert f"measure '{HOSTILE_AREA}/login' is not available here" in shown
+    else:
+        assert f"'{HOSTILE_MEASURE}' has nothing to show here" in shown
+        assert HOSTILE_MEASURE in shown  # the expander's label
+    assert page.locator('a[href*="evil"]').count() == 0, [
+        a.get_attribute("href") for a in page.locator('a[href*="evil"]').all()]
+    assert page.locator(EXCEPTION_BLOCK).count() == 0

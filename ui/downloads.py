@@ -36,6 +36,8 @@ def render_chart_downloads(fig: go.Figure, table: pd.DataFrame, key: str) -> Non
     Without a browser on the server the chart buttons give way to a plain message; the
     tables still download, and the chart toolbar's own PNG download still works.
     """
+    from ui.render import escape_markdown  # here: ui.render imports this module
+
     title = chart_meta(fig).title or key
     exporter = chart_exporter()
     failures = export_failures()
@@ -53,11 +55,9 @@ def render_chart_downloads(fig: go.Figure, table: pd.DataFrame, key: str) -> Non
                 on_click="ignore",
             )
             if message := failures.pop(failure_key, None):
-                st.warning(message)
+                st.warning(escape_markdown(message))  # it names the chart, a title from the extracts
     _table_buttons(table, title, key, csv_column, excel_column)
     if not exporter.available():
-        from ui.render import escape_markdown  # here: ui.render imports this module
-
         st.info(escape_markdown(exporter.unavailable_reason()))
 
 

@@ -19,11 +19,19 @@ from ui import downloads
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#<>~$|:])")
 #: Characters that start a list or quote only at the beginning of a line.
 _LINE_START = re.compile(r"^(\d+)([.)])|^([-+=!])")
+#: Where GitHub-flavoured Markdown turns bare text into a link: `www.`, `://` (https://...) and
+#: an e-mail's `@`. A backslash escape does not stop it (Streamlit's renderer finds these in the
+#: text after escapes are read), so an invisible word joiner is put inside each one.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
-    """Text safe inside a Markdown-rendering label or caption: every special character escaped."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text safe inside a Markdown-rendering label or caption: every special character escaped,
+    and bare web and e-mail addresses (`www.x.example`, `https://x.example`, `a@x.example`)
+    broken by an invisible `WORD_JOINER` so that they never become links."""
+    unlinked = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
     return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", escaped)
 
 
