@@ -10,6 +10,7 @@ import pytest
 
 from dashboard import loads
 from loaders.contract import FILE_KINDS
+from loaders.provenance import RESTORE, UPLOAD, Actor
 from loaders.schema import create_schema
 
 
@@ -43,8 +44,10 @@ def read_csv_bytes(data: bytes) -> list[list[str]]:
 def test_load_history_lists_newest_load_first_with_hashes(con) -> None:
     df = loads.query_load_history(con)
     assert list(df.columns) == [
-        "load_id", "loaded_at", "file_name", "file_sha256", "table_name", "encoding", "rows", "added", "replaced",
+        "load_id", "loaded_at", "loaded_by", "source", "file_name", "file_sha256", "table_name", "encoding",
+        "rows", "added", "replaced",
     ]
+    assert set(df["loaded_by"]) == set(df["source"]) == {loads.NOT_RECORDED}  # logged without them
     assert list(df["load_id"]) == [2, 2, 1]
     assert list(df["file_name"]) == ["budget.csv", "deliverables.csv", "budget.csv"]
     assert df["file_sha256"].iloc[0] == "c" * 64
@@ -121,22 +124,60 @@ def test_upload_names_drop_folders_and_stay_unique() -> None:
     ]
 
 
+UPLOADER = Actor("analyst@opcc.example", UPLOAD)
+
+
 def test_load_uploads_loads_files_under_their_own_names(tmp_path) -> None:
     db_path = tmp_path / "d.duckdb"
-    report = loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path)
+    report = loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path, UPLOADER)
     assert report.ok, report.to_text()
     assert loads.files_frame(report).values.tolist() == [["budget.csv", "budget", "utf-8-sig", 1, 1, 0]]
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert loads.table_row_counts(con)["budget"] == 1
-        assert loads.query_load_history(con)["file_name"].tolist() == ["budget.csv"]
+        history = loads.query_load_history(con)
+        assert history[["file_name", "loaded_by", "source"]].values.tolist() == [
+            ["budget.csv", "analyst@opcc.example", "upload"]]
+
+
+def test_load_uploads_name_no_server_path(tmp_path) -> None:
+    """Run in a folder of their own, upload errors name the file as uploaded."""
+    report = loads.load_uploads([("notes.csv", b"a,b\n")], tmp_path / "d.duckdb", UPLOADER)
+    assert not report.ok
+    assert [i.file for i in report.errors] == ["notes.csv"]
+    assert str(tmp_path) not in report.to_text() and "uploads-" not in report.to_text()
+
+
+def test_load_uploads_over_the_cap_are_refused_before_any_load(tmp_path) -> None:
+    db_path = tmp_path / "d.duckdb"
+    report = loads.load_uploads([("budget.csv", b"x" * 2_500_000), ("measures.csv", b"y")], db_path, UPLOADER,
+                                max_bytes=2_000_000)
+    assert not report.ok and not db_path.exists()
+    assert [(i.file, i.value) for i in report.errors] == [("budget.csv", "2.5 MB")]
+    assert report.errors[0].expected.startswith("expected an upload of at most 2 MB")
+
+
+def test_restore_runs_as_the_analyst(tmp_path) -> None:
+    db_path = tmp_path / "d.duckdb"
+    assert loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path, UPLOADER).ok
+    assert loads.load_uploads([("deliverables.csv", loads.template_csv("deliverables"))], db_path, UPLOADER).ok
+    report = loads.restore(db_path, 1, Actor("lead@opcc.example", RESTORE))
+    assert report.ok and report.load_id == 3
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert loads.table_row_counts(con)["deliverables"] == 0
+        versions = loads.restorable_versions(con, db_path)
+        assert versions["after_load"].tolist() == [2, 1]
+        assert versions["loaded_by"].tolist() == ["analyst@opcc.example"] * 2
+        top = loads.query_load_history(con).iloc[0]
+        assert (top["load_id"], top["loaded_by"], top["source"]) == (3, "lead@opcc.example", "restore")
 
 
 def test_load_uploads_with_an_error_writes_nothing(tmp_path) -> None:
     db_path = tmp_path / "d.duckdb"
-    assert loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path).ok
+    assert loads.load_uploads([("budget.csv", loads.template_csv("budget"))], db_path, UPLOADER).ok
     before = db_path.read_bytes()
     bad = loads.template_csv("deliverables").replace(b",G,", b",Purple,")
-    report = loads.load_uploads([("deliverables.csv", bad), ("budget.csv", loads.template_csv("budget"))], db_path)
+    report = loads.load_uploads([("deliverables.csv", bad), ("budget.csv", loads.template_csv("budget"))], db_path,
+                                UPLOADER)
     assert not report.ok
     issue = report.issues_frame().iloc[0]
     assert (issue["file"], issue["line"], issue["column"], issue["value"]) == ("deliverables.csv", 2, "status", "Purple")
