@@ -8,6 +8,20 @@ PORT ?= 8501
 SAMPLE := data/measures.csv data/deliverables.csv data/budget.csv
 POLICE_UK ?= ../shared/police-uk
 
+# Values a user gives (on the command line or in the environment) are text, never make or shell
+# syntax. Make expands `$(...)` in such a value wherever it is used, and even to export it to a
+# recipe's environment, so each is fixed here exactly as given; recipes then pass it to the shell
+# as one single-quoted word with `arg`. (tests/test_makefile.py checks both.)
+USER_VARS := DB PERIOD MEASURE AREA FIX_AFTER OUT POLICE_UK PORT
+$(foreach var,$(USER_VARS),$(eval override $(var) := $$(value $(var))))
+# $(call arg,TEXT): TEXT as one shell word, taken literally: it's -> 'it'\''s'. A newline becomes
+# a space: make would run each line of a recipe line holding one as a command of its own.
+arg = '$(subst $(newline), ,$(subst ','\'',$(1)))'
+define newline
+
+
+endef
+
 .PHONY: run test install install-dev browser load police-uk-sample spc exceptions pack bench clean
 
 $(PY):
@@ -31,34 +45,35 @@ browser:
 
 ## Load the sample extracts (and the committed data.police.uk monthly counts) into $(DB)
 load: install
-	$(PY) -m loaders $(wildcard data/*.csv) --db $(DB)
+	$(PY) -m loaders $(wildcard data/*.csv) --db $(call arg,$(DB))
 
 ## Regenerate data/measures_police_uk.csv and data/series_police_uk.csv from the data.police.uk
 ## street-level files in $(POLICE_UK), and load them into $(DB)
 police-uk-sample: install
-	$(PY) -m loaders.police_uk $(POLICE_UK) --extracts-out data --db $(DB)
+	$(PY) -m loaders.police_uk $(call arg,$(POLICE_UK)) --extracts-out data --db $(call arg,$(DB))
 
 ## SPC (XmR) table of one measure's monthly series, as CSV on stdout:
 ## make spc MEASURE="Measure name" [AREA=Force] [FIX_AFTER=N] [DB=FILE]
 spc: install
-	@test -n "$(MEASURE)" || { echo 'usage: make spc MEASURE="Measure name" [AREA=Force] [FIX_AFTER=N] [DB=FILE]' >&2; exit 2; }
-	@$(PY) -m dashboard.spc --measure "$(MEASURE)" --area "$(or $(AREA),Force)" --db "$(DB)" $(if $(FIX_AFTER),--fix-after $(FIX_AFTER))
+	@test -n $(call arg,$(MEASURE)) || { echo 'usage: make spc MEASURE="Measure name" [AREA=Force] [FIX_AFTER=N] [DB=FILE]' >&2; exit 2; }
+	@$(PY) -m dashboard.spc --measure $(call arg,$(MEASURE)) --area $(call arg,$(or $(AREA),Force)) \
+		--db $(call arg,$(DB)) $(if $(FIX_AFTER),--fix-after $(call arg,$(FIX_AFTER)))
 
 ## Exceptions the published rules detect for one report month, as CSV: make exceptions PERIOD=YYYY-MM [DB=FILE]
 exceptions: install
-	@test -n "$(PERIOD)" || { echo 'usage: make exceptions PERIOD=YYYY-MM [DB=FILE]' >&2; exit 2; }
-	@$(PY) -m dashboard.detection --period "$(PERIOD)" --db "$(DB)"
+	@test -n $(call arg,$(PERIOD)) || { echo 'usage: make exceptions PERIOD=YYYY-MM [DB=FILE]' >&2; exit 2; }
+	@$(PY) -m dashboard.detection --period $(call arg,$(PERIOD)) --db $(call arg,$(DB))
 
 ## The panel pack (Word + ZIP of charts and tables) for one report month:
 ## make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]; a DB that does not exist yet gets the sample loaded first
 pack: install browser
-	@test -n "$(PERIOD)" || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
-	@test -n "$(OUT)" || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
-	@test -f "$(DB)" || $(MAKE) --no-print-directory load DB="$(DB)"
-	$(PY) -m dashboard.pack --period "$(PERIOD)" --out "$(OUT)" --db "$(DB)"
+	@test -n $(call arg,$(PERIOD)) || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
+	@test -n $(call arg,$(OUT)) || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
+	@test -f $(call arg,$(DB)) || $(MAKE) --no-print-directory load DB=$(call arg,$(DB))
+	$(PY) -m dashboard.pack --period $(call arg,$(PERIOD)) --out $(call arg,$(OUT)) --db $(call arg,$(DB))
 
 run: install browser load
-	DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	DASHBOARD_DB=$(call arg,$(DB)) $(PY) -m streamlit run app.py --server.port $(call arg,$(PORT)) --browser.gatherUsageStats false
 
 test: install-dev browser
 	$(PY) -m pytest -q
