@@ -22,7 +22,7 @@ define newline
 
 endef
 
-.PHONY: run test install install-dev browser load police-uk-sample spc exceptions pack bench clean
+.PHONY: run test install install-dev browser load police-uk-sample spc exceptions pack bench mutate clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -82,5 +82,12 @@ test: install-dev browser
 bench: install-dev browser
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
+## Mutation testing of the core rules (not part of `make test`; docs/TESTING.md): mutmut changes
+## the code one small way at a time and runs the fast unit tests; then killed per module, aim 90%
+mutate: install-dev
+	@start=$$(date +%s); $(PY) -m mutmut run > mutants.log 2>&1 || { tail -20 mutants.log; exit 1; }; \
+		tail -c 300 mutants.log | tr '\r' '\n' | tail -2; echo "mutmut ran in $$(( $$(date +%s) - start )) s"
+	@$(PY) scripts/mutation_report.py
+
 clean:
-	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal mutants mutants.log

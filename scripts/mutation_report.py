@@ -1,0 +1,71 @@
+"""Killed mutants per core module, after `mutmut run` (`make mutate`).
+
+Reads mutmut's results (mutants/**/*.py.meta) and docs/TESTING.md, where each surviving mutant
+that no test should kill is named in backticks with the reason it is equivalent. Prints a line
+per module, killed / total and the share, then every survivor not explained there. Exits 1 when
+a module is below the aim or a survivor is unexplained, so a new gap cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AIM = 0.90
+#: mutmut's exit codes: the tests failed (1, 3) or the mutant hung past its deadline.
+KILLED = {1, 3, 24, -24, 152, 255, 36, -11, -9}
+SURVIVED = {0, 5, 33}
+EXPLAINED = re.compile(r"`([\w.ǁ]+__mutmut_\d+)`")
+
+
+def module_of(mutant: str) -> str:
+    return mutant.split(".x")[0] if ".x" in mutant else mutant.rsplit(".", 1)[0]
+
+
+def load_results(mutants_dir: Path) -> dict[str, int | None]:
+    results: dict[str, int | None] = {}
+    for meta in mutants_dir.rglob("*.py.meta"):
+        results.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return results
+
+
+def main() -> int:
+    mutants_dir = ROOT / "mutants"
+    if not mutants_dir.is_dir():
+        print("No mutmut results: run `make mutate` first.", file=sys.stderr)
+        return 2
+    results = load_results(mutants_dir)
+    explained = set(EXPLAINED.findall((ROOT / "docs" / "TESTING.md").read_text(encoding="utf-8")))
+    totals, killed, unexplained, unchecked = Counter(), Counter(), [], Counter()
+    for mutant, code in sorted(results.items()):
+        module = module_of(mutant)
+        totals[module] += 1
+        if code in KILLED:
+            killed[module] += 1
+        elif code is None:
+            unchecked[module] += 1
+        elif mutant not in explained:
+            unexplained.append(mutant)
+    failed = False
+    print(f"{'module':<24} {'killed':>7} {'total':>6} {'share':>7}  (aim {AIM:.0%})")
+    for module in sorted(totals):
+        share = killed[module] / totals[module]
+        verdict = "MET" if share >= AIM and not unchecked[module] else "MISSED"
+        failed |= verdict == "MISSED"
+        note = f"  {unchecked[module]} not checked" if unchecked[module] else ""
+        print(f"{module:<24} {killed[module]:>7} {totals[module]:>6} {share:>7.1%}  {verdict}{note}")
+    if unexplained:
+        failed = True
+        print(f"\n{len(unexplained)} surviving mutants are neither killed nor explained in docs/TESTING.md "
+              "(see each with `.venv/bin/python -m mutmut show NAME`):")
+        for mutant in unexplained:
+            print(f"  {mutant}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
