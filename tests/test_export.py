@@ -3,9 +3,11 @@ table CSV/Excel bytes; the Streamlit download buttons without a browser."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import struct
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -161,15 +163,145 @@ def test_images_are_the_same_whether_or_not_the_page_was_reloaded(
     assert both["png"] == images[0] and both["svg"].lstrip().startswith(b"<svg")
 
 
-@needs_browser
-def test_a_render_past_its_deadline_is_cut_off_and_the_next_one_works(exporter: Exporter) -> None:
-    exporter.render_timeout = 0.001
+class _Hang:
+    """A coroutine step that only a deadline's cancellation ends in time.
+
+    `reached` is set when an export gets to it, `cancelled` when the deadline cancels it, so a
+    test knows the export was cut off by its deadline without measuring how long anything took.
+    Should no deadline ever come, it gives up after `GIVE_UP_S` and lets the export finish, so
+    the test fails (no ExportTimeout) rather than hangs.
+    """
+
+    GIVE_UP_S = 120.0
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.cancelled = threading.Event()
+
+    async def __call__(self) -> None:
+        self.reached.set()
+        never = asyncio.Event()  # set by nobody but the give-up timer
+        give_up = asyncio.get_running_loop().call_later(self.GIVE_UP_S, never.set)
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        finally:
+            give_up.cancel()
+
+
+def _executable(tmp_path: Path) -> Path:
+    """A file `find_browser` accepts; the stand-in kaleido classes below never run it."""
+    path = tmp_path / "stand-in-browser"
+    path.write_text("#!/bin/sh\nexit 1\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_render_that_never_finishes_is_cut_off_and_the_renderer_restarted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first browser's render hangs: the deadline cancels it, that browser is closed, and the
+    next export starts one new browser (and only one) and gets its image."""
+    hang = _Hang()
+    starts: list[object] = []
+    closed: list[object] = []
+
+    class StandInKaleido:
+        def __init__(self, **options: object) -> None:
+            starts.append(self)
+
+        async def open(self) -> None:
+            return None
+
+        async def calc_fig(self, fig: dict, opts: dict) -> bytes:
+            if self is starts[0]:
+                await hang()
+            return PNG_SIGNATURE + b"stand-in"
+
+        async def close(self) -> None:
+            closed.append(self)
+
+    monkeypatch.setattr(export, "_kaleido_class", lambda kaleido: StandInKaleido)
+    exporter = Exporter(browser_path=_executable(tmp_path), render_timeout=0.2)
     try:
-        with pytest.raises(ExportTimeout, match=r"took over 0.001 s and was stopped"):
+        with pytest.raises(ExportTimeout, match=r"took over 0.2 s and was stopped"):
             exporter.to_png(sample_figure())
+        assert hang.reached.is_set()
+        assert hang.cancelled.wait(30), "the hung render was not cancelled"
+        assert closed == starts and len(starts) == 1   # the hung browser is gone, no other started yet
+        assert exporter.to_png(sample_figure()) == PNG_SIGNATURE + b"stand-in"
+        assert exporter.to_png(sample_figure()) == PNG_SIGNATURE + b"stand-in"
+        assert len(starts) == 2   # one restart, kept open for the export after it
     finally:
-        exporter.render_timeout = 20.0
-    assert exporter.to_png(sample_figure()).startswith(PNG_SIGNATURE)
+        exporter.close()
+    assert closed == starts
+
+
+def test_a_start_that_never_answers_is_cancelled_at_its_deadline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The browser's start-up hangs: the deadline cancels it, the session is closed, and the
+    next export tries exactly one new start."""
+    hang = _Hang()
+    starts: list[object] = []
+    closed: list[object] = []
+
+    class NeverStarts:
+        def __init__(self, **options: object) -> None:
+            starts.append(self)
+
+        async def open(self) -> None:
+            await hang()
+
+        async def close(self) -> None:
+            closed.append(self)
+
+    monkeypatch.setattr(export, "_kaleido_class", lambda kaleido: NeverStarts)
+    exporter = Exporter(browser_path=_executable(tmp_path), startup_timeout=0.2)
+    with pytest.raises(ExportTimeout, match=r"did not start within 0.2 s and was stopped"):
+        exporter.to_png(sample_figure())
+    assert hang.cancelled.wait(30), "the hung start was not cancelled"
+    assert closed == starts and len(starts) == 1
+    with pytest.raises(ExportTimeout):
+        exporter.to_svg(sample_figure())
+    assert len(starts) == 2
+
+
+@needs_browser
+def test_a_real_render_cut_off_mid_way_kills_its_browser_and_the_next_one_works(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Chromium itself: the first render is made to hang (deterministically, before it reaches
+    the browser); the deadline stops it, that browser process is killed, a new one renders."""
+    hang = _Hang()
+    starts: list[object] = []
+    real_class = export._kaleido_class  # noqa: SLF001
+
+    def hanging_first(kaleido):  # noqa: ANN001, ANN202
+        class HangsFirst(real_class(kaleido)):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)
+                starts.append(self)
+
+            async def calc_fig(self, *args: object, **kwargs: object) -> bytes:
+                if self is starts[0]:
+                    await hang()
+                return await super().calc_fig(*args, **kwargs)
+
+        return HangsFirst
+
+    monkeypatch.setattr(export, "_kaleido_class", hanging_first)
+    with Exporter(render_timeout=1.0) as exporter:
+        exporter.start()
+        first_browser = exporter._session._kaleido.subprocess  # noqa: SLF001
+        with pytest.raises(ExportTimeout, match=r"took over 1 s and was stopped"):
+            exporter.to_png(sample_figure())
+        assert hang.cancelled.wait(30)
+        assert not _still_running(first_browser.pid)
+        assert exporter.to_png(sample_figure()).startswith(PNG_SIGNATURE)
+        assert len(starts) == 2
 
 
 @needs_browser
@@ -186,16 +318,18 @@ def test_a_crashed_browser_is_reported_and_replaced(exporter: Exporter) -> None:
 
 
 def test_a_browser_that_hangs_on_start_is_cut_off_and_killed(tmp_path: Path) -> None:
-    """A known kaleido failure: the browser never answers. The export stops at the deadline."""
-    pid_file = tmp_path / "browser.pid"
+    """A known kaleido failure: the browser never answers. The export stops at its deadline
+    (without one it would wait until this browser exits after 120 s, and then fail otherwise),
+    the browser is killed, and it was started once: no retries behind the reader's back."""
+    starts = tmp_path / "browser-starts"
     fake = tmp_path / "hanging-browser"
-    fake.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 120\n")
+    fake.write_text(f"#!/bin/sh\necho $$ >> {starts}\nexec sleep 120\n")
     fake.chmod(0o755)
-    started = time.monotonic()
     with pytest.raises(ExportTimeout, match=r"did not start within 1 s and was stopped"):
         Exporter(browser_path=fake, startup_timeout=1.0).to_png(sample_figure())
-    assert time.monotonic() - started < 10
-    assert not _still_running(int(pid_file.read_text()))
+    pids = starts.read_text().split()
+    assert len(pids) == 1
+    assert not _still_running(int(pids[0]))
 
 
 def test_no_browser_says_what_to_install(tmp_path: Path) -> None:
