@@ -443,34 +443,78 @@ def test_sample_crime_type_series_reachable_from_a_link(sample_app: Path) -> Non
     assert any("is not available here" in w.value for w in at.warning)
 
 
-def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path) -> None:
-    """Loads swapping new files in while pages run: no exception and no false "no data" panel."""
-    import threading
+class SwapMidRun:
+    """Swaps a newly loaded file in at a chosen query of a page run, deterministically.
 
-    stop = threading.Event()
-    swaps = []
+    Every query the pages make goes through `dashboard.db.query` (imported by name into the
+    query modules); each module's name is pointed at a wrapper that counts the calls. Armed
+    with `at_call=k`, the wrapper's k-th call first swaps in a new file (`staged_database`,
+    as every load and restore does) and, with `reconnect=True`, makes the process's shared
+    connection move to the new file before the query runs, as another reader's page run
+    would: the query is then handed a connection that has just been closed under it.
+    """
 
-    def keep_loading() -> None:
-        value = 5369
-        while not stop.is_set():
-            value += 1
-            with staged_database(seed_db) as con:
-                con.execute(
-                    "UPDATE measures SET current_value = ? WHERE measure = 'Adult and child safeguarding referrals' "
-                    "AND period = DATE '2019-01-01'",
-                    [value],
-                )
-            swaps.append(value)
+    def __init__(self, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
 
-    loader = threading.Thread(target=keep_loading, daemon=True)
-    at = _open("pages/headlines.py")
-    loader.start()
-    try:
-        for page in (*MEASURE_PAGES, *MEASURE_PAGES):
-            at.switch_page(page).run()
-            assert not at.exception, at.exception
-            assert "No data loaded yet" not in [s.value for s in at.subheader]
-    finally:
-        stop.set()
-        loader.join(timeout=30)
-    assert len(swaps) >= 2
+        from dashboard import db
+
+        self.path, self.calls, self.swapped, self.value = path, 0, 0, 5369
+        self.at_call: int | None = None
+        self.reconnect = False
+        self._query = db.query
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("dashboard", "ui") and getattr(module, "query", None) is self._query:
+                monkeypatch.setattr(module, "query", self._counted)
+
+    def arm(self, at_call: int | None, reconnect: bool = False) -> None:
+        self.calls, self.at_call, self.reconnect = 0, at_call, reconnect
+
+    def swap(self) -> None:
+        self.value += 1
+        with staged_database(self.path) as con:
+            con.execute(
+                "UPDATE measures SET current_value = ?, current_text = ? "
+                "WHERE measure = 'Adult and child safeguarding referrals' AND period = DATE '2019-01-01'",
+                [self.value, f"{self.value:,} (Jan 2019)"],
+            )
+        self.swapped += 1
+
+    def _counted(self, con, sql, params=()):  # noqa: ANN001, ANN202 - dashboard.db.query's signature
+        from dashboard import db
+        from ui import data
+
+        self.calls += 1
+        if self.calls == self.at_call:
+            self.swap()
+            if self.reconnect:
+                data._holder().connection_for(db.database_version(self.path))  # noqa: SLF001
+        return self._query(con, sql, params)
+
+
+def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load swapping a new file in at every query of a page run, one run per query, with and
+    without the shared connection being moved to the new file under the running query: no
+    exception, no false "no data" panel, and the next run shows the new figures."""
+    at = _open("pages/overview.py")
+    swapper = SwapMidRun(seed_db, monkeypatch)
+    for page in MEASURE_PAGES:
+        swapper.swap()  # a new file version: the run below misses every cached query
+        swapper.arm(None)
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        queries = swapper.calls
+        assert queries >= 3, f"{page} made only {queries} queries"
+        for call in range(1, queries + 1):
+            for reconnect in (False, True):
+                swapper.swap()  # each run starts on a file version no query has seen yet
+                swapper.arm(call, reconnect)
+                swapped = swapper.swapped
+                at.run()
+                where = f"{page}, swap at query {call} of {queries}{' and reconnect' if reconnect else ''}"
+                assert swapper.swapped == swapped + 1, f"{where}: the swap did not happen"
+                assert not at.exception, f"{where}: {at.exception}"
+                assert "No data loaded yet" not in [s.value for s in at.subheader], where
+    swapper.arm(None)
+    at.switch_page("pages/headlines.py").run()
+    assert f"{swapper.value:,} (Jan 2019)" in _frames_text(at)
