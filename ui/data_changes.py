@@ -69,12 +69,12 @@ def _render_upload() -> None:
     st.header("Upload extracts")
     cap_mb = max_upload_bytes() // 1_000_000
     st.text(
-        "Choose one or more CSV extracts: measures*.csv, series*.csv, deliverables*.csv, budget*.csv.\n"
-        "They are checked together. If any file has an error, nothing is loaded and the database stays\n"
-        "exactly as it was; otherwise every file is loaded and rows with the same key are replaced.\n"
-        f"Each file may be up to {cap_mb} MB; load bigger extracts on the server with python -m loaders.\n"
-        "The database as it was before is kept, so a load can be undone below."
+        "Choose one or more CSV extracts: measures*.csv, series*.csv, deliverables*.csv, budget*.csv. "
+        "They are checked together. If any file has an error, nothing is loaded and the database stays "
+        "exactly as it was; otherwise every file is loaded and rows with the same key are replaced."
     )
+    st.text(f"Each file may be up to {cap_mb} MB; load bigger extracts on the server with python -m loaders. "
+            "The database as it was before is kept, so a load can be undone under Earlier versions.")
     uploads = st.file_uploader("Extract files", type="csv", accept_multiple_files=True, key="data_uploads")
     if st.button("Check and load", type="primary", disabled=not uploads, key="data_load"):
         _load(uploads)
