@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import subprocess
+import sys
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -179,6 +182,56 @@ def test_every_chart_is_an_image_with_alt_text_and_a_caption(built, document) ->
     assert any("Adult and child safeguarding referrals" in caption for caption in captions)
 
 
+def image_alt_texts(path: Path) -> list[tuple[str | None, str | None]]:
+    """(descr, title) of every image's wp:docPr in the document, in document order."""
+    body = docx.Document(str(path)).element.body
+    return [(pr.get("descr"), pr.get("title")) for pr in body.xpath(".//wp:docPr")]
+
+
+def tiny_png() -> bytes:
+    """A valid 1 x 1 PNG: enough for python-docx to embed, no browser needed."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
+
+
+def test_each_image_alt_text_is_its_charts_own_description(con, tmp_path: Path) -> None:
+    """The pack's alt text (wp:docPr descr) is, image by image, `chart_meta(fig).alt`, and its
+    title the chart's title; every chart has a description of its own, not its title again."""
+    content = pack.gather_pack_content(con, PERIOD)
+    charts = content.all_charts()
+    assert len(charts) >= 4
+    path = tmp_path / "pack.docx"
+    pack.write_docx(content, {chart.stem: tiny_png() for chart in charts}, path)
+    expected = [(chart.meta.alt, chart.meta.title) for chart in charts]
+    assert image_alt_texts(path) == expected
+    for alt, title in expected:
+        assert alt.strip() and alt != title
+    alts = dict((title, alt) for alt, title in expected)
+    assert alts["Adult and child safeguarding referrals: baseline against current"] == (
+        "Adult and child safeguarding referrals: baseline and current as published. "
+        "Baseline 4,872 (Jan 2018), current 5,369 (Jan 2019), change +10.2% (✔ Better).")
+
+
+def test_an_image_whose_chart_is_left_out_takes_no_other_charts_alt_text(con, tmp_path: Path) -> None:
+    """Images for some charts only (the others timed out): each image keeps its own chart's alt."""
+    content = pack.gather_pack_content(con, PERIOD)
+    charts = content.all_charts()
+    kept = charts[1::2]
+    path = tmp_path / "pack.docx"
+    pack.write_docx(content, {chart.stem: tiny_png() for chart in kept}, path)
+    assert image_alt_texts(path) == [(chart.meta.alt, chart.meta.title) for chart in kept]
+
+
+@needs_browser
+def test_the_built_packs_alt_texts_are_the_charts_descriptions(built, con) -> None:
+    """The pack as built with Chromium: every chart an image, each with its chart's alt text."""
+    result, _ = built
+    charts = pack.gather_pack_content(con, PERIOD).all_charts()
+    assert image_alt_texts(result.docx_path) == [(chart.meta.alt, chart.meta.title) for chart in charts]
+
+
 # --- the ZIP -----------------------------------------------------------------------------------------
 
 
@@ -251,6 +304,71 @@ def test_command_line_rejects_a_bad_period_and_a_missing_database(tmp_path: Path
     duckdb.connect(str(empty)).close()
     assert pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(empty)]) == 2
     assert "cannot be read as a dashboard database" in capsys.readouterr().err
+
+
+def run_pack(*args: str, browser: str | None = None) -> subprocess.CompletedProcess:
+    """`python -m dashboard.pack ARGS` as its own process; `browser` sets BROWSER_PATH."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BROWSER_PATH", "DASHBOARD_DB")}
+    if browser is not None:
+        env["BROWSER_PATH"] = browser
+    return subprocess.run([sys.executable, "-m", "dashboard.pack", *args], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def written(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir()} if out.exists() else set()
+
+
+@needs_browser
+def test_command_line_exits_0_with_every_chart_as_an_image(sample_db_path: Path, con, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run_pack("--period", "2019-01", "--out", str(out), "--db", str(sample_db_path))
+    assert done.returncode == 0, done.stderr
+    assert "warning:" not in done.stderr
+    assert written(out) == {"panel-pack-2019-01.docx", "panel-pack-2019-01.zip"}
+    charts = pack.gather_pack_content(con, PERIOD).all_charts()
+    assert f"({len(charts)} charts, " in done.stdout
+    assert image_alt_texts(out / "panel-pack-2019-01.docx") == [(c.meta.alt, c.meta.title) for c in charts]
+    with zipfile.ZipFile(out / "panel-pack-2019-01.zip") as archive:
+        names = set(archive.namelist())
+        assert {f"charts/{c.stem}.png" for c in charts} <= names
+        assert all(archive.read(f"charts/{c.stem}.png").startswith(PNG_SIGNATURE) for c in charts)
+
+
+def test_command_line_exits_1_when_the_pack_is_written_without_chart_images(sample_db_path: Path, tmp_path: Path) -> None:
+    """BROWSER_PATH names no browser (export.find_browser tries only that path): the pack is
+    still written, tables and all, without images; it says why and exits 1."""
+    out, missing = tmp_path / "out", tmp_path / "no-chromium"
+    done = run_pack("--period", "2019-01", "--out", str(out), "--db", str(sample_db_path), browser=str(missing))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"warning: Chart images (PNG, SVG) cannot be made here: no browser at {missing}" in done.stderr
+    assert "(0 charts, " in done.stdout
+    assert written(out) == {"panel-pack-2019-01.docx", "panel-pack-2019-01.zip"}
+    document = docx.Document(str(out / "panel-pack-2019-01.docx"))
+    assert len(document.inline_shapes) == 0
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "[Chart not included: " in text and "apt-get install chromium" in text
+    with zipfile.ZipFile(out / "panel-pack-2019-01.zip") as archive:
+        names = archive.namelist()
+    assert "tables/headline-measures.csv" in names and not [n for n in names if n.startswith("charts/")]
+
+
+@pytest.mark.parametrize(("period", "database", "message"), [
+    ("2019-13", "sample", "expected a month as YYYY-MM"),
+    ("January", "sample", "expected a month as YYYY-MM"),
+    ("2019-02", "sample", "No measures are loaded for Feb 2019"),
+    ("2019-01", "missing", "no database at"),
+], ids=["month-13", "not-a-month", "no-measures", "missing-database"])
+def test_command_line_exits_2_and_writes_nothing_for_a_bad_request(
+    period: str, database: str, message: str, sample_db_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    db_file = sample_db_path if database == "sample" else tmp_path / "none.duckdb"
+    done = run_pack("--period", period, "--out", str(out), "--db", str(db_file), browser=str(tmp_path / "no-chromium"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    assert written(out) == set()
+    assert not (tmp_path / "none.duckdb").exists()
 
 
 @needs_browser
