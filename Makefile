@@ -78,9 +78,17 @@ run: install browser load
 test: install-dev browser
 	$(PY) -m pytest -q
 
-## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...)
+## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its
+## anchor and ending MET or MISSED per aim; all run even when one misses, then a summary; exit 1 if any missed
 bench: install-dev browser
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@failed=0; summary=""; \
+	for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; \
+		if $(PY) $$script; then summary="$$summary""MET   $$script: every aim met\n"; \
+		else summary="$$summary""MISSED $$script: an aim missed, or the script failed (exit $$?)\n"; failed=1; fi; \
+	done; \
+	printf '\n== summary\n%b' "$$summary"; \
+	exit $$failed
 
 ## Mutation testing of the core rules (not part of `make test`; docs/TESTING.md): mutmut changes
 ## the code one small way at a time and runs the fast unit tests; then killed per module, aim 90%

@@ -6,6 +6,13 @@ forecasts for ten entities, then times each query and figure builder, best of RE
 and prints milliseconds. The pages cache query results per database version, so these are
 the costs of a first view after a load.
 
+The anchor is DuckDB reading the table a query reads (deliverables or budget) whole into
+pandas through the same `dashboard.db.query`: each case is printed beside it with the ratio.
+These queries have no aim of their own; they take the pages' aim on large data
+(benchmarks/bench_pages.py): the Delivery plan page's and the Budget page's first view, all of
+its queries and figures together, in at most 1 s. Ends with MET or MISSED for each
+(benchmarks/aims.py) and exits 1 when one is missed.
+
     .venv/bin/python benchmarks/bench_plan_pages.py [YEARS] [PER_THEME]
 """
 
@@ -21,12 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.aims import Aims, milliseconds, ratio, times  # noqa: E402
 from dashboard import budget, delivery, domain, loads  # noqa: E402
 from dashboard.charts import ChartMeta  # noqa: E402
-from dashboard.db import connect_readonly  # noqa: E402
+from dashboard.db import connect_readonly, query  # noqa: E402
 from loaders.atomic import staged_database  # noqa: E402
 
 REPEAT = 5
+#: The pages' aim on the large dataset (bench_pages.py), for a page's first view.
+PAGE_AIM_S = 1.0
 ENTITIES = [f"Entity {i}" for i in range(10)]
 
 
@@ -56,16 +66,16 @@ def build_database(path: Path, years: int, per_theme: int) -> None:
     print(f"{len(deliverables):,} deliverable rows, {len(budgets):,} budget rows")
 
 
-def best_ms(func: Callable[[], object]) -> float:
-    times = []
+def best_s(func: Callable[[], object]) -> float:
+    runs = []
     for _ in range(REPEAT):
         start = time.perf_counter()
         func()
-        times.append(time.perf_counter() - start)
-    return 1000 * min(times)
+        runs.append(time.perf_counter() - start)
+    return min(runs)
 
 
-def main() -> None:
+def main() -> int:
     years = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     per_theme = int(sys.argv[2]) if len(sys.argv) > 2 else 30
     with tempfile.TemporaryDirectory() as folder:
@@ -79,26 +89,47 @@ def main() -> None:
         year_counts = delivery.latest_quarters(counts, report)
         summary = budget.query_budget_summary(con, report)
         movement = budget.query_forecast_movement(con, fy)
-        cases: list[tuple[str, Callable[[], object]]] = [
-            ("quarter_for_period", lambda: delivery.quarter_for_period(con, report)),
-            ("query_rag_summary", lambda: delivery.query_rag_summary(con, quarter)),
-            ("query_rag_counts (all quarters)", lambda: delivery.query_rag_counts(con)),
-            ("build_rag_figure (a year, as the page)", lambda: delivery.build_rag_figure(year_counts, ChartMeta("RAG"))),
-            ("build_rag_figure (all quarters)", lambda: delivery.build_rag_figure(counts, ChartMeta("RAG"))),
-            ("rag_table (all quarters)", lambda: delivery.rag_table(counts)),
-            ("query_deliverables (one quarter)", lambda: delivery.query_deliverables(con, quarter=quarter)),
-            ("query_deliverables (all)", lambda: delivery.query_deliverables(con)),
-            ("query_status_changes", lambda: delivery.query_status_changes(con)),
-            ("query_budget_summary", lambda: budget.query_budget_summary(con, report)),
-            ("build_budget_figure", lambda: budget.build_budget_figure(summary, ChartMeta("B"))),
-            ("query_forecast_movement", lambda: budget.query_forecast_movement(con, fy)),
-            ("build_forecast_movement_figure", lambda: budget.build_forecast_movement_figure(movement, ChartMeta("M"))),
-            ("table_csv deliverables", lambda: loads.table_csv(con, "deliverables")),
+        # (case, the table it reads, the page whose first view runs it, or None)
+        cases: list[tuple[str, str, str | None, Callable[[], object]]] = [
+            ("quarter_for_period", "deliverables", "Delivery plan", lambda: delivery.quarter_for_period(con, report)),
+            ("query_rag_summary", "deliverables", "Delivery plan", lambda: delivery.query_rag_summary(con, quarter)),
+            ("query_rag_counts (all quarters)", "deliverables", "Delivery plan", lambda: delivery.query_rag_counts(con)),
+            ("build_rag_figure (a year, as the page)", "deliverables", "Delivery plan",
+             lambda: delivery.build_rag_figure(year_counts, ChartMeta("RAG"))),
+            ("rag_table (a year, as the page)", "deliverables", "Delivery plan", lambda: delivery.rag_table(year_counts)),
+            ("build_rag_figure (all quarters)", "deliverables", None, lambda: delivery.build_rag_figure(counts, ChartMeta("RAG"))),
+            ("rag_table (all quarters)", "deliverables", None, lambda: delivery.rag_table(counts)),
+            ("query_deliverables (one quarter)", "deliverables", "Delivery plan",
+             lambda: delivery.query_deliverables(con, quarter=quarter)),
+            ("query_deliverables (all)", "deliverables", None, lambda: delivery.query_deliverables(con)),
+            ("query_status_changes", "deliverables", "Delivery plan", lambda: delivery.query_status_changes(con)),
+            ("query_budget_summary", "budget", "Budget", lambda: budget.query_budget_summary(con, report)),
+            ("build_budget_figure", "budget", "Budget", lambda: budget.build_budget_figure(summary, ChartMeta("B"))),
+            ("query_forecast_movement", "budget", "Budget", lambda: budget.query_forecast_movement(con, fy)),
+            ("build_forecast_movement_figure", "budget", "Budget",
+             lambda: budget.build_forecast_movement_figure(movement, ChartMeta("M"))),
+            ("table_csv deliverables", "deliverables", None, lambda: loads.table_csv(con, "deliverables")),
         ]
-        for name, func in cases:
-            print(f"{name:40s} {best_ms(func):8.1f} ms")
+        anchors = {table: best_s(lambda table=table: query(con, f"SELECT * FROM {table}"))  # noqa: S608 (fixed names)
+                   for table in ("deliverables", "budget")}
+        for table, seconds in anchors.items():
+            print(f"{'anchor: SELECT * FROM ' + table:44s} {seconds * 1000:8.1f} ms")
+        print(f"{'':44s} {'ms':>8}  {'/ anchor':>9}")
+        pages: dict[str, float] = {}
+        for name, table, page, func in cases:
+            seconds = best_s(func)
+            if page:
+                pages[page] = pages.get(page, 0.0) + seconds
+            print(f"{name:44s} {seconds * 1000:8.1f}  {times(ratio(seconds, anchors[table])):>9}")
         con.close()
+    aims = Aims()
+    page_tables = {page: table for _, table, page, _ in cases if page}
+    for page, seconds in pages.items():
+        table = page_tables[page]
+        aims.at_most(f"{page} page's first view, its queries and figures", seconds, PAGE_AIM_S, fmt=milliseconds,
+                     anchor=(f"reading {table} whole", anchors[table]))
+    return aims.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
