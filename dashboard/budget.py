@@ -58,14 +58,15 @@ def format_thousands(value_k: float | None) -> str:
     return f"{sign}£{domain.format_value(float(round(abs(value_k))), domain.NUMBER)}k"
 
 
-def variance_text(variance_k: float | None) -> str:
-    """'Overspend £1,052k', 'Underspend £3,980k', 'On budget': words first, never sign alone."""
-    label = domain.variance_label(None if _is_missing(variance_k) else float(variance_k))
-    if label is None:
+def variance_text(label: str | None, variance_k: float | None) -> str:
+    """'Overspend £1,052k', 'Underspend £3,980k', 'On budget': words first, never sign alone.
+
+    `label` is the `budget_variance` view's `variance_label` for the variance."""
+    if _is_missing(label):  # no variance to label
         return "–"
     if label == domain.ON_BUDGET:
         return "On budget"
-    return f"{label.capitalize()} {format_thousands(abs(variance_k))}"
+    return f"{str(label).capitalize()} {format_thousands(abs(variance_k))}"
 
 
 def _category_rank(categories: pd.Series) -> pd.Series:
@@ -75,7 +76,7 @@ def _category_rank(categories: pd.Series) -> pd.Series:
 
 def _add_text(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
-    df["variance_text"] = [variance_text(v) for v in df["variance"]]
+    df["variance_text"] = [variance_text(label, v) for label, v in zip(df["variance_label"], df["variance"])]
     df["variance_disagrees"] = df["variance_disagrees"].astype(bool)
     return df
 
@@ -84,28 +85,6 @@ def list_financial_years(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Financial years with budget rows, oldest first."""
     df = query(con, "SELECT DISTINCT financial_year FROM budget ORDER BY financial_year")
     return [str(y) for y in df["financial_year"]]
-
-
-def query_budget(
-    con: duckdb.DuckDBPyConnection, financial_year: str | None = None, period: date | None = None
-) -> pd.DataFrame:
-    """Every budget row with computed and published variance, optionally one year or month."""
-    df = query(
-        con,
-        """
-        SELECT financial_year, period, entity, category, budget, forecast_outturn,
-               variance_published, variance_computed, variance, variance_label,
-               variance_disagrees, source_file, source_line
-        FROM budget_variance
-        WHERE (?::VARCHAR IS NULL OR financial_year = ?)
-          AND (?::DATE IS NULL OR period = ?)
-        ORDER BY financial_year, period, entity
-        """,
-        [financial_year, financial_year, period, period],
-    )
-    df = df.assign(_rank=_category_rank(df["category"]))
-    df = df.sort_values(["financial_year", "period", "entity", "_rank"], kind="stable")
-    return _add_text(df.drop(columns="_rank").reset_index(drop=True))
 
 
 def query_budget_summary(con: duckdb.DuckDBPyConnection, report_period: date) -> pd.DataFrame:
@@ -229,7 +208,7 @@ def _add_variance_bars(fig: go.Figure, df: pd.DataFrame, names: list[str]) -> No
     Written across zero from the bar, a label never runs off the panel however long the
     bar or narrow the screen.
     """
-    labels = [domain.variance_label(None if _is_missing(v) else float(v)) for v in df["variance"]]
+    labels = [None if _is_missing(label) else label for label in df["variance_label"]]
     fig.add_trace(
         go.Bar(
             name="Variance", orientation="h", y=names, x=df["variance"].tolist(),

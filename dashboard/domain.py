@@ -68,6 +68,8 @@ POLARITY_ALIASES: dict[str, str] = {
     "neutral": NEUTRAL,
 }
 
+#: A measure's direction, as the `measure_changes` view (loaders/schema.py) computes it from the
+#: change and the polarity.
 BETTER = "better"
 WORSE = "worse"
 NO_CHANGE = "no change"
@@ -99,18 +101,6 @@ def direction_label(direction: str | None) -> str:
     """'✔ Better', '✖ Worse', ... ; the text that always goes with a direction colour."""
     style = DIRECTION_STYLES.get(direction or "", NOT_COMPARABLE)
     return f"{style.icon} {style.label}"
-
-
-def direction_of(change: float | None, polarity: str) -> str | None:
-    """Better/worse/no change for a computed change under a polarity (None: not comparable)."""
-    if change is None or (isinstance(change, float) and math.isnan(change)):
-        return None
-    if change == 0:
-        return NO_CHANGE
-    if polarity == NEUTRAL:
-        return HIGHER if change > 0 else LOWER
-    rising_is_good = polarity == HIGHER_IS_BETTER
-    return BETTER if (change > 0) == rising_is_good else WORSE
 
 
 # --- Exceptions -----------------------------------------------------------------------------------
@@ -202,20 +192,10 @@ def rag_summary_text(count: int, total: int) -> str:
 BUDGET_CATEGORIES: tuple[str, ...] = ("revenue", "capital")
 #: A published variance further than this from forecast minus budget (in £ thousands) is flagged.
 BUDGET_VARIANCE_TOLERANCE_K = 1.0
+#: A variance's label, as the `budget_variance` view (loaders/schema.py) gives it.
 OVERSPEND = "overspend"
 UNDERSPEND = "underspend"
 ON_BUDGET = "on budget"
-
-
-def variance_label(variance_k: float | None) -> str | None:
-    """Overspend for a forecast above budget, underspend below."""
-    if variance_k is None or (isinstance(variance_k, float) and math.isnan(variance_k)):
-        return None
-    if variance_k > 0:
-        return OVERSPEND
-    if variance_k < 0:
-        return UNDERSPEND
-    return ON_BUDGET
 
 
 # --- Number formats -------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """The shared vocabulary: contrast of every colour, directions, formats, theme names."""
 
-import math
-
 import pytest
 
 from dashboard import charts, domain
@@ -45,23 +43,6 @@ def test_every_rag_status_and_direction_has_words_and_an_icon() -> None:
         assert style.label and style.icon
 
 
-@pytest.mark.parametrize(
-    ("change", "polarity", "expected"),
-    [
-        (10.2, domain.HIGHER_IS_BETTER, domain.BETTER),
-        (10.2, domain.LOWER_IS_BETTER, domain.WORSE),
-        (-2.7, domain.HIGHER_IS_BETTER, domain.WORSE),
-        (-2.7, domain.LOWER_IS_BETTER, domain.BETTER),
-        (0.0, domain.LOWER_IS_BETTER, domain.NO_CHANGE),
-        (1.0, domain.NEUTRAL, domain.HIGHER),
-        (None, domain.HIGHER_IS_BETTER, None),
-        (math.nan, domain.HIGHER_IS_BETTER, None),
-    ],
-)
-def test_direction_of_follows_polarity(change, polarity, expected) -> None:
-    assert domain.direction_of(change, polarity) == expected
-
-
 def test_grades_score_best_highest() -> None:
     assert domain.grade_score("Outstanding") == 5
     assert domain.grade_score("Inadequate") == 1
@@ -86,10 +67,3 @@ def test_canonical_theme_maps_report_short_names() -> None:
     assert domain.canonical_theme("  tackling crime  and ASB ") == "Tackling crime and ASB"
     assert domain.canonical_theme("A new theme") == "A new theme"
     assert domain.theme_sort_key("Protecting people from harm") < domain.theme_sort_key("Zeta")
-
-
-def test_variance_labels() -> None:
-    assert domain.variance_label(1052) == domain.OVERSPEND
-    assert domain.variance_label(-3980) == domain.UNDERSPEND
-    assert domain.variance_label(0) == domain.ON_BUDGET
-    assert domain.variance_label(None) is None
