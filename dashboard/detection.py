@@ -17,13 +17,11 @@ verdict differs from the analyst's call in the extract.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -32,6 +30,7 @@ import pandas as pd
 from dashboard import domain
 from dashboard import spc
 from dashboard.db import connect_readonly, database_path, missing_database_error, query
+from dashboard.measures import records
 
 #: Columns of `detect_exceptions`' result, in order.
 DETECTION_COLUMNS: tuple[str, ...] = (
@@ -90,15 +89,6 @@ def exception_kind(direction: str | None) -> str | None:
     if direction == domain.WORSE:
         return domain.NEGATIVE
     return None
-
-
-def _clean(value: Any) -> Any:
-    """pandas' missing markers (NA, NaN, NaT) as None, so rows compare simply."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _figure_text(row: dict, which: str) -> str:
@@ -252,7 +242,7 @@ def _measure_rows(con: duckdb.DuckDBPyConnection, period: date) -> list[dict]:
         """,
         [period],
     )
-    rows = [{k: _clean(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    rows = records(frame)
     return sorted(rows, key=lambda r: (domain.theme_sort_key(r["theme"]), r["source_line"]))
 
 

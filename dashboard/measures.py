@@ -170,16 +170,16 @@ def _add_wording(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def query_measure_changes(
-    con: duckdb.DuckDBPyConnection,
-    period: date,
-    theme: str | None = None,
-    headline_only: bool = False,
+    con: duckdb.DuckDBPyConnection, period: date, theme: str | None = None
 ) -> pd.DataFrame:
     """The report's measures with computed change, direction, flags and their wording."""
     df = query(con, _CHANGES_SQL, [period, theme, theme])
-    if headline_only:
-        df = df[df["headline"].astype(bool)]
     return _add_wording(_theme_ordered(df, "source_line", "measure"))
+
+
+def headline_rows(changes: pd.DataFrame) -> pd.DataFrame:
+    """The headline measures among `query_measure_changes`' rows, in the same order."""
+    return changes[changes["headline"].astype(bool)].reset_index(drop=True)
 
 
 def headline_table(changes: pd.DataFrame) -> pd.DataFrame:
@@ -200,13 +200,6 @@ def headline_table(changes: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(HEADLINE_TABLE_COLUMNS),
     )
-
-
-def query_headlines(
-    con: duckdb.DuckDBPyConnection, period: date, theme: str | None = None
-) -> pd.DataFrame:
-    """The report's headline table for one theme or all."""
-    return headline_table(query_measure_changes(con, period, theme, headline_only=True))
 
 
 # --- Overview: per theme --------------------------------------------------------------------------

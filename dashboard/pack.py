@@ -131,7 +131,7 @@ def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackCon
     exceptions = measures.query_exceptions(con, period)
     content = PackContent(
         period=period,
-        headlines=changes[changes["headline"].astype(bool)].reset_index(drop=True),
+        headlines=measures.headline_rows(changes),
         positive=_with_published_trend(exceptions[exceptions["kind"] == domain.POSITIVE], changes),
         negative=_with_published_trend(exceptions[exceptions["kind"] == domain.NEGATIVE], changes),
         quarter=quarter,

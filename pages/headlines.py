@@ -23,7 +23,7 @@ provenance = cached_query(measures.describe_measures_source, period, theme)
 
 # Every measure of the report: the headline rows make the table, and all can be charted below.
 all_changes = cached_query(measures.query_measure_changes, period, theme)
-changes = all_changes[all_changes["headline"].astype(bool)].reset_index(drop=True)
+changes = measures.headline_rows(all_changes)
 show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: {provenance}")
 flagged = int((changes["check"] != "").sum())
 if flagged:

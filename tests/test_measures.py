@@ -72,9 +72,15 @@ def test_themes_in_plan_order(con: duckdb.DuckDBPyConnection) -> None:
 # --- Headline table --------------------------------------------------------------------------------
 
 
+def headlines(con: duckdb.DuckDBPyConnection, period: date, theme: str | None = None) -> pd.DataFrame:
+    """The headline table as the Theme headlines page and the pack build it."""
+    return measures.headline_table(measures.headline_rows(measures.query_measure_changes(con, period, theme)))
+
+
+
 def test_safeguarding_referrals_seed_figures(con: duckdb.DuckDBPyConnection) -> None:
     """4,872 -> 5,369 is +10.2%, better for a higher-is-better measure."""
-    table = measures.query_headlines(con, JAN_2019)
+    table = headlines(con, JAN_2019)
     row = table[table["Measure"] == SAFEGUARDING].iloc[0]
     assert row["Baseline"] == "4,872 (Jan 2018)"
     assert row["Current"] == "5,369 (Jan 2019)"
@@ -85,13 +91,13 @@ def test_safeguarding_referrals_seed_figures(con: duckdb.DuckDBPyConnection) -> 
 
 def test_rising_crime_is_worse(con: duckdb.DuckDBPyConnection) -> None:
     """A rise in a lower-is-better measure is worse, with its icon."""
-    table = measures.query_headlines(con, JAN_2019)
+    table = headlines(con, JAN_2019)
     assert table.loc[table["Measure"] == KNIFE, "Direction"].iloc[0] == "✖ Worse"
 
 
 def test_sso_published_trend_flagged_not_hidden(con: duckdb.DuckDBPyConnection) -> None:
     """The published ↓ 0.5% pts disagrees with 11.6% -> 8.9%: flagged, the row kept as published."""
-    table = measures.query_headlines(con, JAN_2019)
+    table = headlines(con, JAN_2019)
     row = table[table["Measure"] == SSO].iloc[0]
     assert row["Change"] == "-2.7 pts ⚠"
     assert row["Published trend"] == "↓ 0.5% pts"
@@ -100,23 +106,23 @@ def test_sso_published_trend_flagged_not_hidden(con: duckdb.DuckDBPyConnection) 
 
 def test_current_before_baseline_flagged(con: duckdb.DuckDBPyConnection) -> None:
     """The reoffending measure's current (Jan 2018) precedes its baseline (Jun 2018)."""
-    table = measures.query_headlines(con, JAN_2019)
+    table = headlines(con, JAN_2019)
     check = table.loc[table["Measure"].str.startswith("Integrated Offender"), "Check"].iloc[0]
     assert "Current figure (Jan 2018) is dated before the baseline (Jun 2018)" in check
 
 
 def test_headlines_exclude_non_headline_and_filter_by_theme(con: duckdb.DuckDBPyConnection) -> None:
     """Only headline rows; a theme filter keeps that theme's rows only."""
-    everything = measures.query_headlines(con, JAN_2019)
+    everything = headlines(con, JAN_2019)
     assert "Domestic abuse crimes" not in set(everything["Measure"])
-    victims = measures.query_headlines(con, JAN_2019, "Helping and supporting victims")
+    victims = headlines(con, JAN_2019, "Helping and supporting victims")
     assert list(victims["Measure"]) == [SSO]
     assert list(victims.columns) == list(measures.HEADLINE_TABLE_COLUMNS)
 
 
 def test_pending_grade_is_not_comparable(con: duckdb.DuckDBPyConnection) -> None:
     """A grade with its current figure pending shows the status and no direction."""
-    table = measures.query_headlines(con, JAN_2019)
+    table = headlines(con, JAN_2019)
     row = table[table["Measure"].str.startswith("Police Effectiveness")].iloc[0]
     assert (row["Baseline"], row["Current"], row["Change"]) == ("Requires Improvement (2017)", "Pending (Apr 2019)", "–")
     assert row["Direction"] == "… Not comparable"
