@@ -79,11 +79,6 @@ class StreetCrimeCounts:
         return len(self.months) >= 2 * ROLLING_MONTHS
 
 
-def measure_name(crime_type: str) -> str:
-    """The measure holding one crime type's counts: 'Recorded crime: Burglary'."""
-    return MEASURE_PREFIX + crime_type
-
-
 # --- Counting -----------------------------------------------------------------------------------
 
 _DISTRICT_COUNTS_SQL = f"""

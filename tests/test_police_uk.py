@@ -16,7 +16,6 @@ from loaders.police_uk import (
     FORCE_AREA,
     StreetCrimeError,
     count_street_crime,
-    measure_name,
     measure_rows,
     write_extracts,
 )
@@ -26,6 +25,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "police_uk"
 THREE_MONTHS = FIXTURES / "three_months"
 REAL_FILES = Path(__file__).resolve().parents[2] / "shared" / "police-uk"
 PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def measure_name(crime_type: str) -> str:
+    """The measure the import names for one crime type's counts."""
+    return f"Recorded crime: {crime_type}"
+
+
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
           "LSOA name,Crime type,Last outcome category,Context")
 
