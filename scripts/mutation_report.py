@@ -1,7 +1,8 @@
 """Killed mutants per core module, after `mutmut run` (`make mutate`).
 
-Reads mutmut's results (mutants/**/*.py.meta) and docs/TESTING.md, where each surviving mutant
-that no test should kill is named in backticks with the reason it is equivalent. Prints a line
+Reads mutmut's results (mutants/**/*.py.meta) and the notes on equivalent mutants, where each
+surviving mutant that no test can kill is named in backticks with the reason (docs/TESTING.md and
+docs/mutants/*.md, a page per module). Prints a line
 per module, killed / total and the share, then every survivor not explained there. Exits 1 when
 a module is below the aim or a survivor is unexplained, so a new gap cannot pass unnoticed.
 """
@@ -39,7 +40,8 @@ def main() -> int:
         print("No mutmut results: run `make mutate` first.", file=sys.stderr)
         return 2
     results = load_results(mutants_dir)
-    explained = set(EXPLAINED.findall((ROOT / "docs" / "TESTING.md").read_text(encoding="utf-8")))
+    notes = [ROOT / "docs" / "TESTING.md", *sorted((ROOT / "docs" / "mutants").glob("*.md"))]
+    explained = {name for page in notes for name in EXPLAINED.findall(page.read_text(encoding="utf-8"))}
     totals, killed, unexplained, unchecked = Counter(), Counter(), [], Counter()
     for mutant, code in sorted(results.items()):
         module = module_of(mutant)
@@ -60,7 +62,7 @@ def main() -> int:
         print(f"{module:<24} {killed[module]:>7} {totals[module]:>6} {share:>7.1%}  {verdict}{note}")
     if unexplained:
         failed = True
-        print(f"\n{len(unexplained)} surviving mutants are neither killed nor explained in docs/TESTING.md "
+        print(f"\n{len(unexplained)} surviving mutants are neither killed nor explained in docs/mutants/ "
               "(see each with `.venv/bin/python -m mutmut show NAME`):")
         for mutant in unexplained:
             print(f"  {mutant}")
