@@ -6,6 +6,7 @@ parsing rules for the values themselves live in `loaders.values`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,37 @@ def normalise_header(name: str) -> str:
 
 ERROR = "error"
 WARNING = "warning"
+
+#: Issues listed one by one per file; past this the report counts the rest (a wrong column
+#: in a million-row file would otherwise print a million lines).
+MAX_LISTED_ISSUES = 1000
+
+#: Columns a header may name, as many as an Excel sheet has (A to XFD); a wider header is an
+#: error before its columns are looked at (a million of them would take minutes to read).
+MAX_COLUMNS = 16_384
+
+#: Control characters a cell may not hold: C0 controls but tab, line feed and carriage return
+#: (the last two end lines, or sit inside quoted cells), and DEL.
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+#: What a message shows escaped: control characters, and bytes that are not UTF-8 (decoded
+#: with surrogateescape as U+DC80 to U+DCFF).
+_SHOWN_ESCAPED = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}\udc80-\udcff]")
+#: Characters of a value a message prints; the rest is cut (the issue keeps the whole value).
+MESSAGE_VALUE_CHARS = 200
+
+
+def escaped(text: str) -> str:
+    """`text` as a message shows it: control characters and bytes that are not UTF-8 as
+    `\\x1b`, `\\xa3`, so that a value cannot move the terminal's cursor or hide its own bytes.
+    Escaping twice changes nothing more."""
+    return _SHOWN_ESCAPED.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", text)
+
+
+def _shown(value: str) -> str:
+    value = escaped(value)
+    return value if len(value) <= MESSAGE_VALUE_CHARS else value[:MESSAGE_VALUE_CHARS] + "…"
+
+
 NO_HEADER = "expected a header line naming the columns (the file is empty)"
 
 
@@ -123,17 +155,19 @@ class LoadIssue:
 
     @property
     def message(self) -> str:
+        """One line: where, the value (control characters escaped, a long one cut) and what
+        was expected. A file name or header cell cannot put escape codes in it either."""
         where = ", ".join(
             part
             for part in (
-                self.file,
+                escaped(self.file),
                 f"line {self.line}" if self.line is not None else "",
-                f"column {self.column}" if self.column else "",
+                f"column {_shown(self.column)}" if self.column else "",
             )
             if part
         )
         if self.value is None:
             return f"{where}: {self.expected}"
         if self.severity == ERROR:
-            return f'{where}: "{self.value}": expected {self.expected}'
-        return f'{where}: "{self.value}": {self.expected}'
+            return f'{where}: "{_shown(self.value)}": expected {self.expected}'
+        return f'{where}: "{_shown(self.value)}": {self.expected}'

@@ -18,8 +18,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from loaders.atomic import staged_database
-from loaders.contract import ERROR, FILE_KINDS, MEASURES, SERIES, FileKind, LoadIssue, kind_of
+from loaders.atomic import quiet_connect, staged_database
+from loaders.contract import (
+    ERROR,
+    FILE_KINDS,
+    MEASURES,
+    SERIES,
+    WARNING,
+    FileKind,
+    LoadIssue,
+    escaped,
+    kind_of,
+)
 from loaders.provenance import Actor, command_line_actor
 from loaders.reading import SourceFile, expand_paths, read_source
 from loaders.schema import create_schema
@@ -127,7 +137,7 @@ def _s(n: int) -> str:
 def _files_table(files: list[FileReport], written: bool) -> list[str]:
     heads = ["file", "table", "encoding", "rows"] + (["added", "replaced"] if written else [])
     body = [
-        [f.name, f.table, f.encoding, f"{f.rows:,}"] + ([f"{f.added:,}", f"{f.replaced:,}"] if written else [])
+        [escaped(f.name), f.table, f.encoding, f"{f.rows:,}"] + ([f"{f.added:,}", f"{f.replaced:,}"] if written else [])
         for f in files
     ]
     widths = [max(len(r[i]) for r in [heads, *body]) for i in range(len(heads))]
@@ -182,14 +192,23 @@ class _Checked:
 
 
 def _capped(issues: list[LoadIssue], name: str) -> list[LoadIssue]:
+    """A file's errors, then its warnings, each listed up to MAX_LISTED_ISSUES and counted
+    past that (a header of a million unknown columns is a million warnings)."""
     errors = [i for i in issues if i.severity == ERROR]
-    if len(errors) <= MAX_LISTED_ISSUES:
+    warnings = [i for i in issues if i.severity != ERROR]
+    if len(errors) <= MAX_LISTED_ISSUES and len(warnings) <= MAX_LISTED_ISSUES:
         return issues
-    kept = errors[:MAX_LISTED_ISSUES]
-    more = LoadIssue(name, None, None, None,
-                     f"{len(errors) - len(kept):,} more errors are not listed; "
-                     "fix those above and load again to see them", ERROR)
-    return [*kept, more, *(i for i in issues if i.severity != ERROR)]
+    capped = errors[:MAX_LISTED_ISSUES]
+    if len(errors) > MAX_LISTED_ISSUES:
+        capped.append(LoadIssue(name, None, None, None,
+                                f"{len(errors) - MAX_LISTED_ISSUES:,} more errors are not listed; "
+                                "fix those above and load again to see them", ERROR))
+    capped += warnings[:MAX_LISTED_ISSUES]
+    if len(warnings) > MAX_LISTED_ISSUES:
+        capped.append(LoadIssue(name, None, None, None,
+                                f"{len(warnings) - MAX_LISTED_ISSUES:,} more warnings are not listed",
+                                WARNING))
+    return capped
 
 
 def _read_sources(paths: Sequence[Path | str]) -> tuple[list[SourceFile], list[LoadIssue]]:
@@ -255,7 +274,7 @@ def _fill_report(report: LoadReport, checked: _Checked) -> None:
 def _existing_measures_readonly(db_path: Path | None) -> set[str]:
     if db_path is None or not db_path.exists():
         return set()
-    with duckdb.connect(str(db_path), read_only=True) as live:
+    with quiet_connect(db_path, read_only=True) as live:
         has_measures = live.execute("SELECT count(*) FROM information_schema.tables "
                                     "WHERE table_name = 'measures'").fetchone()[0]
         return _existing_measures(live) if has_measures else set()
@@ -264,7 +283,7 @@ def _existing_measures_readonly(db_path: Path | None) -> set[str]:
 def _check_series_apart(checked: _Checked, db_path: Path | None) -> None:
     """Check the series files carefully in a scratch database: the live one is only read."""
     existing = _existing_measures_readonly(db_path)
-    with tempfile.TemporaryDirectory(prefix="extracts-") as workdir, duckdb.connect() as con:
+    with tempfile.TemporaryDirectory(prefix="extracts-") as workdir, quiet_connect() as con:
         create_schema(con)
         known = _known_measures_table(con, checked, existing)
         _check_series_carefully(con, checked, known, Path(workdir))

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard import domain
+from loaders.atomic import quiet_connect
 from loaders.load import LoadReport, load_extracts
 from loaders.police_uk_files import (  # noqa: F401  (StreetCrimeError is re-exported)
     LSOA_CODE_SUFFIX,
@@ -141,7 +142,7 @@ def count_street_crime(paths: Sequence[Path | str]) -> StreetCrimeCounts:
     months missing in between.
     """
     files = find_street_files(paths)
-    con = duckdb.connect()
+    con = quiet_connect()
     try:
         read_street_counts(con, files)
         return _derive_counts(con, tuple(files))

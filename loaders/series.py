@@ -13,6 +13,7 @@ wording of the error), and reports every problem with its physical line, worked 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -24,9 +25,10 @@ import duckdb
 import pandas as pd
 
 from loaders import values
-from loaders.contract import DEFAULT_AREA, ERROR, NO_HEADER, LoadIssue
+from loaders.contract import DEFAULT_AREA, ERROR, MAX_LISTED_ISSUES, NO_HEADER, LoadIssue
 from loaders.reading import (
     BrokenCsv,
+    Header,
     SourceFile,
     data_record_lines,
     match_columns,
@@ -35,10 +37,6 @@ from loaders.reading import (
     utf8_copy,
 )
 from loaders.validate import check_width, expected_words
-
-#: Issues listed one by one per file; past this the report counts the rest (a wrong column
-#: in a million-row file would otherwise print a million lines).
-MAX_LISTED_ISSUES = 1000
 
 T = TypeVar("T")
 
@@ -54,6 +52,7 @@ class SeriesLayout:
     width: int = 0
     header_line: int = 1
     issues: list[LoadIssue] = field(default_factory=list)
+    header: Header | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -61,13 +60,20 @@ class SeriesLayout:
 
 
 def check_series_layout(source: SourceFile) -> SeriesLayout:
-    """The encoding and header checks: cheap, and all a clean load needs before writing."""
+    """The encoding, control-character and header checks: cheap (one pass in C over the bytes
+    for the control characters), and all a clean load needs before writing."""
     layout = SeriesLayout()
     warning = source.encoding_warning()
     if warning:
         layout.issues.append(warning)
+    content_issues = source.content_issues()
+    if content_issues:
+        layout.issues.extend(content_issues)
+        return layout
     try:
         header = read_header(source.head)
+        if header is None and len(source.head) < len(source.text):
+            header = read_header(source.text)  # a megabyte of blank lines first
     except BrokenCsv as broken:
         layout.issues.append(broken.issue(source.name))
         return layout
@@ -77,8 +83,23 @@ def check_series_layout(source: SourceFile) -> SeriesLayout:
         return layout
     layout.positions, header_issues = match_columns(source, header)
     layout.issues.extend(header_issues)
-    layout.width, layout.header_line = len(header.names), header.line
+    layout.width, layout.header_line, layout.header = len(header.names), header.line, header
     return layout
+
+
+def _duckdb_may_read(source: SourceFile) -> bool:
+    """Whether DuckDB's reader is to be tried: not when a record is longer than the csv
+    module's field limit. DuckDB reads a longer cell (up to its own line limit, and past that
+    it may drop the record without a word), while the careful path's reader refuses it with
+    its line and column; so a long cell is refused whichever path the file takes."""
+    return source.record_count.longest <= csv.field_size_limit()
+
+
+def _read_every_record(source: SourceFile, rows: int) -> bool:
+    """Whether DuckDB's reader gave a row for each of the file's records. It may drop one (a
+    last record longer than its buffer) or, given a path that names several files, read
+    others: then the careful path reads the file with Python's csv module."""
+    return rows == source.record_count.data_records
 
 
 @dataclass
@@ -113,7 +134,7 @@ def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layou
     None, with nothing changed, when anything is unusual (a ragged row, a cell SQL cannot
     read, a repeated key, an unknown measure): `stage_series` then finds out what and where.
     """
-    if layout.has_errors or layout.header_line != 1:
+    if layout.has_errors or layout.header_line != 1 or not _duckdb_may_read(source):
         return None
     select, params = _fast_select(source, layout, workdir)
     with _any_row_order(con):
@@ -140,10 +161,10 @@ def _replace_in_transaction(con: duckdb.DuckDBPyConnection, source: SourceFile, 
                             params: list, load_id: int) -> tuple[int, int] | None:
     con.begin()
     try:
-        rows, replaced = _replace(con, select, params, load_id)
+        rows, replaced = _replace(con, source, select, params, load_id)
         unknown = _unknown_rows(con, source, load_id)
-    except (duckdb.Error, _RepeatedKey):  # a CSV the strict reader refuses, a NOT NULL violation
-        con.rollback()
+    except (duckdb.Error, _RepeatedKey, _RowsMissing):  # a CSV the strict reader refuses, a NOT
+        con.rollback()                                  # NULL violation, a record not read
         return None
     if unknown:
         con.rollback()
@@ -162,7 +183,8 @@ def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, selec
                            [load_id, *params]).fetchone()[0]
     except duckdb.Error:  # a CSV the strict reader refuses, an empty cell (NOT NULL)
         return None
-    if _repeats_a_key(con, "series") or _unknown_rows(con, source, load_id):
+    if (not _read_every_record(source, rows) or _repeats_a_key(con, "series")
+            or _unknown_rows(con, source, load_id)):
         con.execute("DELETE FROM series")
         return None
     return rows, 0
@@ -188,13 +210,19 @@ class _RepeatedKey(Exception):
     """A key given twice in the file: the careful path says where."""
 
 
-def _replace(con: duckdb.DuckDBPyConnection, select: str, params: list,
+class _RowsMissing(Exception):
+    """DuckDB's reader gave fewer (or more) rows than the file has records."""
+
+
+def _replace(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str, params: list,
              load_id: int) -> tuple[int, int]:
     """Replace by key into a series table holding rows: (rows, replaced). The rows are
     staged first so that a file repeating a key is refused before anything is deleted."""
     # Inside the caller's transaction: a rollback drops the staged rows too.
     con.execute(f"CREATE OR REPLACE TEMP TABLE series_fast AS {select}", params)
     rows = con.execute("SELECT count(*) FROM series_fast").fetchone()[0]
+    if not _read_every_record(source, rows):
+        raise _RowsMissing
     if _repeats_a_key(con, "series_fast"):
         raise _RepeatedKey
     # The table holds each key once, so the rows deleted are the rows replaced.
@@ -276,7 +304,7 @@ def stage_series(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: Ser
         try:
             rec_column, staged.line_of = _read_slow(con, source, raw, width, row_issues)
         except BrokenCsv as broken:
-            staged.issues.append(broken.issue(source.name))
+            staged.issues.append(broken.issue(source.name, layout.header))
             return staged
     _convert(con, staged, raw, rec_column, layout.positions, width)
     con.execute(f"DROP TABLE {raw}")
@@ -295,12 +323,18 @@ def _names(width: int) -> list[str]:
 
 def _read_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, raw: str, width: int,
                workdir: Path) -> str | None:
-    """DuckDB's own reader, strict: None when the file has ragged rows or lines of spaces."""
+    """DuckDB's own reader, strict: None when the file has ragged rows or lines of spaces, or
+    a record DuckDB is not to read or did not read (`_duckdb_may_read`, `_read_every_record`)."""
+    if not _duckdb_may_read(source):
+        return None
     try:
         con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {_read_csv_sql(width)}",
                     [str(utf8_copy(source, workdir))])
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {raw}")
+        return None
+    if not _read_every_record(source, con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]):
+        con.execute(f"DROP TABLE {raw}")
         return None
     # Insertion order is preserved, so rowid is the record's number after the header.
     return "rowid"

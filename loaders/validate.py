@@ -25,7 +25,15 @@ from loaders.contract import (
     FileKind,
     LoadIssue,
 )
-from loaders.reading import BrokenCsv, Record, SourceFile, match_columns, read_header, records
+from loaders.reading import (
+    BrokenCsv,
+    Header,
+    Record,
+    SourceFile,
+    match_columns,
+    read_header,
+    records,
+)
 
 T = TypeVar("T")
 
@@ -300,10 +308,14 @@ def check_small_file(source: SourceFile) -> CheckedFile:
     warning = source.encoding_warning()
     if warning:
         checked.issues.append(warning)
+    content_issues = source.content_issues()
+    if content_issues:
+        checked.issues.extend(content_issues)
+        return checked
     try:
         all_records = list(records(source.text))
     except BrokenCsv as broken:
-        checked.issues.append(broken.issue(source.name))
+        checked.issues.append(broken.issue(source.name, _header_before(source, broken.line)))
         return checked
     header = read_header(source.text)
     if header is None:
@@ -331,6 +343,15 @@ def check_small_file(source: SourceFile) -> CheckedFile:
         first_line_of_key[key] = record.line
         checked.rows.append(built)
     return checked
+
+
+def _header_before(source: SourceFile, line: int) -> Header | None:
+    """The header, when it is readable and above the broken record on `line`."""
+    try:
+        header = read_header(source.text)
+    except BrokenCsv:
+        return None
+    return header if header is not None and header.line < line else None
 
 
 def _key_of(kind: FileKind, row: tuple[Any, ...]) -> tuple[Any, ...]:

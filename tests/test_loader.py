@@ -411,8 +411,8 @@ def test_error_empty_file(tmp_path: Path) -> None:
 def test_error_quote_left_open_names_the_line_it_opened_on(tmp_path: Path) -> None:
     text = MEASURES_HEADER + REFERRALS + '2019-01,T,"Knife crime,down,count,806,881,,,\n2019-01,T,X,up,,,,,,\n'
     assert load_one(tmp_path, "measures.csv", text) == [
-        "measures.csv, line 3: expected a closing double quote for the value opened on this line "
-        "(the file ends inside it)"
+        "measures.csv, line 3, column measure: expected a closing double quote for the value "
+        "opened on this line (the file ends inside it)"
     ]
 
 
