@@ -38,7 +38,7 @@ SELECT period, theme, measure, polarity, unit, change_unit,
        baseline_text, baseline_value, baseline_status, baseline_period, baseline_period_is_year,
        current_text, current_value, current_status, current_period, current_period_is_year,
        trend_text, trend_value, trend_unit, headline, exception, comment,
-       change, direction, trend_disagrees, current_before_baseline, source_file, source_line
+       change, direction, trend_compared, trend_disagrees, current_before_baseline, source_file, source_line
 FROM measure_changes
 WHERE period = ? AND (? IS NULL OR theme = ?)
 """
@@ -127,7 +127,9 @@ def check_text(row: dict[str, Any]) -> str:
     """The inconsistencies a reader must see, in words; empty when there are none."""
     notes = []
     if row["trend_disagrees"]:
-        computed = domain.format_change(row["change"], row["change_unit"])
+        computed = (published_change_text(row["trend_compared"], row["trend_unit"])
+                    if row["trend_unit"] in ("number", "money")
+                    else domain.format_change(row["change"], row["change_unit"]))
         notes.append(f"⚠ Published trend {row['trend_text']} disagrees with computed {computed}")
     if row["current_before_baseline"]:
         year_only = bool(row["current_period_is_year"] or row["baseline_period_is_year"])

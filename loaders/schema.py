@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS measures (
     trend_text            VARCHAR,           -- as published
     trend_value           DOUBLE,            -- signed; arrows applied
     trend_unit            VARCHAR,           -- percent | points | money | number | steps
-    trend_decimals        INTEGER,           -- decimals published, for the agreement check
+    trend_decimals        INTEGER,           -- decimals published, in trend_value's unit (£0.1m: -2)
     headline              BOOLEAN NOT NULL,
     exception             VARCHAR,           -- the analyst's call: positive | negative
     comment               VARCHAR,
@@ -129,6 +129,14 @@ WITH computed AS (
                ELSE m.current_value - m.baseline_value
            END AS change
     FROM measures m JOIN change_unit_lookup cu USING (unit)
+),
+-- A trend published as a count or a sum ('+497', '+£0.1m') is the difference in the measure's
+-- own unit; any other is the change in its change unit (per cent, points, steps).
+compared AS (
+    SELECT *,
+           CASE WHEN trend_unit IN ('number', 'money') THEN current_value - baseline_value
+                ELSE change END AS trend_compared
+    FROM computed
 )
 SELECT c.*,
        CASE
@@ -138,9 +146,10 @@ SELECT c.*,
            WHEN (c.change > 0) = (c.polarity = 'higher_is_better') THEN 'better'
            ELSE 'worse'
        END AS direction,
+       c.trend_compared,
        coalesce(
-           c.change IS NOT NULL AND c.trend_value IS NOT NULL
-           AND abs(c.change - c.trend_value) > 0.5 * pow(10, -coalesce(c.trend_decimals, 1)) + 1e-9,
+           c.trend_compared IS NOT NULL AND c.trend_value IS NOT NULL
+           AND abs(c.trend_compared - c.trend_value) > 0.5 * pow(10, -coalesce(c.trend_decimals, 1)) + 1e-9,
            false) AS trend_disagrees,
        coalesce(
            CASE
@@ -148,7 +157,7 @@ SELECT c.*,
                    THEN year(c.current_period) < year(c.baseline_period)
                ELSE c.current_period < c.baseline_period
            END, false) AS current_before_baseline
-FROM computed c;
+FROM compared c;
 
 -- RAG counts per plan, quarter and theme: every status present, zeros included, as the
 -- report prints them ("0/14 (0%)").

@@ -433,7 +433,18 @@ def parse_trend(text: str) -> Trend:
         return Trend(published, None, _common_unit(parts), None, None, parts)
     unit = _trend_unit(number, word, text)
     value = _apply_arrow(number, written, arrow, text)
-    return Trend(published, value, unit, number.decimals, None, (ValuePart(None, number),))
+    return Trend(published, value, unit, _decimals_as_stored(number), None, (ValuePart(None, number),))
+
+
+#: A sum of money is stored in £ thousands: a decimal of '£0.1m' is a hundred of them, of '£500' a thousandth.
+_THOUSANDS_EXPONENT = {"m": 3, "k": 0, None: -3}
+
+
+def _decimals_as_stored(number: ParsedNumber) -> int:
+    """The decimals published, counted in the stored value's unit: the rounding the check allows."""
+    if number.is_money:
+        return number.decimals - _THOUSANDS_EXPONENT[number.suffix]
+    return number.decimals
 
 
 # --- Quarters and financial years -------------------------------------------------------------------

@@ -157,7 +157,7 @@ def test_published_composite(text: str, revenue: float, capital: float, period: 
 # --- Trends ------------------------------------------------------------------------------------------
 
 TRENDS = [
-    # text, value, unit, decimals
+    # text, value, unit, decimals (in the value's unit: money is in £ thousands)
     ("+10.2%", 10.2, domain.PERCENT, 1),
     ("+9.3%", 9.3, domain.PERCENT, 1),
     ("↓ 0.5% pts", -0.5, "points", 1),
@@ -174,14 +174,18 @@ TRENDS = [
     ("↓ -0.5pp", -0.5, "points", 1),
     ("+1.2 percentage points", 1.2, "points", 1),
     ("+1 step", 1.0, "steps", 0),
-    ("+£0.1m", 100.0, domain.MONEY, 1),
+    ("+£0.1m", 100.0, domain.MONEY, -2),
+    ("+£52k", 52.0, domain.MONEY, 0),
+    ("-£1.05m", -1050.0, domain.MONEY, -1),
+    ("+£500", 0.5, domain.MONEY, 3),
     ("−3", -3.0, domain.NUMBER, 0),
 ]
 
 
 @pytest.mark.parametrize(("text", "value", "unit", "decimals"), TRENDS)
 def test_trend(text: str, value: float, unit: str, decimals: int) -> None:
-    """A trend's signed value (arrows applied), unit and published decimals."""
+    """A trend's signed value (arrows applied), unit and published decimals, counted in the
+    value's unit so that the Check allows exactly the published rounding."""
     trend = parse_trend(text)
     assert trend.value == pytest.approx(value)
     assert (trend.unit, trend.decimals, trend.status, trend.text) == (unit, decimals, None, text)
