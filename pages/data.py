@@ -26,6 +26,7 @@ for column, kind in zip(columns, loads.TEMPLATE_KINDS):
         mime="text/csv",
         key=f"data-template-{kind}",
         icon=":material/download:",
+        on_click="ignore",  # a rerun on click could drop the deferred file before it is fetched
     )
 
 # --- History and loaded data ---
@@ -57,5 +58,6 @@ for column, table in zip(columns, loads.LOADED_TABLES):
         mime="text/csv",
         key=f"data-table-{table}",
         icon=":material/download:",
+        on_click="ignore",  # a rerun on click could drop the deferred file before it is fetched
         help=f"{counts.get(table, 0):,} rows",
     )
