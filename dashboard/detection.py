@@ -208,7 +208,8 @@ def spc_verdict(result: spc.SpcResult, unit: str) -> Verdict:
     fired = spc.rules_at(result, len(periods) - 1)
     if not fired:
         last_value = domain.format_value(float(table["value"].iloc[-1]), unit)
-        detail = (f"{_span(periods, 0, len(periods) - 1)}: {len(periods)} points; latest {last_value} "
+        points = f"{len(periods)} point" + ("" if len(periods) == 1 else "s")
+        detail = (f"{_span(periods, 0, len(periods) - 1)}: {points}; latest {last_value} "
                   f"({domain.format_month(periods[-1])}) within limits "
                   f"{domain.format_value(result.lower_process_limit, unit)}–"
                   f"{domain.format_value(result.upper_process_limit, unit)}, mean "

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import detection
+from dashboard import detection, spc
 from dashboard.db import connect_readonly
-from dashboard.detection import DETECTION_COLUMNS, DetectionSettings, detect_exceptions
+from dashboard.detection import DETECTION_COLUMNS, DetectionSettings, Verdict, detect_exceptions
+from dashboard.spc import SpcSettings
 from loaders.atomic import staged_database
 
 REPORT = date(2019, 1, 1)
@@ -27,12 +28,12 @@ MEASURE_COLUMNS = (
 def measure_row(measure: str, polarity: str, unit: str, baseline: float | None,
                 current: float | None, exception: str | None = None,
                 theme: str = "Protecting people from harm", line: int = 2,
-                status: str | None = None) -> list:
-    """A `measures` row as the loader would store it: Jan 2018 against Jan 2019."""
+                status: str | None = None, period: date = REPORT, baseline_is_year: bool = False) -> list:
+    """A `measures` row as the loader would store it: Jan 2018 (or the year 2018) against Jan 2019."""
     return [
-        REPORT, theme, measure, polarity, unit,
+        period, theme, measure, polarity, unit,
         None if baseline is None else str(baseline), baseline, None if baseline is not None else status,
-        date(2018, 1, 1), False,
+        date(2018, 1, 1), baseline_is_year,
         None if current is None else str(current), current, None if current is not None else status,
         date(2019, 1, 1), False,
         True, exception, "measures.csv", line, 1,
@@ -44,9 +45,10 @@ def build_db(path: Path, measures: list[list], series: dict[tuple[str, str], lis
     """A database with these measures rows and monthly series ending at `series_end`."""
     with staged_database(path) as con:
         placeholders = ", ".join("?" for _ in MEASURE_COLUMNS)
-        con.executemany(
-            f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({placeholders})", measures
-        )
+        if measures:
+            con.executemany(
+                f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({placeholders})", measures
+            )
         for (measure, area), values in (series or {}).items():
             months = pd.date_range(end=pd.Timestamp(series_end), periods=len(values), freq="MS")
             con.executemany(
@@ -255,3 +257,283 @@ def test_cli_flags_reach_the_settings(spc_db: Path) -> None:
     assert set(printed["source"]) == {"threshold"}
     assert printed.loc["Burglary", "rule"] == "Threshold: |change| ≥ 25%"
     assert pd.isna(printed.loc["Burglary", "direction"])  # +20% is now within the threshold
+
+
+def test_rows_carry_the_measure_and_its_computed_change(threshold_db: Path) -> None:
+    """Each row repeats the measure's theme, polarity and unit, and the change the rule judged."""
+    referrals = detect(threshold_db).loc["Referrals"]
+    assert referrals["theme"] == "Protecting people from harm"
+    assert referrals["polarity"] == "higher_is_better"
+    assert referrals["unit"] == "count"
+    assert referrals["change"] == pytest.approx((5369 - 4872) / 4872 * 100)
+    assert referrals["change_unit"] == "percent"
+
+
+def test_rows_in_plan_theme_order_then_extract_order(tmp_path: Path) -> None:
+    """Rows follow the plan's theme order, themes outside the plan last, then the extract's line order."""
+    path = build_db(tmp_path / "order.duckdb", [
+        measure_row("Other theme", "higher_is_better", "count", 100, 101, theme="Something else", line=2),
+        measure_row("ASB", "lower_is_better", "count", 100, 101, theme="Tackling crime and ASB", line=3),
+        measure_row("Burglary", "lower_is_better", "count", 100, 101, theme="Tackling crime and ASB", line=4),
+        measure_row("Referrals", "higher_is_better", "count", 100, 101, line=5),
+    ])
+    assert list(detect(path)["measure"]) == ["Referrals", "ASB", "Burglary", "Other theme"]
+
+
+def test_threshold_details_speak_the_unit(threshold_db: Path) -> None:
+    """Percentages show as per cent figures with changes and thresholds in percentage points."""
+    found = detect(threshold_db)
+    assert found.loc["Positive outcomes", "detail"] == "11.6% (Jan 2018) → 8.9% (Jan 2019): -2.7 pts, ✖ Worse"
+    assert found.loc["Repeat victims", "detail"] == (
+        "33.2% (Jan 2018) → 32.7% (Jan 2019): -0.5 pts, within ±2 pts")
+
+
+def test_figures_for_a_year_and_with_nothing_published(tmp_path: Path) -> None:
+    """A baseline for a whole year shows the year; a figure with no value, status or text says so."""
+    path = build_db(tmp_path / "figures.duckdb", [
+        measure_row("Satisfaction", "higher_is_better", "percent", 70.0, 75.0, baseline_is_year=True, line=2),
+        measure_row("New measure", "higher_is_better", "count", None, 5369, line=3),
+    ])
+    found = detect(path)
+    assert found.loc["Satisfaction", "detail"] == "70.0% (2018) → 75.0% (Jan 2019): +5.0 pts, ✔ Better"
+    assert found.loc["New measure", "detail"] == "no figure → 5,369 (Jan 2019): no change can be computed"
+    assert not found.loc["New measure", "detected"]
+
+
+def test_change_reaching_the_threshold_to_ten_decimals_counts(tmp_path: Path) -> None:
+    """A change 1e-11 short of the threshold is rounding noise: it reaches the threshold."""
+    path = build_db(tmp_path / "noise.duckdb", [
+        measure_row("Confidence", "higher_is_better", "percent", 45.0, 46.99999999999),
+    ])
+    confidence = detect(path).loc["Confidence"]
+    assert confidence["detected"] and confidence["direction"] == "positive"
+    assert confidence["detail"].endswith(": +2.0 pts, ✔ Better")
+
+
+def test_threshold_for_an_unknown_change_unit_is_an_error() -> None:
+    """A change unit with no threshold is refused by name, not judged against some default."""
+    with pytest.raises(ValueError, match="no threshold for change unit 'furlongs'"):
+        DetectionSettings().threshold_for("furlongs")
+
+
+def change_row(change: float | None, change_unit: str = "percent", unit: str = "count",
+               direction: str | None = None) -> dict:
+    """A `measure_changes` row as `threshold_verdict` reads it: 100 in Jan 2018, then Jan 2019."""
+    row = {"change": change, "change_unit": change_unit, "unit": unit, "direction": direction}
+    for which, value, when in (("baseline", 100.0, date(2018, 1, 1)), ("current", None, date(2019, 1, 1))):
+        row.update({f"{which}_value": value, f"{which}_status": None if value is not None else "Pending",
+                    f"{which}_text": None, f"{which}_period": when, f"{which}_period_is_year": False})
+    return row
+
+
+def test_verdicts_that_find_nothing_say_detected_false() -> None:
+    """No change, a change within the threshold, and common cause: each a verdict of False, no direction."""
+    settings = DetectionSettings()
+    rule = "Threshold: |change| ≥ 10%"
+    assert detection.threshold_verdict(change_row(None), settings) == Verdict(
+        "threshold", rule, "100 (Jan 2018) → Pending: no change can be computed", False, None)
+    assert detection.threshold_verdict(change_row(9.0), settings) == Verdict(
+        "threshold", rule, "100 (Jan 2018) → Pending: +9.0%, within ±10%", False, None)
+    months = [m.date() for m in pd.date_range(end=pd.Timestamp(REPORT), periods=12, freq="MS")]
+    result = spc.spc_table(months, [31.0, 33.0] * 5 + [32.0, 31.5], "higher_is_better")
+    assert detection.spc_verdict(result, "percent") == Verdict(
+        "spc", "SPC: common cause (no rule fired)",
+        "Feb 2018–Jan 2019: 12 points; latest 31.5% (Jan 2019) within limits 27.2%–36.7%, mean 32.0%; "
+        "no special cause at the latest point", False, None)
+
+
+def test_a_single_point_series_says_one_point(tmp_path: Path) -> None:
+    """With SPC allowed on one month, the detail counts it as 1 point (not '1 points')."""
+    path = build_db(tmp_path / "one.duckdb",
+                    [measure_row("Referrals", "higher_is_better", "count", 100, 5, None)],
+                    series={("Referrals", "Force"): [5.0]})
+    referrals = detect(path, DetectionSettings(min_spc_points=1)).loc["Referrals"]
+    assert referrals["source"] == "spc" and not referrals["detected"]
+    assert referrals["detail"].startswith("Jan 2019: 1 point; latest 5 (Jan 2019) within limits ")
+
+
+BASE = [100.0, 104.0] * 6   # with the limits fixed after these 12: mean 102, limits 91.4–112.6
+
+
+@pytest.fixture
+def spc_rules_db(tmp_path: Path) -> Path:
+    """Series that end, after BASE, in each SPC rule (limits fixed after BASE)."""
+    return build_db(tmp_path / "rules.duckdb", [
+        measure_row("Rising", "higher_is_better", "count", 100, 115, None, line=2),
+        measure_row("Falling", "lower_is_better", "count", 100, 89, None, line=3),
+        measure_row("Two above", "lower_is_better", "count", 100, 111, None, line=4),
+        measure_row("Two below", "higher_is_better", "percent", 100, 93, None, line=5),
+        measure_row("Trend", "lower_is_better", "count", 104, 101, None, line=6),
+    ], series={
+        ("Rising", "Force"): BASE + [103, 105, 107, 109, 111, 113, 115],
+        ("Falling", "Force"): BASE + [101, 99, 97, 95, 93, 91, 89],
+        ("Two above", "Force"): BASE + [110, 104, 111],
+        ("Two below", "Force"): BASE + [94, 100, 93],
+        ("Trend", "Force"): BASE + [103.5, 103, 102.5, 102, 101.5, 101],
+    })
+
+
+FIXED = DetectionSettings(spc_settings=SpcSettings(fix_after=12))
+
+
+def test_spc_outside_limits_names_the_limit_crossed_and_the_other_rules(spc_rules_db: Path) -> None:
+    """Above the upper limit or below the lower one, with that limit's value and any other rule that fired."""
+    found = detect(spc_rules_db, FIXED)
+    rising, falling = found.loc["Rising"], found.loc["Falling"]
+    assert rising["rule"] == falling["rule"] == "SPC: point outside the process limits"
+    assert rising["detail"] == ("Jan 2019: 115 above the upper process limit of 112.6 "
+                                "(mean 102; limits 91.4–112.6) (also: trend, shift)")
+    assert falling["detail"] == ("Jan 2019: 89 below the lower process limit of 91.4 "
+                                 "(mean 102; limits 91.4–112.6) (also: trend, shift)")
+    assert rising["direction"] == falling["direction"] == "positive"  # falling is better for Falling
+
+
+def test_spc_two_in_three_detail_above_and_below(spc_rules_db: Path) -> None:
+    """2 of the last 3 points beyond the 2σ line: how many, which side, that line's value, in the unit."""
+    found = detect(spc_rules_db, FIXED)
+    above, below = found.loc["Two above"], found.loc["Two below"]
+    assert above["rule"] == below["rule"] == "SPC: 2 of 3 beyond 2σ"
+    assert above["detail"] == ("Nov 2018–Jan 2019: 2 of 3 points above 109.1 (two thirds of the way to the "
+                               "upper limit); mean 102; limits 91.4–112.6")
+    assert below["detail"] == ("Nov 2018–Jan 2019: 2 of 3 points below 94.9% (two thirds of the way to the "
+                               "lower limit); mean 102.0%; limits 91.4%–112.6%")
+    assert above["direction"] == below["direction"] == "negative"
+
+
+def test_spc_trend_detail_counts_the_run(spc_rules_db: Path) -> None:
+    """A trend says from which month, how many points, which way, and from what value to what."""
+    trend = detect(spc_rules_db, FIXED).loc["Trend"]
+    assert trend["rule"] == "SPC: 7-point trend"
+    assert trend["detail"] == "Jul 2018–Jan 2019: 7 points falling (104 → 101); mean 102; limits 91.4–112.6"
+    assert trend["direction"] == "positive"
+
+
+def test_spc_settings_reach_the_limits(spc_rules_db: Path) -> None:
+    """Without the limits fixed after 12 points the same series give other limits and verdicts."""
+    found = detect(spc_rules_db)
+    assert found.loc["Two above", "rule"] == "SPC: common cause (no rule fired)"
+    assert "limits 91.4–112.6" not in found.loc["Rising", "detail"]
+
+
+def test_spc_shift_below_the_mean(tmp_path: Path) -> None:
+    """12 months below the mean of a lower-is-better count: special cause improvement."""
+    path = build_db(tmp_path / "down.duckdb",
+                    [measure_row("Knife crime", "lower_is_better", "count", 110, 104, None)],
+                    series={("Knife crime", "Force"): [110.0, 114.0] * 6 + [100.0, 104.0] * 6})
+    knife = detect(path).loc["Knife crime"]
+    assert knife["rule"] == "SPC: 7 points one side of the mean"
+    assert knife["detail"] == "Feb 2018–Jan 2019: 12 points below the mean of 107; limits 95.2–118.8"
+    assert knife["direction"] == "positive"
+
+
+def test_spc_short_series_warning_follows_the_detail(tmp_path: Path) -> None:
+    """Limits on fewer points than recommended: the detection says so after what fired."""
+    path = build_db(tmp_path / "short.duckdb",
+                    [measure_row("Referrals", "higher_is_better", "count", 100, 130, None)],
+                    series={("Referrals", "Force"): [100.0, 104.0] * 3 + [100.0, 130.0]})
+    row = detect(path, DetectionSettings(min_spc_points=8)).loc["Referrals"]
+    assert row["rule"] == "SPC: point outside the process limits"
+    assert row["detail"] == ("Jan 2019: 130 above the upper process limit of 115.9 (mean 105.2; limits "
+                             "94.6–115.9). Only 8 points, fewer than the 12 recommended: trial limits that "
+                             "will change as months are added.")
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = detection.main(argv)
+    return code, out.getvalue()
+
+
+def test_cli_help_names_the_command_and_every_option(capsys: pytest.CaptureFixture) -> None:
+    """--help says what the command prints and what each option means, with its default."""
+    with pytest.raises(SystemExit) as exit_:
+        detection.main(["--help"])
+    assert exit_.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for text in (
+        "usage: python -m dashboard.detection [-h] --period PERIOD",
+        "Print the exceptions the published rules detect for one report period, as CSV.",
+        "--period PERIOD report month, YYYY-MM",
+        "--db DB database file (default: DASHBOARD_DB or data/dashboard.duckdb)",
+        "counts, money, numbers: |change| in % (default 10.0)",
+        "percentages: |change| in percentage points (default 2.0)",
+        "grades: |change| in steps (default 1.0)",
+        "monthly points needed to use SPC (default 12)",
+        "--fix-after N SPC: compute mean and limits",
+        "--no-screen-outliers SPC: leave moving ranges",
+        "--all print every measure, not only detections",
+    ):
+        assert text in shown, text
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--period", "2019/01"], "argument --period: expected a month as YYYY-MM, got '2019/01'"),
+    ([], "the following arguments are required: --period"),
+    (["--period", "2019-01", "--fix-after", "1"], "fix_after must be at least 2"),
+])
+def test_cli_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
+    """A bad or missing month, or impossible SPC settings, are usage errors that say what is wrong."""
+    with pytest.raises(SystemExit) as exit_:
+        detection.main(argv + ["--db", "nowhere.duckdb"])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_missing_database_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """No database: an error on stderr naming the file, nothing on stdout."""
+    missing = tmp_path / "none.duckdb"
+    code = detection.main(["--period", "2019-01", "--db", str(missing)])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert captured.err == f"error: no database at {missing}; load extracts first (make load)\n"
+
+
+def test_cli_unknown_period_lists_every_report_period(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    two = build_db(tmp_path / "two.duckdb", [
+        measure_row("Referrals", "higher_is_better", "count", 100, 120, period=date(2018, 1, 1)),
+        measure_row("Referrals", "higher_is_better", "count", 100, 120),
+    ])
+    assert detection.main(["--period", "2020-03", "--db", str(two)]) == 1
+    assert "report periods: Jan 2018, Jan 2019\n" in capsys.readouterr().err
+    empty = build_db(tmp_path / "empty.duckdb", [])
+    assert detection.main(["--period", "2020-03", "--db", str(empty)]) == 1
+    assert "no measures for Mar 2020; report periods: none loaded\n" in capsys.readouterr().err
+
+
+def test_cli_points_and_steps_thresholds(tmp_path: Path) -> None:
+    """--points-threshold and --steps-threshold set the thresholds for percentages and grades."""
+    path = build_db(tmp_path / "grades.duckdb", [
+        measure_row("Positive outcomes", "higher_is_better", "percent", 11.6, 8.9, line=2),
+        measure_row("PEEL grade", "higher_is_better", "grade", 2, 4, line=3),
+        measure_row("PEEL effectiveness", "higher_is_better", "grade", 3, 4, line=4),
+    ])
+    code, out = run_cli(["--period", "2019-01", "--db", str(path), "--points-threshold", "3",
+                         "--steps-threshold", "2", "--all"])
+    assert code == 0
+    printed = pd.read_csv(io.StringIO(out)).set_index("measure")
+    assert printed.loc["Positive outcomes", "rule"] == "Threshold: |change| ≥ 3 pts"
+    assert pd.isna(printed.loc["Positive outcomes", "direction"])
+    assert printed.loc["PEEL grade", "rule"] == "Threshold: |change| ≥ 2 steps"
+    assert printed.loc["PEEL grade", "direction"] == "positive"
+    assert printed.loc["PEEL grade", "detail"] == (
+        "Requires Improvement (Jan 2018) → Good (Jan 2019): +2 steps, ✔ Better")
+    assert pd.isna(printed.loc["PEEL effectiveness", "direction"])
+
+
+def test_cli_spc_options_reach_the_settings(tmp_path: Path) -> None:
+    """--no-screen-outliers keeps the big first jump in the limits; the default 12 points use SPC."""
+    rising = [0.0] + [100.0 + i / 10 for i in range(11)]
+    path = build_db(tmp_path / "rising.duckdb",
+                    [measure_row("Referrals", "higher_is_better", "count", 0, 101, None)],
+                    series={("Referrals", "Force"): rising})
+    code, out = run_cli(["--period", "2019-01", "--db", str(path), "--no-screen-outliers"])
+    assert code == 0
+    printed = pd.read_csv(io.StringIO(out)).set_index("measure")
+    assert printed.loc["Referrals", "source"] == "spc"
+    assert printed.loc["Referrals", "rule"] == "SPC: 7-point trend"
+    assert printed.loc["Referrals", "detail"] == (
+        "Feb 2018–Jan 2019: 12 points rising (0 → 101); mean 92.1; limits 67.7–116.5 (also: shift)")
+    code, out = run_cli(["--period", "2019-01", "--db", str(path)])
+    screened = pd.read_csv(io.StringIO(out)).set_index("measure")
+    assert screened.loc["Referrals", "rule"] == "SPC: point outside the process limits"
