@@ -7,6 +7,9 @@ reader's browser can start a load. Loads and restores run in a child process, on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from dashboard import db, loads
@@ -16,6 +19,8 @@ from loaders.provenance import RESTORE, UPLOAD, Actor
 from ui.data import clear_caches
 from ui.render import escape_markdown, show_text_table
 from ui.roles import DEPLOYMENT_HELP, access_settings, current_viewer
+
+T = TypeVar("T")
 
 REPORT_KEY = "data_last_load_report"
 RESTORE_REPORT_KEY = "data_last_restore_report"
@@ -56,13 +61,24 @@ def _explain_read_only(viewer: Viewer) -> None:
                 "server with python -m loaders. " + DEPLOYMENT_HELP)
 
 
-def _acting_analyst() -> Actor | None:
-    """The analyst doing this, checked now; None (and a message) for anyone else."""
+def _run_change(source: str, working: str, change: Callable[[Actor], T]) -> T | None:
+    """Run a load or restore as the analyst viewing, checked now, one at a time.
+
+    None (and a message on the page) when the viewer is not an analyst, another change is
+    running, or the loader stopped without a report."""
     viewer = current_viewer()
     if not viewer.can_change_data or not viewer.name:
         st.error("Only an analyst can change the figures.")
         return None
-    return Actor(viewer.name, UPLOAD)
+    if load_in_progress(db.database_path()):
+        st.warning(BUSY_MESSAGE)
+        return None
+    with st.spinner(working):
+        try:
+            return change(Actor(viewer.name, source))
+        except loads.LoaderFailed as failure:
+            st.error(escape_markdown(str(failure)))
+            return None
 
 
 def _render_upload() -> None:
@@ -81,19 +97,11 @@ def _render_upload() -> None:
 
 
 def _load(uploads: list) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
-    actor = _acting_analyst()
-    if actor is None:
+    files = [(f.name, f.getvalue()) for f in uploads]
+    report = _run_change(UPLOAD, "Checking and loading…", lambda actor: loads.load_uploads(
+        files, db.database_path(), actor, max_bytes=max_upload_bytes()))
+    if report is None:
         return
-    if load_in_progress(db.database_path()):
-        st.warning(BUSY_MESSAGE)
-        return
-    with st.spinner("Checking and loading…"):
-        try:
-            report = loads.load_uploads([(f.name, f.getvalue()) for f in uploads], db.database_path(),
-                                        actor, max_bytes=max_upload_bytes())
-        except loads.LoaderFailed as failure:
-            st.error(escape_markdown(str(failure)))
-            return
     if report.ok:
         clear_caches()  # every page reads the new file from its next run
     st.session_state[REPORT_KEY] = report
@@ -141,18 +149,10 @@ def render_restore(con) -> None:  # noqa: ANN001 - DuckDB connection
 
 
 def _restore(load_id: int) -> None:
-    actor = _acting_analyst()
-    if actor is None:
+    report = _run_change(RESTORE, f"Restoring the version after load {load_id}…",
+                         lambda actor: loads.restore(db.database_path(), load_id, actor))
+    if report is None:
         return
-    if load_in_progress(db.database_path()):
-        st.warning(BUSY_MESSAGE)
-        return
-    with st.spinner(f"Restoring the version after load {load_id}…"):
-        try:
-            report = loads.restore(db.database_path(), load_id, Actor(actor.name, RESTORE))
-        except loads.LoaderFailed as failure:
-            st.error(escape_markdown(str(failure)))
-            return
     st.session_state[RESTORE_REPORT_KEY] = report
     st.session_state.pop(REPORT_KEY, None)  # the last load's report no longer describes the data
     if report.ok:
