@@ -6,16 +6,14 @@ Fails on any Streamlit exception block; saves a screenshot of each page to artif
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from browser_support import free_port, wait_healthy
 
 from loaders.atomic import staged_database
 from loaders.load import load_extracts
@@ -48,27 +46,6 @@ if not Path(CHROMIUM).exists():  # the suite's `make test` installs it; say so r
     pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)", pytrace=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.read().decode() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
@@ -79,7 +56,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert report.ok, report.to_text()
     with staged_database(db_path) as con:
         con.execute("UPDATE measures SET comment = ? WHERE measure = 'Fraud offences'", [HOSTILE])
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DASHBOARD_DB": str(db_path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -89,7 +66,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, server)
+        wait_healthy(base, server)
         yield base
     finally:
         server.terminate()

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser_support import free_port, wait_healthy
 
 from loaders.load import load_extracts
 
@@ -68,27 +66,6 @@ class Stack:
     log: Path      # the app's output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.read().decode() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
 def _secrets_toml(app_port: int, provider_port: int) -> str:
     return (
         "[auth]\n"
@@ -119,7 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ]
     with oidc_provider_mock.run_server_in_thread(port=0, user_claims=users,
                                                  require_client_registration=False) as provider:
-        app_port = _free_port()
+        app_port = free_port()
         secrets_file = folder / "secrets.toml"
         secrets_file.write_text(_secrets_toml(app_port, provider.server_port), encoding="utf-8")
         log = (folder / "streamlit.log").open("wb")  # a file, not a pipe nobody reads (it could fill)
@@ -135,7 +112,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )
         base = f"http://localhost:{app_port}"
         try:
-            _wait_healthy(base, server)
+            wait_healthy(base, server)
             yield Stack(base, db_path, folder / "streamlit.log")
         finally:
             server.terminate()
