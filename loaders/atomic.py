@@ -105,7 +105,7 @@ def latest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
 def _latest_load_id_of(path: Path) -> int | None:
     if not path.exists():
         return None
-    with duckdb.connect(str(path), read_only=True) as live:
+    with quiet_connect(path, read_only=True) as live:
         return latest_load_id(live)
 
 
