@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import re
+import warnings
 from contextlib import redirect_stdout
 from datetime import date
 from pathlib import Path
@@ -66,6 +68,17 @@ def test_outlier_screening_drops_large_moving_ranges() -> None:
     assert unscreened.lower_process_limit == pytest.approx(12.5 - 2.66 * 40 / 11)
 
 
+def test_moving_range_exactly_on_the_screening_line_is_left_out() -> None:
+    """Moving ranges 1, 1, 1, 1 and b, with b exactly 3.267 × their mean: "at or above" the upper
+    range limit is screened, so the mean moving range is 1, not (4 + b) / 5."""
+    values = [0, 1, 0, 1, 0, 7.5406809001731085]
+    ranges = np.abs(np.diff(values))
+    assert ranges[-1] == spc.SCREEN_SCALE * ranges.mean()  # the premise, in the module's arithmetic
+    result = run(values)
+    assert result.upper_process_limit == pytest.approx(result.mean + 2.66)
+    assert result.lower_process_limit == pytest.approx(result.mean - 2.66)
+
+
 def test_screening_is_on_by_default_as_nhsrplotthedots() -> None:
     assert SpcSettings().screen_outliers is True
     assert SpcSettings().fix_after is None
@@ -98,6 +111,14 @@ def test_fix_after_beyond_the_series_uses_every_point() -> None:
     assert run([1, 3] * 6, settings=SpcSettings(fix_after=50)).mean == pytest.approx(2.0)
 
 
+def test_warning_texts() -> None:
+    """The two short-series warnings, word for word, as the page and the CLI show them."""
+    assert run([1, 3] * 6, settings=SpcSettings(fix_after=6)).warning == (
+        "Limits fixed after 6 points, fewer than the 12 recommended: treat them as trial limits.")
+    assert run([1, 3] * 5 + [1]).warning == (
+        "Only 11 points, fewer than the 12 recommended: trial limits that will change as months are added.")
+
+
 def test_fix_after_must_leave_a_moving_range() -> None:
     with pytest.raises(ValueError, match="fix_after must be at least 2"):
         SpcSettings(fix_after=1)
@@ -117,6 +138,34 @@ def test_empty_and_single_point_series_do_not_fail() -> None:
     assert single.mean == 4.0 and math.isnan(single.upper_process_limit)
     assert single.state == spc.COMMON_CAUSE and "Only 1 point," in single.warning
     build_spc_figure(single, ChartMeta("One point"))
+
+
+def test_no_numpy_warnings_for_empty_or_neutral_series() -> None:
+    """An empty series and a neutral measure compute quietly: no "mean of empty slice" or
+    division warnings in the dashboard's log."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spc_table([], [], domain.NEUTRAL)
+        assert run([10, 12] * 6 + [30], domain.NEUTRAL).state == spc.SPECIAL_HIGH
+
+
+def test_values_come_back_as_floats() -> None:
+    """Counts given as integers are floats in the table, like every other series."""
+    result = run([10, 12] * 6)
+    assert result.table["value"].dtype == np.float64
+    assert result.table["value"].iloc[0] == 10.0
+
+
+def test_result_records_its_polarity_settings_and_signals() -> None:
+    """The result keeps the polarity and settings it was computed with, and each point's signal:
+    +1 above (or rising), -1 below (or falling), 0 for common cause."""
+    fixed = SpcSettings(fix_after=12)
+    result = run([10, 12] * 6 + [30, -10, 11], domain.LOWER_IS_BETTER, fixed)
+    assert result.polarity == domain.LOWER_IS_BETTER
+    assert result.settings == fixed
+    assert list(result.flags["signal"]) == [0] * 12 + [1, -1, 0]
+    assert list(result.table["variation"].iloc[12:]) == [spc.SPECIAL_CONCERN, spc.SPECIAL_IMPROVEMENT,
+                                                         spc.COMMON_CAUSE]
 
 
 # --- Shift ---------------------------------------------------------------------------------------
@@ -242,6 +291,27 @@ def test_outside_point_does_not_count_as_close() -> None:
     assert marked(both_close, spc.RULE_TWO_IN_THREE) == [12, 14]
 
 
+def test_point_exactly_on_the_two_thirds_line_is_not_close() -> None:
+    """Limits fixed on 10/12 (mean 11, mean moving range 2, both exact): two points exactly on a
+    near line are not beyond it; a hair further out they are."""
+    fixed = SpcSettings(fix_after=12)
+    base = [10, 12] * 6
+    near_upper, near_lower = 11 + spc.NEAR_SCALE * 2, 11 - spc.NEAR_SCALE * 2
+    assert marked(run(base + [near_upper, 12, near_upper], settings=fixed), spc.RULE_TWO_IN_THREE) == []
+    assert marked(run(base + [near_lower, 10, near_lower], settings=fixed), spc.RULE_TWO_IN_THREE) == []
+    beyond = run(base + [near_upper + 1e-9, 12, near_upper + 1e-9], settings=fixed)
+    assert marked(beyond, spc.RULE_TWO_IN_THREE) == [12, 14]
+
+
+def test_close_point_next_to_two_in_three_on_the_other_side_is_not_marked() -> None:
+    """15, 15, 12 (two close above, all above) then 7 (close, but below): only the 15s are marked;
+    the 7 is in no three-point window with all three on one side."""
+    result = run([10, 12] * 6 + [15, 15, 12, 7, 11, 11], settings=SpcSettings(fix_after=12))
+    assert 7 > result.lower_process_limit  # the premise: 7 is close, not outside
+    assert marked(result, spc.RULE_TWO_IN_THREE) == [12, 13]
+    assert result.table["variation"].iloc[15] == spc.COMMON_CAUSE
+
+
 # --- Outside limits, polarity, precedence --------------------------------------------------------
 
 def test_point_on_a_limit_is_inside() -> None:
@@ -265,8 +335,16 @@ def test_polarity_names_the_special_cause(polarity: str, high: str, low: str) ->
     assert run([10, 12] * 6 + [-10], polarity, fixed).state == low
 
 
+def test_improvement_sign_of_each_polarity() -> None:
+    assert spc.improvement_sign(domain.HIGHER_IS_BETTER) == 1
+    assert spc.improvement_sign(domain.LOWER_IS_BETTER) == -1
+    assert spc.improvement_sign(domain.NEUTRAL) == 0
+
+
 def test_unknown_polarity_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown polarity 'up'"):
+        run([1, 2, 3], "up")
+    with pytest.raises(ValueError, match="expected one of higher_is_better, lower_is_better, neutral$"):
         run([1, 2, 3], "up")
 
 
@@ -280,15 +358,31 @@ def test_outside_limits_takes_precedence_and_all_rules_are_named() -> None:
 def test_periods_are_sorted_and_must_be_unique() -> None:
     result = spc_table([date(2023, 2, 1), date(2023, 1, 1)], [2.0, 1.0], domain.NEUTRAL)
     assert list(result.table["value"]) == [1.0, 2.0]
-    with pytest.raises(ValueError, match="appears more than once"):
+    with pytest.raises(ValueError, match="period 2023-01-01 appears more than once"):
         spc_table([date(2023, 1, 1)] * 2, [1.0, 2.0], domain.NEUTRAL)
     with pytest.raises(ValueError, match="2 periods but 1 values"):
         spc_table(months(2), [1.0], domain.NEUTRAL)
 
 
 def test_non_finite_values_are_rejected() -> None:
-    with pytest.raises(ValueError, match="finite"):
+    message = "values must be finite numbers (no NaN or infinity)"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         run([1.0, float("nan"), 2.0])
+
+
+def test_batch_rejects_misshapen_input() -> None:
+    with pytest.raises(ValueError, match=re.escape("values must be 2-D (series × points), got 1-D")):
+        spc_batch(np.zeros(5), domain.NEUTRAL)
+    with pytest.raises(ValueError, match="3 polarities for 2 series"):
+        spc_batch(np.zeros((2, 5)), [domain.NEUTRAL] * 3)
+
+
+def test_batch_takes_any_array_of_numbers() -> None:
+    """An object array (what pandas gives for a frame of mixed columns) is read as numbers."""
+    values = np.array([[10, 12] * 6 + [30]], dtype=object)
+    batch = spc_batch(values, domain.HIGHER_IS_BETTER, SpcSettings(fix_after=12))
+    assert spc.VARIATIONS[batch.variation[0, -1]] == spc.SPECIAL_IMPROVEMENT
+    assert batch.mean[0] == pytest.approx(11.0)
 
 
 # --- Parity with NHSRplotthedots' logic -----------------------------------------------------------
@@ -406,6 +500,88 @@ def test_figure_marks_special_cause_by_shape_and_label() -> None:
     assert "Only" not in chart_meta(fig).subtitle
 
 
+def test_figure_draws_values_and_limit_lines_as_designed() -> None:
+    """The value line dark, 2 px, with 5 px markers and a hover of month, value, variation and
+    rules; mean (solid) and process limits (dashed) as 1.5 px grey lines without hover, each
+    labelled in 11 px grey just right of its last point, no arrow; the legend across the bottom,
+    thousands separators on the y axis, the x axis half a month beyond the first and last
+    months, room on the right for the labels; the source kept for export."""
+    result = run([10, 12] * 6 + [30, -10, 11], settings=SpcSettings(fix_after=12))
+    table = result.table
+    periods = list(table["period"])
+    fig = build_spc_figure(result, ChartMeta("Referrals", subtitle="Force", source="series.csv"))
+    value = fig.data[0]
+    assert (list(value.x), list(value.y)) == (periods, list(table["value"]))
+    assert value.mode == "lines+markers"
+    assert (value.line.color, value.line.width) == (spc.VALUE_COLOUR, 2)
+    assert (value.marker.color, value.marker.size) == (spc.VALUE_COLOUR, 5)
+    assert [list(row) for row in value.customdata] == table[["rules", "variation"]].values.tolist()
+    assert value.hovertemplate == "%{x|%b %Y}: %{y:,}<br>%{customdata[1]}<br>%{customdata[0]}<extra></extra>"
+    lines = [("Mean", "mean", "solid"), ("Upper process limit", "upper_process_limit", "dash"),
+             ("Lower process limit", "lower_process_limit", "dash")]
+    for trace, (name, column, dash) in zip(fig.data[1:4], lines):
+        assert trace.name == name and trace.mode == "lines" and trace.hoverinfo == "skip"
+        assert (list(trace.x), list(trace.y)) == (periods, list(table[column]))
+        assert (trace.line.color, trace.line.width, trace.line.dash) == (spc.LIMIT_COLOUR, 1.5, dash)
+    labels = [(a.text, a.x, a.y, a.showarrow, a.xanchor, a.xshift, a.font.size, a.font.color)
+              for a in fig.layout.annotations]
+    assert labels == [(name, periods[-1], table[column].iloc[-1], False, "left", 6, 11, spc.LIMIT_COLOUR)
+                      for name, column, _ in lines]
+    assert (fig.layout.legend.orientation, fig.layout.legend.y) == ("h", -0.15)
+    assert fig.layout.yaxis.tickformat == ","
+    half_month = pd.Timedelta(days=15)
+    assert list(fig.layout.xaxis.range) == [pd.Timestamp(periods[0]) - half_month,
+                                            pd.Timestamp(periods[-1]) + half_month]
+    assert fig.layout.margin.r == 140
+    assert chart_meta(fig).source == "series.csv"
+    assert chart_meta(fig).subtitle == "Force"  # no warning: nothing added
+
+
+@pytest.mark.parametrize(("polarity", "kinds"), [
+    (domain.HIGHER_IS_BETTER, [("Special cause improvement", "diamond", domain.BETTER),
+                               ("Special cause concern", "square", domain.WORSE)]),
+    (domain.NEUTRAL, [("Special cause high", "triangle-up", domain.HIGHER),
+                      ("Special cause low", "triangle-down", domain.LOWER)]),
+])
+def test_each_kind_of_special_cause_has_its_own_marker(polarity: str, kinds: list[tuple[str, str, str]]) -> None:
+    """One point far above and one far below fixed limits: each kind drawn in its own trace with
+    its label and icon in the legend, its shape, its colour, the icon above the point in 13 px,
+    a 12 px marker with a thin white edge, and a hover naming the kind and the rules."""
+    result = run([10, 12] * 6 + [30, -10, 11], polarity, SpcSettings(fix_after=12))
+    fig = build_spc_figure(result, ChartMeta("Referrals"))
+    special = fig.data[4:]
+    assert len(special) == 2
+    for trace, (label, symbol, direction), (period, value) in zip(
+            special, kinds, [(result.table["period"].iloc[12], 30), (result.table["period"].iloc[13], -10)]):
+        style = domain.DIRECTION_STYLES[direction]
+        assert trace.name == f"{label} ({style.icon})"
+        assert (list(trace.x), list(trace.y)) == ([period], [value])
+        assert trace.mode == "markers+text" and trace.text == (style.icon,)
+        assert trace.textposition == "top center"
+        assert (trace.textfont.color, trace.textfont.size) == (style.colour, 13)
+        assert (trace.marker.symbol, trace.marker.size, trace.marker.color) == (symbol, 12, style.colour)
+        assert trace.marker.line.color.upper() == "#FFFFFF" and trace.marker.line.width == 1
+        assert [list(row) for row in trace.customdata] == [["outside limits"]]
+        assert trace.hovertemplate == f"%{{x|%b %Y}}: %{{y:,}}<br>{label}<br>%{{customdata[0]}}<extra></extra>"
+
+
+def test_concern_alone_is_still_drawn() -> None:
+    """A series with concern points but no improvement ones still shows the concern marker."""
+    result = run([10, 12] * 6 + [-10], settings=SpcSettings(fix_after=12))
+    fig = build_spc_figure(result, ChartMeta("Referrals"))
+    assert [trace.name.split(" (")[0] for trace in fig.data[4:]] == ["Special cause concern"]
+
+
+def test_figure_alt_text_describes_the_chart() -> None:
+    result = run([1, 3] * 6)
+    assert chart_meta(build_spc_figure(result, ChartMeta("Referrals"))).alt == (
+        "XmR chart of 12 monthly values from Jan 2023 to Dec 2023; mean 2.0, process limits -3.3 to 7.3; "
+        "latest point: common cause.")
+    assert chart_meta(build_spc_figure(result, ChartMeta("Referrals", alt="Given"))).alt == "Given"
+    empty = spc_table([], [], domain.NEUTRAL)
+    assert chart_meta(build_spc_figure(empty, ChartMeta("Nothing"))).alt == "XmR chart with no points."
+
+
 def test_figure_subtitle_carries_the_short_series_warning() -> None:
     result = run([1, 3, 1, 3, 1])
     fig = build_spc_figure(result, ChartMeta("Short", subtitle="Force"))
@@ -475,3 +651,97 @@ def test_cli_warns_on_short_series(series_db: Path, capsys: pytest.CaptureFixtur
     code, _ = cli(["--measure", "Burglary", "--fix-after", "6", "--db", str(series_db)])
     assert code == 0
     assert "warning: Limits fixed after 6 points" in capsys.readouterr().err
+
+
+def test_cli_help_names_every_option() -> None:
+    """`--help` gives the program's name, what it prints and each option's meaning."""
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(SystemExit) as stopped:
+        spc.main(["--help"])
+    assert stopped.value.code == 0
+    text = " ".join(out.getvalue().split())
+    assert text.startswith("usage: python -m dashboard.spc [-h] --measure MEASURE ")
+    for expected in (
+        "Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, rules fired and variation.",
+        "--measure MEASURE measure name, as in series.csv",
+        f"--area AREA series area (default {domain.FORCE_AREA})",
+        "--db DB database file (default: DASHBOARD_DB or data/dashboard.duckdb)",
+        "--fix-after N compute mean and limits from the first N points only",
+        "--screen-outliers, --no-screen-outliers leave moving ranges ≥ 3.267 × mean out of the limits "
+        "(default: on, as NHSRplotthedots; off reproduces the Making Data Count Excel tool)",
+    ):
+        assert expected in text
+
+
+def test_cli_requires_a_measure(series_db: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        spc.main(["--db", str(series_db)])
+    assert stopped.value.code == 2
+    assert "the following arguments are required: --measure" in capsys.readouterr().err
+
+
+def test_cli_bad_fix_after_is_a_usage_error(series_db: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        spc.main(["--measure", "Burglary", "--fix-after", "1", "--db", str(series_db)])
+    assert stopped.value.code == 2
+    assert "error: fix_after must be at least 2 (a moving range needs two points), got 1" in capsys.readouterr().err
+
+
+def test_cli_screens_outliers_unless_told_not_to(series_db: Path) -> None:
+    """10/12 then 30: the moving range of 18 is screened by default (limits mean ± 2.66 × 2);
+    --no-screen-outliers keeps it (mean ± 2.66 × 40/12), as the Making Data Count Excel tool."""
+    mean = 162 / 13
+    for args, mean_range in (([], 2), (["--screen-outliers"], 2), (["--no-screen-outliers"], 40 / 12)):
+        code, out = cli(["--measure", "Burglary", "--db", str(series_db), *args])
+        assert code == 0
+        table = pd.read_csv(io.StringIO(out))
+        assert table["upper_process_limit"].iloc[0] == pytest.approx(mean + 2.66 * mean_range)
+
+
+def test_cli_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    absent = tmp_path / "absent.duckdb"
+    code, out = cli(["--measure", "Burglary", "--db", str(absent)])
+    assert (code, out) == (1, "")
+    assert capsys.readouterr().err == f"error: no database at {absent}; load extracts first (make load)\n"
+
+
+def test_cli_with_no_series_loaded(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "empty.duckdb"
+    with staged_database(path):
+        pass
+    code, _ = cli(["--measure", "Burglary", "--db", str(path)])
+    assert code == 1
+    assert "no series for measure 'Burglary'; measures with series: none loaded" in capsys.readouterr().err
+
+
+@pytest.fixture
+def two_measures_db(series_db: Path) -> Path:
+    """series_db plus a tiny-valued series, 'Rate', that is not in the measures table."""
+    with staged_database(series_db) as con:
+        con.executemany("INSERT INTO series VALUES ('Rate', 'Force', ?, ?, 'series.csv', 2)",
+                        [[m, v] for m, v in zip(months(12), [0.00001, 0.00003] * 6)])
+    return series_db
+
+
+def test_cli_lists_every_measure_with_series(two_measures_db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _ = cli(["--measure", "Robbery", "--db", str(two_measures_db)])
+    assert code == 1
+    assert "measures with series: Burglary, Rate" in capsys.readouterr().err
+
+
+def test_cli_measure_missing_from_measures_is_neutral(two_measures_db: Path, capsys: pytest.CaptureFixture) -> None:
+    """A series whose measure has no row in measures is charted as neutral, with a note on stderr."""
+    code, out = cli(["--measure", "Rate", "--db", str(two_measures_db)])
+    assert code == 0
+    assert capsys.readouterr().err == "note: 'Rate' is not in measures; treated as neutral\n"
+    assert out.startswith("period,")
+    known = cli(["--measure", "Burglary", "--db", str(two_measures_db)])
+    assert "note:" not in capsys.readouterr().err and known[0] == 0
+
+
+def test_cli_prints_numbers_to_ten_significant_figures(two_measures_db: Path) -> None:
+    """Numbers as %.10g: 12.46153846 for the mean 162/13, and 1e-05 (lower-case e) for a tiny value."""
+    _, out = cli(["--measure", "Burglary", "--db", str(two_measures_db)])
+    assert out.splitlines()[1] == "2023-01-01,10,12.46153846,7.141538462,17.78153846,shift,special cause improvement"
+    _, tiny = cli(["--measure", "Rate", "--db", str(two_measures_db)])
+    assert tiny.splitlines()[1].startswith("2023-01-01,1e-05,2e-05,")
