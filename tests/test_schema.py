@@ -6,7 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboard import domain
 from loaders.atomic import staged_database, staging_path
+from loaders.schema import SCHEMA_VERSION, create_schema
 
 MEASURE_COLUMNS = (
     "period, theme, measure, polarity, unit, baseline_value, baseline_period, baseline_period_is_year,"
@@ -128,6 +130,55 @@ def test_budget_variance_computed_labelled_and_checked(con) -> None:
     assert got["OPCC"] == (0, "on budget", False)
     assert got["Wrong"] == (50, "overspend", True)
     assert got["Capital"] == (-3980, "underspend", False)
+
+
+def _schema_of(con) -> list[tuple]:
+    """Every table's columns, in order, with type and nullability, and every key."""
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE schema_name = 'main' ORDER BY table_name, column_index").fetchall()
+    keys = con.execute(
+        "SELECT table_name, constraint_type, constraint_column_names FROM duckdb_constraints() "
+        "WHERE schema_name = 'main' AND constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+        "ORDER BY ALL").fetchall()
+    return columns + keys
+
+
+def test_an_old_database_is_upgraded_to_the_schema_a_new_one_has(empty_con) -> None:
+    """A database made at schema 1 (a PRIMARY KEY on series, no audit columns in load_log)
+    ends, after create_schema, with exactly the tables, columns and keys of a new database,
+    its rows kept and its version raised; create_schema again changes nothing."""
+    fresh = _schema_of(empty_con)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE schema_info (version INTEGER NOT NULL)")
+    con.execute("INSERT INTO schema_info VALUES (1)")
+    con.execute("CREATE TABLE series (measure VARCHAR NOT NULL, area VARCHAR NOT NULL, "
+                "period DATE NOT NULL, value DOUBLE NOT NULL, source_file VARCHAR NOT NULL, "
+                "load_id INTEGER NOT NULL, PRIMARY KEY (measure, area, period))")
+    con.execute("INSERT INTO series VALUES ('Referrals', 'Force', DATE '2019-01-01', 1, 's.csv', 1)")
+    con.execute("CREATE TABLE load_log (load_id INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL, "
+                "file_name VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+                "encoding VARCHAR NOT NULL, rows_in_file BIGINT NOT NULL, rows_added BIGINT NOT NULL, "
+                "rows_replaced BIGINT NOT NULL)")
+    create_schema(con)
+    assert _schema_of(con) == fresh
+    assert con.execute("SELECT version FROM schema_info").fetchall() == [(SCHEMA_VERSION,)]
+    assert con.execute("SELECT measure, value FROM series").fetchall() == [("Referrals", 1.0)]
+    create_schema(con)
+    assert _schema_of(con) == fresh
+    assert con.execute("SELECT count(*) FROM series").fetchone()[0] == 1
+
+
+def test_lookups_are_filled_once_from_domain(empty_con) -> None:
+    """The lookups hold domain's RAG statuses, grade scores and change units, once each even
+    when create_schema runs again on the same database."""
+    create_schema(empty_con)
+    assert empty_con.execute("SELECT status, label, sort_order FROM rag_lookup ORDER BY sort_order").fetchall() == [
+        (s.code, s.label, s.order) for s in domain.RAG_STATUSES]
+    assert dict(empty_con.execute("SELECT grade, score FROM grade_lookup").fetchall()) == {
+        g: domain.grade_score(g) for g in domain.GRADES}
+    assert dict(empty_con.execute("SELECT unit, change_unit FROM change_unit_lookup").fetchall()) == domain.CHANGE_UNIT
+    assert empty_con.execute("SELECT count(*) FROM change_unit_lookup").fetchone()[0] == len(domain.CHANGE_UNIT)
 
 
 def test_staged_database_swaps_in_only_on_success(tmp_path) -> None:

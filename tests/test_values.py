@@ -113,6 +113,7 @@ def test_published_grade(text: str, grade: str, score: int, period: Month | None
     )
     assert parsed.value == domain.grade_score(grade)
     assert parsed.status is None and parsed.parts == ()
+    assert parsed.text == text
 
 
 @pytest.mark.parametrize(
@@ -154,6 +155,39 @@ def test_published_composite(text: str, revenue: float, capital: float, period: 
     assert [part.number.in_thousands() for part in parsed.parts] == [revenue * 1000, capital * 1000]
 
 
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("5 a 2.5 b", domain.NUMBER),      # a count and a decimal number: both numbers
+        ("5 a 7 b", domain.COUNT),
+        ("£1.0m rev 5% cap", None),       # money and a percentage have no unit in common
+        ("5% a 2 b", None),
+    ],
+)
+def test_published_composite_unit(text: str, unit: str | None) -> None:
+    """A composite has the unit its parts share; counts with decimals are numbers; mixed
+    units (money and per cent) have none."""
+    parsed = parse_published_value(text)
+    assert (parsed.value, parsed.unit, len(parsed.parts)) == (None, unit, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [("4,872:", 4872.0, domain.COUNT), ("Good:", 4.0, domain.GRADE), ("33.2% :", 33.2, domain.PERCENT)],
+)
+def test_published_value_trailing_colon_is_dropped(text: str, value: float, unit: str) -> None:
+    """A value written as a heading ('4,872:') reads as the value; the text keeps the colon."""
+    parsed = parse_published_value(text)
+    assert (parsed.value, parsed.unit, parsed.text) == (value, unit, text)
+
+
+@pytest.mark.parametrize("text", ["4,872X", ":4,872", "GoodX"])
+def test_published_value_with_stray_characters_is_refused(text: str) -> None:
+    """Only a trailing colon is dropped: a stray letter or a leading colon is not a value."""
+    with pytest.raises(ParseError, match=r"is not a value such as"):
+        parse_published_value(text)
+
+
 # --- Trends ------------------------------------------------------------------------------------------
 
 TRENDS = [
@@ -179,6 +213,10 @@ TRENDS = [
     ("-£1.05m", -1050.0, domain.MONEY, -1),
     ("+£500", 0.5, domain.MONEY, 3),
     ("−3", -3.0, domain.NUMBER, 0),
+    ("↑2.1% pts", 2.1, "points", 1),  # the arrow against the number
+    ("↓0.5%", -0.5, domain.PERCENT, 1),
+    ("↑ +2.1% pts", 2.1, "points", 1),  # an arrow and a sign that agree
+    ("↓ −0.5% pts", -0.5, "points", 1),
 ]
 
 
@@ -206,10 +244,27 @@ def test_trend_composite() -> None:
     assert trend.parts == (ValuePart(None, money(0.1, "m", 1)), ValuePart(None, money(-1.0, "m", 1)))
 
 
+def test_trend_composite_keeps_its_text() -> None:
+    assert parse_trend(" +£0.1m -£1.0m ").text == "+£0.1m -£1.0m"
+
+
+def test_trend_part_is_the_number_as_written() -> None:
+    """The part is the number without the arrow: '↓ 0.5% pts' has the part 0.5%."""
+    assert parse_trend("↓ 0.5% pts").parts == (ValuePart(None, percent(0.5, 1)),)
+    assert parse_trend("+£0.1m").parts == (ValuePart(None, money(0.1, "m", 1)),)
+
+
 def test_trend_status() -> None:
     """'TBC' is a status, not a figure."""
     assert parse_trend("TBC").status == "TBC"
     assert parse_trend("TBC").value is None and parse_trend("TBC").parts == ()
+
+
+@pytest.mark.parametrize(("text", "status"), [("TBC.", "TBC"), ("Pending:", "Pending"), ("n/a.", "N/A")])
+def test_trend_status_with_trailing_punctuation(text: str, status: str) -> None:
+    """A status trend may end in ':' or '.'; it keeps its text as published."""
+    trend = parse_trend(text)
+    assert (trend.status, trend.value, trend.unit, trend.text) == (status, None, None, text.strip())
 
 
 def test_trend_zero_with_arrow_is_plain_zero() -> None:
@@ -345,15 +400,18 @@ def test_error_trend_unrecognised() -> None:
 
 
 @pytest.mark.parametrize(("text", "sign"), [("↓ +0.5%", "↓ contradicts the sign +"),
-                                            ("↑ -2.1% pts", "↑ contradicts the sign -")])
+                                            ("↑ -2.1% pts", "↑ contradicts the sign -"),
+                                            ("↑ −2.1% pts", "↑ contradicts the sign −")])
 def test_error_trend_arrow_contradicts_sign(text: str, sign: str) -> None:
     with pytest.raises(ParseError, match=f"the arrow {sign}"):
         parse_trend(text)
 
 
-def test_error_trend_points_after_money() -> None:
-    with pytest.raises(ParseError, match=r"'pts' cannot follow a sum of money"):
-        parse_trend("+£1.0m pts")
+@pytest.mark.parametrize("text", ["+£1.0m pts", "+£5 pts", "+5k pts", "+1m points"])
+def test_error_trend_points_after_money(text: str) -> None:
+    """Points follow a rate, never a sum of money or a k/m figure."""
+    with pytest.raises(ParseError, match=r"'p(ts|oints)' cannot follow a sum of money or a k/m figure"):
+        parse_trend(text)
 
 
 def test_error_trend_steps_as_percent() -> None:
@@ -409,6 +467,67 @@ def test_error_yes_no() -> None:
 def test_error_exception_call() -> None:
     with pytest.raises(ParseError, match=r"is not positive, negative or empty \(also pos, neg, \+, -\)"):
         parse_exception_call("good")
+
+
+_DATE = "a date such as 2019-02-14, 14/02/2019 or 14.2.19 (day first), or a month such as Feb 2019"
+_VALUE = ("a value such as 4,872, 33.2%, £1.1m, Good, Pending or TBC, "
+          "optionally with its period in brackets, e.g. 4,872 (Jan 2018)")
+_TREND = "a trend such as +10.2%, ↓ 0.5% pts, -1.6% pts, +£0.1m or TBC"
+_FY = "a financial year such as 2018-19, 2018/19 or 2018/2019"
+_QUARTER = "a financial year and quarter such as 2018-19 Q3 or Q3 2018-19"
+_OUTSIDE = "the year is outside 1900-2099"
+
+
+ERRORS = [
+    # parser, text, expected (the loader shows it), reason (the loader adds it in brackets)
+    (parse_date, "14/02/1899", _DATE, _OUTSIDE),
+    (parse_date, "1066-01-01", _DATE, _OUTSIDE),
+    (parse_date, "0019-01", _DATE, _OUTSIDE),  # not a date; as a month, out of range
+    (parse_date, "2017", _DATE, "a year alone is not accepted here; give the month"),
+    (parse_date, "31/02/2019", _DATE, None),
+    (parse_number, "1,00", "a number such as 4,872, -78.4%, +£1.1m or £188,209k", None),
+    (parse_published_value, "4,872 (last year)", _VALUE,
+     "the period in brackets 'last year' is not a month or a year"),
+    (parse_published_value, "(Jan 2018)", _VALUE, "there is a period but no value before it"),
+    (parse_published_value, " ", _VALUE, "the value is empty"),
+    (parse_trend, " ", _TREND, "the trend is empty"),
+    (parse_trend, "+£1.0m pts", _TREND, "'pts' cannot follow a sum of money or a k/m figure"),
+    (parse_trend, "+1% steps", _TREND, "a change in steps cannot be a percentage"),
+    (parse_trend, "↑ −2.1% pts", _TREND, "the arrow ↑ contradicts the sign −"),
+    (parse_trend, "↓ +0.5%", _TREND, "the arrow ↓ contradicts the sign +"),
+    (parse_financial_year, "1899-00", _FY, _OUTSIDE),
+    (parse_financial_year, "2018/2020", _FY, "a financial year runs from 2018 to 2019"),
+    (parse_quarter, "2018-20 Q1", _QUARTER, "a financial year runs from 2018 to 2019"),
+    (parse_quarter, "Q1 1899-00", _QUARTER, _OUTSIDE),
+    (parse_rag_status, "Blue", "a RAG status: one of G, A, R, W, Green, Amber, Red, White, NS or Not started", None),
+    (parse_exception_call, "good", "positive, negative or empty (also pos, neg, +, -)", None),
+    (parse_yes_no, "maybe", "yes or no (also y/n, true/false, 1/0)", None),
+]
+
+
+@pytest.mark.parametrize(("parser", "text", "expected", "reason"), ERRORS,
+                         ids=[f"{case[0].__name__}-{re.sub(r'[^0-9A-Za-z]+', '_', case[1]).strip('_') or 'blank'}"
+                              for case in ERRORS])
+def test_error_carries_the_text_what_was_expected_and_why(parser, text: str, expected: str,
+                                                         reason: str | None) -> None:
+    """Every error names the text as given, what was expected (the words the loader shows)
+    and, when the text had the right shape, what exactly is wrong; the message says all three."""
+    with pytest.raises(ParseError) as caught:
+        parser(text)
+    error = caught.value
+    assert (error.text, error.expected, error.reason) == (text, expected, reason)
+    if reason:
+        assert str(error) == f"{text!r}: {reason} (expected {expected})"
+    else:
+        assert str(error) == f"{text!r} is not {expected}"
+
+
+def test_error_in_thousands_quotes_the_percentage() -> None:
+    """A percentage given for money: the error quotes the number with its % sign."""
+    with pytest.raises(ParseError) as caught:
+        parse_number("5%").in_thousands()
+    assert str(caught.value) == ("'5.0%': a percentage is not a sum of money "
+                                 "(expected a sum of money in £ thousands such as 188,209 or £1.1m)")
 
 
 # --- Months, dates, quarters and vocabularies ------------------------------------------------------
