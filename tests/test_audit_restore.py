@@ -82,6 +82,18 @@ def test_restore_brings_back_the_figures_and_is_logged(sample_db: Path, tmp_path
     assert _log(sample_db)[-1] == (4, "x", RESTORE, 2)
 
 
+def test_restore_while_the_dashboard_reads_the_database(sample_db: Path, tmp_path: Path) -> None:
+    """The dashboard holds the live file open read-only; a restore only reads it, then swaps."""
+    assert load_extracts([_tampered_measures(tmp_path)], sample_db).ok
+    with duckdb.connect(str(sample_db), read_only=True) as dashboard:
+        report = restore_version(sample_db, 1, Actor("x"))
+        assert report.ok, report.message
+        assert dashboard.execute("SELECT current_value FROM measures WHERE measure = ? "
+                                 "AND period = '2019-01-01'", [SAFEGUARDING]).fetchone()[0] == 1
+    assert _current(sample_db) == 5369
+    assert [v.load_id for v in kept_versions(sample_db)] == [2, 1]
+
+
 def test_restore_of_a_version_not_kept_changes_nothing(sample_db: Path) -> None:
     before = sample_db.read_bytes()
     report = restore_version(sample_db, 7, Actor("x"))

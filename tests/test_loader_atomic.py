@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -10,7 +13,7 @@ import pytest
 
 from loaders import load as load_module
 from loaders import load_extracts
-from loaders.atomic import staging_path
+from loaders.atomic import LoadInProgress, load_in_progress, staging_path, writer_lock
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "loader"
 GOOD = FIXTURES / "good"
@@ -131,3 +134,88 @@ def test_changes_left_in_the_live_write_ahead_log_are_kept(tmp_path: Path) -> No
     assert not Path(f"{db}.wal").exists()  # beside the new file it would stop it opening
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT a FROM kept").fetchall() == [(1,)]
+
+
+# --- one writer at a time -----------------------------------------------------------------------
+
+
+class _StderrWatcher(io.StringIO):
+    """Stands in for stderr: sets `waiting` once a load says it is waiting for the lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if "Waiting for another load" in self.getvalue():
+            self.waiting.set()
+        return written
+
+
+def test_a_second_load_waits_for_the_first_and_loses_none_of_its_rows(
+        loaded_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two loads at once, in two threads: the first stops half-way through writing (a hook holds it
+    there); the second says it is waiting and writes nothing until the first has landed, then
+    builds on the first's file, so both loads' rows are in the database."""
+    first_writing, finish_first = threading.Event(), threading.Event()
+    real_write = load_module.write_file
+
+    def held_in_the_first_load(con, checked, entry):  # noqa: ANN001
+        if threading.current_thread().name == "first":
+            first_writing.set()
+            assert finish_first.wait(30)
+        return real_write(con, checked, entry)
+
+    monkeypatch.setattr(load_module, "write_file", held_in_the_first_load)
+    stderr = _StderrWatcher()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    reports: dict[str, object] = {}
+
+    def load(name: str, extract: Path) -> None:
+        reports[name] = load_extracts([extract], loaded_db)
+
+    first = threading.Thread(target=load, args=("first", GOOD / "budget.csv"), name="first")
+    second = threading.Thread(target=load, args=("second", GOOD / "deliverables.csv"), name="second")
+    before = sha256(loaded_db)
+    first.start()
+    try:
+        assert first_writing.wait(30)
+        second.start()
+        assert stderr.waiting.wait(30), "the second load did not wait for the first"
+        assert stderr.getvalue() == "Waiting for another load of db.duckdb to finish...\n"
+        assert load_in_progress(loaded_db)
+        assert sha256(loaded_db) == before  # neither load has landed
+        assert "second" not in reports
+    finally:
+        finish_first.set()
+        first.join(60)
+        second.join(60)
+    assert [(reports[n].ok, reports[n].load_id) for n in ("first", "second")] == [(True, 2), (True, 3)]
+    with duckdb.connect(str(loaded_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM budget").fetchone()[0] == 3
+        assert con.execute("SELECT count(*) FROM deliverables").fetchone()[0] == 2
+        assert con.execute("SELECT list(DISTINCT load_id ORDER BY load_id) FROM load_log").fetchone()[0] == [1, 2, 3]
+    assert not load_in_progress(loaded_db)
+
+
+def test_load_in_progress_only_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    """The Data page asks before it starts a change: no load yet, none running, or one running."""
+    db = tmp_path / "db.duckdb"
+    assert not load_in_progress(db)  # never loaded: no database, no lock file
+    assert not db.exists()
+    assert load_extracts([GOOD / "budget.csv"], db).ok
+    assert not load_in_progress(db)
+    with writer_lock(db):
+        assert load_in_progress(db)
+        with pytest.raises(LoadInProgress, match="another load of db.duckdb is running"):
+            with writer_lock(db, wait=False):
+                pass
+    assert not load_in_progress(db)
+
+
+def test_staging_file_is_named_beside_the_database() -> None:
+    """`NAME.new.duckdb` (docs/EXTRACTS.md), also for a database named without a suffix."""
+    assert staging_path(Path("/data/dashboard.duckdb")) == Path("/data/dashboard.new.duckdb")
+    assert staging_path(Path("/data/dashboard.db")) == Path("/data/dashboard.new.db")
+    assert staging_path(Path("/data/dashboard")) == Path("/data/dashboard.new.duckdb")
