@@ -328,3 +328,256 @@ def test_sources_name_file_and_load_time(con: duckdb.DuckDBPyConnection) -> None
     assert measures.describe_measures_source(con, JAN_2019) == "measures.csv, loaded 24 Nov 2026 20:00 UTC"
     assert measures.describe_series_source(con, KNIFE) == "series.csv, load time not recorded"
     assert measures.describe_series_source(con, "No such measure") == "no load recorded"
+
+
+# --- Hand-made rows for the rules the seed does not reach ------------------------------------------
+
+
+def add_measure(con: duckdb.DuckDBPyConnection, measure: str, *, period: date = JAN_2019,
+                theme: str = "Protecting people from harm", polarity: str = "higher_is_better",
+                unit: str = "count", baseline: float | None = None, current: float | None = None,
+                current_status: str | None = None, current_text: str | None = None,
+                trend_text: str | None = None, trend_value: float | None = None, trend_unit: str | None = None,
+                headline: bool = True, exception: str | None = None, comment: str | None = None,
+                line: int = 2, source_file: str = "measures.csv", load_id: int = 1) -> None:
+    """One measures row, baseline dated Jan 2018 and current Jan 2019."""
+    con.execute(
+        "INSERT INTO measures (period, theme, measure, polarity, unit, baseline_value, baseline_period,"
+        " baseline_period_is_year, current_text, current_value, current_status, current_period,"
+        " current_period_is_year, trend_text, trend_value, trend_unit, trend_decimals, headline, exception,"
+        " comment, source_file, source_line, load_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, DATE '2018-01-01', false, ?, ?, ?, DATE '2019-01-01', false, ?, ?, ?, 1, ?, ?, ?,"
+        " ?, ?, ?)",
+        [period, theme, measure, polarity, unit, baseline, current_text, current, current_status, trend_text,
+         trend_value, trend_unit, headline, exception, comment, source_file, line, load_id],
+    )
+
+
+def test_missing_values_become_none_and_timestamps_dates() -> None:
+    """None, pd.NA, NaT and NaN are all missing (None in records); a Timestamp becomes its date;
+    zero, an empty string and False are values."""
+    for missing in (None, pd.NA, pd.NaT, float("nan")):
+        assert measures.is_missing(missing)
+    for value in (0, 0.0, "", False, "NaN"):
+        assert not measures.is_missing(value)
+    df = pd.DataFrame({"a": [pd.Timestamp("2019-01-01"), pd.NaT], "b": [1.5, float("nan")], "c": ["x", None]})
+    assert measures.records(df) == [
+        {"a": JAN_2019, "b": 1.5, "c": "x"},
+        {"a": None, "b": None, "c": None},
+    ]
+    assert type(measures.records(df)[0]["a"]) is date
+
+
+def test_figure_text_without_a_figure() -> None:
+    """No value, status or text reads '–'; a figure that cannot be shown ('–') gets no period;
+    a year's figure gives the year only."""
+    base = {"unit": "grade", "current_value": None, "current_status": None, "current_text": None,
+            "current_period": JAN_2019, "current_period_is_year": False}
+    assert measures.figure_text(base, "current") == "–"
+    assert measures.figure_text({**base, "current_value": 9.0}, "current") == "–"
+    assert measures.figure_text({**base, "current_value": 4.0, "current_period_is_year": True}, "current") == "Good (2019)"
+    assert measures.figure_text({**base, "current_value": 4.0, "current_period": None}, "current") == "Good"
+
+
+def test_published_change_in_the_dashboards_wording() -> None:
+    """A published trend worded in its own unit: per cent, points, steps, £ and plain numbers."""
+    assert measures.published_change_text(None, "percent") == "–"
+    assert measures.published_change_text(31.3, "percent") == "+31.3%"
+    assert measures.published_change_text(-0.5, "points") == "-0.5 pts"
+    assert measures.published_change_text(1.0, "steps") == "+1 step"
+    assert measures.published_change_text(100.0, "money") == "+£100k"
+    assert measures.published_change_text(-1000.0, "money") == "-£1.0m"
+    assert measures.published_change_text(497.0, "number") == "+497"
+    assert measures.published_change_text(-1234.5, None) == "-1,234.5"
+
+
+def test_both_checks_are_named_in_one_cell() -> None:
+    """A row whose trend disagrees and whose current precedes its baseline names both, in that
+    order; a year's figure is dated by the year."""
+    row = {
+        "trend_disagrees": True, "trend_text": "+5%", "trend_unit": "percent", "trend_compared": 9.3,
+        "change": 9.3, "change_unit": "percent", "current_before_baseline": True,
+        "current_period": date(2017, 1, 1), "current_period_is_year": True,
+        "baseline_period": date(2018, 6, 1), "baseline_period_is_year": False,
+    }
+    assert measures.check_text(row) == (
+        "⚠ Published trend +5% disagrees with computed +9.3%; "
+        "⚠ Current figure (2017) is dated before the baseline (2018)"
+    )
+    assert measures.check_text({**row, "trend_disagrees": False, "current_before_baseline": False}) == ""
+
+
+def test_headline_table_of_a_row_without_trend_or_comment(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """No published trend reads '–', no comment an empty cell; the comment is the row's own."""
+    add_measure(empty_con, "bare", baseline=100, current=120)
+    add_measure(empty_con, "said", baseline=100, current=90, trend_text="-10.0%", trend_value=-10.0,
+                trend_unit="percent", comment="Fewer.", line=3)
+    table = measures.headline_table(measures.query_measure_changes(empty_con, JAN_2019))
+    assert list(table.columns) == list(measures.HEADLINE_TABLE_COLUMNS)
+    assert table.to_dict("records") == [
+        {"Theme": "Protecting people from harm", "Measure": "bare", "Baseline": "100 (Jan 2018)",
+         "Current": "120 (Jan 2019)", "Change": "+20.0%", "Direction": "✔ Better", "Published trend": "–",
+         "Check": "", "Comment": ""},
+        {"Theme": "Protecting people from harm", "Measure": "said", "Baseline": "100 (Jan 2018)",
+         "Current": "90 (Jan 2019)", "Change": "-10.0%", "Direction": "✖ Worse", "Published trend": "-10.0%",
+         "Check": "", "Comment": "Fewer."},
+    ]
+
+
+def test_summary_counts_unchanged_and_neutral_moves(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """An unchanged measure counts as 'no change'; a neutral one that moved has its own column,
+    shown only when there is one; headings keep the summary's order."""
+    add_measure(empty_con, "same", baseline=100, current=100)
+    add_measure(empty_con, "moved", polarity="neutral", baseline=100, current=120, line=3)
+    add_measure(empty_con, "unknown", exception="negative", line=4)
+    summary = measures.query_theme_summary(empty_con, JAN_2019)
+    assert summary.to_dict("records") == [{
+        "theme": "Protecting people from harm", "measures": 3, "better": 0, "worse": 0, "no_change": 1,
+        "neutral_moved": 1, "not_comparable": 1, "positive_exceptions": 0, "negative_exceptions": 1, "flagged": 0,
+    }]
+    table = measures.summary_table(summary)
+    assert table.to_dict("records") == [{
+        "Theme": "Protecting people from harm", "Measures": 3, "✔ Better": 0, "✖ Worse": 0, "= No change": 1,
+        "… Not comparable": 1, "✔ Positive exceptions": 0, "✖ Negative exceptions": 1,
+        "⚠ Flagged for checking": 0, "Neutral, moved": 1,
+    }]
+    assert list(table.columns)[-1] == "Neutral, moved"
+    assert "Neutral, moved" not in measures.summary_table(summary.assign(neutral_moved=0)).columns
+
+
+def test_headline_counts_total_the_themes(con: duckdb.DuckDBPyConnection) -> None:
+    """Better, worse, unchanged and exceptions summed over the themes, labelled with icon and word."""
+    summary = measures.query_theme_summary(con, JAN_2019)
+    assert measures.headline_counts(summary) == {
+        "✔ Better": 1, "✖ Worse": 3, "= No change": 0, "✔ Positive exceptions": 2, "✖ Negative exceptions": 2,
+    }
+    assert measures.headline_counts(summary[summary["theme"] == "Protecting people from harm"]) == {
+        "✔ Better": 1, "✖ Worse": 1, "= No change": 0, "✔ Positive exceptions": 1, "✖ Negative exceptions": 0,
+    }
+
+
+def test_overview_table_puts_each_themes_rag_beside_it(con: duckdb.DuckDBPyConnection) -> None:
+    """The RAG summary is the second column; a theme without deliverables reads '–'."""
+    summary = measures.query_theme_summary(con, JAN_2019)
+    table = measures.overview_table(summary, {"Helping and supporting victims": "● 2/2 (100%) Green"})
+    assert list(table.columns) == ["Theme", "Delivery plan (RAG)", *measures.summary_table(summary).columns[1:]]
+    assert list(table["Delivery plan (RAG)"]) == ["–", "● 2/2 (100%) Green", "–"]
+    assert list(table["Theme"]) == list(summary["theme"])
+    assert list(table["Measures"]) == [3, 2, 2]
+
+
+def test_rag_text_joins_each_status_in_order() -> None:
+    """Every status with deliverables, in the summary's order, joined with '; ', theme by theme."""
+    rag = pd.DataFrame({
+        "theme": ["T", "T", "T", "U"], "status": ["G", "A", "R", "W"], "n": [12, 2, 0, 1], "total": [14, 14, 14, 1],
+        "summary_text": ["12/14 (86%)", "2/14 (14%)", "0/14 (0%)", "1/1 (100%)"],
+    })
+    assert measures.rag_text_by_theme(rag) == {"T": "● 12/14 (86%) Green; ▲ 2/14 (14%) Amber", "U": "○ 1/1 (100%) White"}
+
+
+def test_changes_since_names_dropped_updated_and_combined_changes(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """A measure new in this report, one gone from it, a new figure with nothing else changed, and a
+    direction and an exception changed together ('; '); a measure with nothing changed is left out."""
+    for period, current, exception in ((OCT_2018, 110, None), (JAN_2019, 90, "negative")):
+        add_measure(empty_con, "turned", period=period, baseline=100, current=current, exception=exception)
+    for period, current in ((OCT_2018, 120), (JAN_2019, 130)):
+        add_measure(empty_con, "updated", period=period, baseline=100, current=current, line=3)
+    for period in (OCT_2018, JAN_2019):
+        add_measure(empty_con, "steady", period=period, baseline=100, current=120, line=4)
+    add_measure(empty_con, "dropped", period=OCT_2018, theme="Tackling crime and ASB", baseline=1, current=2, line=5)
+    add_measure(empty_con, "new", theme="Tackling crime and ASB", baseline=3, current=4, line=6)
+    changes = measures.query_changes_since(empty_con, JAN_2019, OCT_2018)
+    assert list(changes.columns) == list(measures.CHANGES_SINCE_COLUMNS)
+    assert changes.to_dict("records") == [
+        {"Theme": "Protecting people from harm", "Measure": "turned", "Previous report": "110 (Jan 2019)",
+         "This report": "90 (Jan 2019)",
+         "What changed": "Direction now ✖ Worse (was ✔ Better); Now negative exception (was no exception)"},
+        {"Theme": "Protecting people from harm", "Measure": "updated", "Previous report": "120 (Jan 2019)",
+         "This report": "130 (Jan 2019)", "What changed": "Current figure updated"},
+        {"Theme": "Tackling crime and ASB", "Measure": "new", "Previous report": "–",
+         "This report": "4 (Jan 2019)", "What changed": "New in this report"},
+        {"Theme": "Tackling crime and ASB", "Measure": "dropped", "Previous report": "2 (Jan 2019)",
+         "This report": "–", "What changed": "Not in this report"},
+    ]
+
+
+def test_changes_since_an_identical_report_is_an_empty_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Nothing changed: no rows, the table's headings kept."""
+    same = measures.query_changes_since(con, JAN_2019, JAN_2019)
+    assert same.empty and list(same.columns) == list(measures.CHANGES_SINCE_COLUMNS)
+
+
+def test_changes_since_a_new_exception_names_what_it_was_before(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """An exception that changed kind says both kinds."""
+    for period, exception in ((OCT_2018, "positive"), (JAN_2019, "negative")):
+        add_measure(empty_con, "swung", period=period, baseline=100, current=100, exception=exception)
+    changes = measures.query_changes_since(empty_con, JAN_2019, OCT_2018)
+    assert list(changes["What changed"]) == ["Now negative exception (was positive exception)"]
+
+
+def test_exception_without_change_or_trend_and_without_comment(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """An analyst's exception with no figures shows '–' for its change and an empty comment."""
+    add_measure(empty_con, "no figures", exception="negative")
+    found = measures.query_exceptions(empty_con, JAN_2019)
+    assert list(found.columns) == list(measures.EXCEPTION_COLUMNS)
+    assert measures.records(found) == [{
+        "theme": "Protecting people from harm", "measure": "no figures", "polarity": "higher_is_better",
+        "unit": "count", "kind": "negative", "change": None, "change_unit": None, "change_shown": "–",
+        "change_basis": "none", "source": "Analyst's call", "rule": "", "detail": "", "comment": "",
+    }]
+    assert measures.exception_table(found).to_dict("records") == [{
+        "Theme": "Protecting people from harm", "Measure": "no figures", "Exception": "✖ Negative exception",
+        "Change": "–", "Source": "Analyst's call", "Comment": "",
+    }]
+
+
+def test_no_exceptions_is_an_empty_table_with_its_columns(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """A report without exceptions: no rows, every column, change as numbers."""
+    add_measure(empty_con, "quiet", baseline=100, current=101)
+    found = measures.query_exceptions(empty_con, JAN_2019)
+    assert found.empty and list(found.columns) == list(measures.EXCEPTION_COLUMNS)
+    assert found["change"].dtype == "float64"
+
+
+def test_computed_exception_record_in_full(con: duckdb.DuckDBPyConnection) -> None:
+    """A computed change keeps its number, unit and basis beside its wording."""
+    referrals = _row(measures.query_exceptions(con, JAN_2019), SAFEGUARDING)
+    assert referrals == {
+        "theme": "Protecting people from harm", "measure": SAFEGUARDING, "polarity": "higher_is_better",
+        "unit": "count", "kind": "positive", "change": pytest.approx(10.2011, abs=1e-4), "change_unit": "percent",
+        "change_shown": "+10.2%", "change_basis": "computed", "source": "Analyst's call", "rule": "", "detail": "",
+        "comment": "Additional 500 police safeguarding referrals made over the last year.",
+    }
+    fraud = _row(measures.query_exceptions(con, JAN_2019), "Fraud offences")
+    assert (fraud["change_unit"], fraud["change_basis"]) == ("percent", "published")
+
+
+def test_detection_exceptions_by_kind_with_rule_and_detail(con: duckdb.DuckDBPyConnection) -> None:
+    """Only the kinds asked for; the Source column names the rule and its detail; plan theme order."""
+    detected = measures.query_exceptions(con, JAN_2019, source=measures.DETECTION_SOURCE)
+    assert list(detected["measure"]) == [SAFEGUARDING, KNIFE, SSO]
+    assert list(detected["kind"]) == ["positive", "negative", "negative"]
+    positive = measures.query_exceptions(con, JAN_2019, (domain.POSITIVE,), source=measures.DETECTION_SOURCE)
+    assert list(positive["measure"]) == [SAFEGUARDING]
+    table = measures.exception_table(positive)
+    assert table["Source"].iloc[0] == (
+        "Detection rule: Threshold: |change| ≥ 10% (" + positive["detail"].iloc[0] + ")")
+    assert positive["detail"].iloc[0].startswith("4,872 (Jan 2018) → 5,369 (Jan 2019)")
+    victims = measures.query_exceptions(con, JAN_2019, theme="Helping and supporting victims",
+                                        source=measures.DETECTION_SOURCE)
+    assert list(victims["measure"]) == [SSO]
+
+
+def test_sources_of_several_files_each_named(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """Measures from two files name both, in file order, each with its load time or its absence."""
+    empty_con.execute(
+        "INSERT INTO load_log (load_id, loaded_at, file_name, file_sha256, table_name, encoding, rows_in_file,"
+        " rows_added, rows_replaced) VALUES (1, TIMESTAMP '2026-11-24 21:51:00', 'b.csv', 'x', 'measures', 'utf-8', 1, 1, 0)"
+    )
+    add_measure(empty_con, "one", source_file="b.csv")
+    add_measure(empty_con, "two", source_file="a.csv", load_id=2, theme="Tackling crime and ASB")
+    assert measures.describe_measures_source(empty_con, JAN_2019) == (
+        "a.csv, load time not recorded; b.csv, loaded 24 Nov 2026 21:51 UTC")
+    assert measures.describe_measures_source(empty_con, JAN_2019, "Tackling crime and ASB") == (
+        "a.csv, load time not recorded")
+    assert measures.describe_measures_source(empty_con, OCT_2018) == "no load recorded"

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import struct
 import subprocess
 import sys
 import zipfile
 import zlib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import docx
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
+from docx.shared import Cm, Pt
+from docx.text.paragraph import Paragraph
 
-from dashboard import pack
+from dashboard import budget, delivery, domain, loads, measures, pack
+from dashboard.charts import ChartMeta, chart_meta, finish_figure
 from dashboard.db import connect_readonly
-from dashboard.export import INSTALL_HINT, Exporter, browser_available
+from dashboard.export import (
+    INSTALL_HINT,
+    ExportFailed,
+    ExportTimeout,
+    ExportUnavailable,
+    Exporter,
+    browser_available,
+)
+from dashboard.tables import table_to_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = PROJECT_ROOT.parent / "shared" / "seeds" / "001_104b8f77d4b015be.txt"
@@ -431,3 +445,661 @@ def test_charts_whose_titles_make_the_same_file_name_keep_both() -> None:
                                      "budget": [chart("residents - change")]})
     assert [c.stem for c in named["measures"] + named["budget"]] == [
         "residents-change", "residents-change-2", "residents-change-3"]
+
+
+# --- the document's layout, written with stand-in images (no browser) ---------------------------------------
+
+DEC_2024 = date(2024, 12, 1)
+NOTE = "Rendering 'x' as PNG/SVG took over 20 s and was stopped."
+
+
+@pytest.fixture(scope="module")
+def content(con) -> pack.PackContent:
+    """What the pack shows for January 2019 (read only: tests change copies)."""
+    return pack.gather_pack_content(con, PERIOD)
+
+
+@pytest.fixture(scope="module")
+def december(con) -> pack.PackContent:
+    """December 2024: monthly series, no exceptions, no deliverables or budget for the quarter."""
+    return pack.gather_pack_content(con, DEC_2024)
+
+
+@pytest.fixture(scope="module")
+def stand_in_document(content, tmp_path_factory: pytest.TempPathFactory) -> docx.document.Document:
+    """The January 2019 document with every chart as a stand-in image and one note."""
+    path = tmp_path_factory.mktemp("stand-in") / "pack.docx"
+    pack.write_docx(content, {chart.stem: tiny_png() for chart in content.all_charts()}, path, notes=[NOTE])
+    return docx.Document(str(path))
+
+
+def outline(document) -> list[str]:
+    """Every heading, table (its header row), image (its title), caption and paragraph, in order."""
+    items = []
+    for element in document.element.body.iterchildren():
+        if element.tag.endswith("}tbl"):
+            table = next(t for t in document.tables if t._tbl is element)
+            items.append("table: " + " | ".join(cell.text for cell in table.rows[0].cells))
+        elif element.tag.endswith("}p"):
+            paragraph = Paragraph(element, document._body)
+            style = paragraph.style.name
+            if element.xpath(".//wp:docPr"):
+                items.append(f"image: {element.xpath('.//wp:docPr')[0].get('title')}")
+            elif style == "Title" or style.startswith("Heading") or style == "Caption":
+                items.append(f"{style}: {paragraph.text}")
+            else:
+                items.append(paragraph.text)
+    return items
+
+
+def figure_lines(charts: list[pack.PackChart], first: int, images: bool = True) -> list[str]:
+    """The image (or the note of its absence) and numbered caption of each chart."""
+    lines = []
+    for number, chart in enumerate(charts, start=first):
+        title = chart.meta.title
+        lines.append(f"image: {title}" if images else f"[Chart not included: {title}. Its figures are in the table above.]")
+        lines.append(f"Caption: Figure {number}: {pack.chart_caption(chart.meta)}")
+    return lines
+
+
+def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> None:
+    """Title, sources and notes; headlines, exceptions with narratives, RAG by theme, budget, then the
+    appendix of measure charts; each section's charts after its tables, numbered through."""
+    charts = content.charts
+    narratives = {kind: [f"{r.measure}. {r.comment}" for r in df.itertuples()]
+                  for kind, df in (("positive", content.positive), ("negative", content.negative))}
+    expected = [
+        "Title: Police and Crime Plan performance: report to Jan 2019",
+        "SOURCES",
+        f"⚠ {NOTE}",
+        "Heading 1: Police and Crime Plan Performance Headlines",
+        "table: Theme | Measure | Baseline | Current | Trend | Comment", "",
+        *figure_lines(charts["headlines"], 1),
+        "Heading 1: Police and Crime Plan Performance – Positive Exception Reporting",
+        "table: Theme | Measures | Current", "", *narratives["positive"],
+        "Heading 1: Police and Crime Plan Performance – Negative Exception Reporting",
+        "table: Theme | Measures | Jan 2019", "", *narratives["negative"],
+        *figure_lines(charts["exceptions"], 2),
+        "Heading 1: Delivery plan: RAG status (2018-19 Q3)",
+        "Each theme's deliverables by RAG status at 2018-19 Q3, the latest delivery-plan update loaded up to Jan 2019.",
+        "Heading 2: Helping and supporting victims",
+        "table: Status | Meaning | Number & %", "",
+        *figure_lines(charts["rag"], 3),
+        "Heading 1: Financial Implications and Budget Provision: 2018-19",
+        "table: Entity | Category | Forecast made | Budget £'000 | Forecast outturn £'000 | "
+        "Variance to budget £'000 | Variance", "",
+        *figure_lines(charts["budget"], 4),
+        "Heading 1: Appendix: headline measure charts",
+        *figure_lines(charts["measures"], 5),
+    ]
+    got = outline(stand_in_document)
+    assert got[1].startswith(f"Figures as published in the extracts: {content.sources}. Pack produced ")
+    assert re.fullmatch(r".*Pack produced \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC\.", got[1])
+    assert [*got[:1], "SOURCES", *got[2:]] == expected
+    assert [len(charts[s]) for s in ("headlines", "exceptions", "rag", "budget")] == [1, 1, 1, 1]
+
+
+def test_a_report_without_exceptions_deliverables_or_budget_says_so(december, tmp_path: Path) -> None:
+    """Each empty section says what is missing for the month; charts without images are noted
+    where they would be, still numbered and captioned."""
+    path = tmp_path / "december.docx"
+    pack.write_docx(december, {}, path)
+    got = outline(docx.Document(str(path)))
+    assert got[0] == "Title: Police and Crime Plan performance: report to Dec 2024"
+    assert got[2:] == [
+        "Heading 1: Police and Crime Plan Performance Headlines",
+        "table: Theme | Measure | Baseline | Current | Trend | Comment", "",
+        *figure_lines(december.charts["headlines"], 1, images=False),
+        "Heading 1: Police and Crime Plan Performance – Positive Exception Reporting",
+        "No positive exceptions were reported for Dec 2024.",
+        "Heading 1: Police and Crime Plan Performance – Negative Exception Reporting",
+        "No negative exceptions were reported for Dec 2024.",
+        "Heading 1: Delivery plan: RAG status",
+        "No delivery-plan deliverables are loaded for a quarter up to Dec 2024.",
+        "Heading 1: Financial Implications and Budget Provision: 2024-25",
+        "No budget figures are loaded for 2024-25 up to Dec 2024.",
+        "Heading 1: Appendix: headline measure charts",
+        *figure_lines(december.charts["measures"], 2, images=False),
+    ]
+    without_measures = tmp_path / "no-measure-charts.docx"
+    pack.write_docx(replace(december, charts={**december.charts, "measures": []}), {}, without_measures)
+    assert "Heading 1: Appendix: headline measure charts" not in outline(docx.Document(str(without_measures)))
+
+
+def test_missing_chart_note_is_italic_and_notes_lead_in_bold(tmp_path: Path, december) -> None:
+    """A chart left out is an italic note; a pack note starts with a bold warning sign."""
+    path = tmp_path / "notes.docx"
+    pack.write_docx(december, {}, path, notes=["First.", "Second."])
+    paragraphs = docx.Document(str(path)).paragraphs
+    leads = [p for p in paragraphs if p.text in ("⚠ First.", "⚠ Second.")]
+    assert [(p.runs[0].text, p.runs[0].bold, p.runs[1].text, bool(p.runs[1].italic)) for p in leads] == [
+        ("⚠ ", True, "First.", False), ("⚠ ", True, "Second.", False)]
+    missing = [p for p in paragraphs if p.text.startswith("[Chart not included")]
+    assert missing and all(run.italic for p in missing for run in p.runs)
+
+
+def test_document_page_fonts_and_properties(stand_in_document) -> None:
+    """A4 with 2 cm margins, Arial 10 pt, the title and subject set for screen readers and Word."""
+    section = stand_in_document.sections[0]
+    sizes = [section.page_width, section.page_height, section.left_margin, section.right_margin,
+             section.top_margin, section.bottom_margin]
+    assert [round(size.cm, 2) for size in sizes] == [21.0, 29.7, 2.0, 2.0, 2.0, 2.0]
+    normal = stand_in_document.styles["Normal"].font
+    assert (normal.name, normal.size) == ("Arial", Pt(10))
+    assert stand_in_document.core_properties.subject == "Police and Crime Panel paper: performance section"
+
+
+def test_charts_fill_the_text_width_with_captions_in_caption_style(stand_in_document, content) -> None:
+    """Every image is 17 cm wide; the first caption names title, subtitle and source."""
+    assert len(stand_in_document.inline_shapes) == len(content.all_charts())
+    assert {shape.width for shape in stand_in_document.inline_shapes} == {Cm(17.0)}
+    captions = [p.text for p in stand_in_document.paragraphs if p.style.name == "Caption"]
+    source = content.charts["headlines"][0].meta.source
+    assert captions[0] == ("Figure 1: Measures better and worse by theme, report to Jan 2019. Current figure "
+                           f"against baseline, judged by each measure's polarity. Source: {source}.")
+
+
+def test_chart_caption_joins_title_subtitle_and_source_once_each() -> None:
+    """'Title. Subtitle. Source: ...': parts missing left out, their own full stops not doubled."""
+    assert pack.chart_caption(ChartMeta("RAG status, 2018-19 Q3.", "Victims", "deliverables.csv")) == (
+        "RAG status, 2018-19 Q3. Victims. Source: deliverables.csv.")
+    assert pack.chart_caption(ChartMeta("Title")) == "Title."
+    assert pack.chart_caption(ChartMeta("Title", source="a.csv.")) == "Title. Source: a.csv."
+    assert pack.chart_caption(ChartMeta("Title", subtitle="Sub.")) == "Title. Sub."
+
+
+def test_an_image_without_a_description_takes_its_title_as_alt_text(december, tmp_path: Path) -> None:
+    """A chart with no alt text of its own is described by its title, never left blank."""
+    chart = pack.PackChart(finish_figure(go.Figure(), ChartMeta("Untitled data", source="x.csv")), pd.DataFrame(),
+                           stem="untitled")
+    path = tmp_path / "alt.docx"
+    pack.write_docx(replace(december, charts={"measures": [chart]}), {"untitled": tiny_png()}, path)
+    assert image_alt_texts(path) == [("Untitled data", "Untitled data")]
+
+
+def header_cells_and_widths(table) -> list[tuple[str, float]]:
+    return [(cell.text, round(cell.width.cm, 2)) for cell in table.rows[0].cells]
+
+
+def test_tables_have_a_repeating_bold_header_their_widths_and_9pt_text(stand_in_document) -> None:
+    """Each table's header row repeats on every page and is bold; columns have the report's
+    widths; every cell's text is 9 pt."""
+    widths = {
+        "Police and Crime Plan Performance Headlines": [2.6, 3.4, 2.3, 2.3, 1.8, 4.6],
+        "Police and Crime Plan Performance – Positive": [4.0, 9.0, 4.0],
+        "Police and Crime Plan Performance – Negative": [4.0, 9.0, 4.0],
+        "Helping and supporting victims": [3.0, 10.0, 4.0],
+        "Financial Implications and Budget Provision": [2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4],
+    }
+    for heading, expected in widths.items():
+        table = table_after(stand_in_document, heading)
+        assert [width for _, width in header_cells_and_widths(table)] == expected, heading
+        for row in table.rows:
+            assert [round(cell.width.cm, 2) for cell in row.cells] == expected
+        header = table.rows[0]
+        flags = header._tr.xpath("./w:trPr/w:tblHeader")
+        assert len(flags) == 1 and flags[0].get(docx.oxml.ns.qn("w:val")) == "true"
+        assert not table.rows[1]._tr.xpath("./w:trPr/w:tblHeader")
+        assert all(run.bold for cell in header.cells for run in cell.paragraphs[0].runs if run.text)
+        assert all(cell.paragraphs[0].runs for cell in header.cells)
+        assert not any(run.bold for row in table.rows[1:] for cell in row.cells for p in cell.paragraphs
+                       for run in p.runs)
+        sizes = {run.font.size for row in table.rows for cell in row.cells for p in cell.paragraphs for run in p.runs}
+        assert sizes == {Pt(9)}
+        assert table.style.name == "Table Grid"
+
+
+def test_checks_are_an_italic_note_in_the_rows_last_cell(stand_in_document) -> None:
+    """A row the dashboard flags carries its check under the last cell, in italics; others none."""
+    for heading, measure_column in (("Police and Crime Plan Performance Headlines", 1),
+                                    ("Police and Crime Plan Performance – Negative", 1)):
+        table = table_after(stand_in_document, heading)
+        by_measure = {row.cells[measure_column].text: row.cells[-1] for row in table.rows[1:]}
+        flagged = by_measure["Positive outcome rate for serious sexual offences"]
+        assert len(flagged.paragraphs) == 2
+        note = flagged.paragraphs[1]
+        assert note.text == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+        assert all(run.italic for run in note.runs)
+        assert not any(run.italic for run in flagged.paragraphs[0].runs)
+        assert len(by_measure["Adult and child safeguarding referrals" if "Headlines" in heading
+                              else "Fraud offences"].paragraphs) == 1
+
+
+def test_repeated_themes_print_once_in_a_merged_cell(stand_in_document) -> None:
+    """The first column's runs of one theme are merged, the theme's name once; single rows stay."""
+    doc = pack._Doc()  # noqa: SLF001 - the document writer itself
+    doc.table(pd.DataFrame({"Theme": list("AABCCCD"), "N": list("1234567")}), merge_first_column=True)
+    doc.table(pd.DataFrame({"Theme": list("EE"), "N": list("12")}))
+    layouts = []
+    for table in doc.document.tables:
+        states = []
+        for row in table.rows[1:]:
+            tc_pr = row._tr.tc_lst[0].tcPr
+            states.append(tc_pr.vMerge.val if tc_pr is not None and tc_pr.vMerge is not None else None)
+        layouts.append((states, [row.cells[0].text for row in table.rows[1:]],
+                          [row.cells[1].text for row in table.rows[1:]]))
+    assert layouts[0] == (["restart", "continue", None, "restart", "continue", "continue", None],
+                            list("AABCCCD"), list("1234567"))
+    assert layouts[1] == ([None, None], list("EE"), list("12"))
+    headlines = table_after(stand_in_document, "Police and Crime Plan Performance Headlines")
+    themes = [row.cells[0].text for row in headlines.rows[1:]]
+    assert themes[:3] == ["Protecting people from harm"] * 3
+    assert all("\n" not in theme for theme in themes)
+
+
+def test_one_row_table_and_no_rows_merge_nothing() -> None:
+    """A single row or an empty table is left as it is."""
+    doc = pack._Doc()  # noqa: SLF001
+    doc.table(pd.DataFrame({"Theme": ["A"], "N": ["1"]}), merge_first_column=True)
+    doc.table(pd.DataFrame({"Theme": [], "N": []}), merge_first_column=True)
+    one, empty = doc.document.tables
+    assert [c.text for c in one.rows[1].cells] == ["A", "1"] and len(empty.rows) == 1
+
+
+# --- the report's tables, from hand-made rows ---------------------------------------------------------------
+
+
+def test_headline_comment_keeps_an_exceptions_first_paragraph_only() -> None:
+    """An exception's narrative is printed under the exception tables: the headline table keeps
+    its first paragraph; a measure that is no exception keeps its whole comment; missing is empty."""
+    changes = pd.DataFrame({
+        "theme": ["T", "T", "T"], "measure": ["a", "b", "c"],
+        "baseline_text": ["1 (Jan 2018)", None, float("nan")], "current_text": ["2 (Jan 2019)", pd.NA, "x\x0by"],
+        "trend_text": ["+100%", None, "\tup\n"],
+        "comment": ["Headline. \n\nNarrative.\n\nMore.", "One.\n\nTwo.", None],
+        "exception": ["negative", None, "positive"],
+        "check": ["", None, "⚠ c"],
+    })
+    assert pack.report_headline_table(changes).to_dict("records") == [
+        {"Theme": "T", "Measure": "a", "Baseline": "1 (Jan 2018)", "Current": "2 (Jan 2019)", "Trend": "+100%",
+         "Comment": "Headline.", "Check": ""},
+        {"Theme": "T", "Measure": "b", "Baseline": "", "Current": "", "Trend": "", "Comment": "One.\n\nTwo.",
+         "Check": ""},
+        {"Theme": "T", "Measure": "c", "Baseline": "", "Current": "x y", "Trend": "\tup\n", "Comment": "",
+         "Check": "⚠ c"},
+    ]
+
+
+def test_text_for_the_document_replaces_what_xml_cannot_hold() -> None:
+    """Control characters become spaces (tab, line feed and carriage return stay); numbers are text."""
+    changes = pd.DataFrame({
+        "theme": ["T"], "measure": ["m"], "baseline_text": ["a\x00b\x08c\x0bd\x0ce\x0ef\x1fg\x7fh"],
+        "current_text": ["\t\n\r"], "trend_text": [0], "comment": ["c"], "exception": [None], "check": [1.5],
+    })
+    row = pack.report_headline_table(changes).iloc[0]
+    assert row["Baseline"] == "a b c d e f g\x7fh"
+    assert (row["Current"], row["Trend"], row["Check"]) == ("\t\n\r", "0", "1.5")
+
+
+def test_exception_table_prints_the_published_change_else_the_computed_one() -> None:
+    """The change as published under the given heading; where none was published, the computed one."""
+    exceptions = pd.DataFrame({
+        "theme": ["T", "T"], "measure": ["a", "b"], "trend_text": ["+5%", None], "change_shown": ["+4.9%", "+3.0%"],
+        "check": [None, "⚠ b"],
+    })
+    assert pack.report_exception_table(exceptions, "Jan 2019").to_dict("records") == [
+        {"Theme": "T", "Measures": "a", "Jan 2019": "+5%", "Check": ""},
+        {"Theme": "T", "Measures": "b", "Jan 2019": "+3.0%", "Check": "⚠ b"},
+    ]
+
+
+def test_rag_key_lists_every_status_with_its_meaning() -> None:
+    """Green, Amber, Red, White in that order with the plan's meanings; a status or theme
+    without a count reads '–'."""
+    rag = pd.DataFrame({"theme": ["T", "T", "U"], "status": ["A", "G", "G"],
+                        "summary_text": ["1/3 (33%)", "2/3 (67%)", "1/1 (100%)"]})
+    expected_meanings = [status.meaning for status in domain.RAG_STATUSES]
+    assert pack.rag_key_table(rag, "T").to_dict("list") == {
+        "Status": ["● Green", "▲ Amber", "■ Red", "○ White"], "Meaning": expected_meanings,
+        "Number & %": ["2/3 (67%)", "1/3 (33%)", "–", "–"],
+    }
+    assert expected_meanings[0] == "Achieved or adequate progress being made"
+    assert list(pack.rag_key_table(rag, "V")["Number & %"]) == ["–"] * 4
+
+
+def test_budget_table_in_thousands_as_the_finance_section_prints_it() -> None:
+    """Whole £'000 with separators, '-' for nothing, '–' for no figure; months as 'Dec 2018'."""
+    df = pd.DataFrame({
+        "entity": ["Force", "OPCC", "Both"], "category": ["revenue", "capital", "revenue"],
+        "period": [date(2018, 12, 1), None, pd.NaT],
+        "budget": [188209.4, None, 0.4], "forecast_outturn": [189260.6, float("nan"), -0.4],
+        "variance": [1051.5, -3980.0, 1.5], "variance_text": ["Overspend £1,052k", "Underspend £3,980k", "x"],
+    })
+    assert pack.budget_report_table(df).to_dict("records") == [
+        {"Entity": "Force", "Category": "Revenue", "Forecast made": "Dec 2018", "Budget £'000": "188,209",
+         "Forecast outturn £'000": "189,261", "Variance to budget £'000": "1,052", "Variance": "Overspend £1,052k"},
+        {"Entity": "OPCC", "Category": "Capital", "Forecast made": "", "Budget £'000": "–",
+         "Forecast outturn £'000": "–", "Variance to budget £'000": "-3,980", "Variance": "Underspend £3,980k"},
+        {"Entity": "Both", "Category": "Revenue", "Forecast made": "", "Budget £'000": "-",
+         "Forecast outturn £'000": "-", "Variance to budget £'000": "2", "Variance": "x"},
+    ]
+
+
+# --- what the pack gathers ----------------------------------------------------------------------------------
+
+
+def test_report_periods_latest_first_and_a_missing_one_named(con, empty_con) -> None:
+    """Periods newest first; a period without measures names the loaded ones, or says none."""
+    assert pack.list_report_periods(con) == [DEC_2024, PERIOD]
+    with pytest.raises(pack.PackError) as raised:
+        pack.gather_pack_content(con, date(2019, 2, 1))
+    assert str(raised.value) == "No measures are loaded for Feb 2019. Report periods loaded: Dec 2024, Jan 2019."
+    with pytest.raises(pack.PackError) as raised:
+        pack.gather_pack_content(empty_con, PERIOD)
+    assert str(raised.value) == "No measures are loaded for Jan 2019. Report periods loaded: none."
+
+
+def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
+    """Sources of measures, deliverables and budget; the quarter; headline rows; exceptions by kind
+    with the published trend and the check beside them."""
+    assert content.period == PERIOD and content.quarter == "2018-19 Q3"
+    assert content.sources == "; ".join([measures.describe_measures_source(con, PERIOD),
+                                         loads.describe_source(con, "deliverables"), loads.describe_source(con, "budget")])
+    assert re.fullmatch(r"measures\.csv, loaded .+ UTC; deliverables\.csv, loaded .+ UTC; budget\.csv, loaded .+ UTC",
+                        content.sources)
+    assert pack.describe_sources(con, ["budget", "nothing"]) == (
+        loads.describe_source(con, "budget") + "; nothing (no load recorded)")
+    assert list(content.headlines["measure"]) == [m for m, *_ in EXPECTED_HEADLINES]
+    assert set(content.positive["kind"]) == {"positive"} and set(content.negative["kind"]) == {"negative"}
+    assert set(content.positive["measure"]) == set(EXPECTED_POSITIVE)
+    sso = content.negative.set_index("measure").loc["Positive outcome rate for serious sexual offences"]
+    assert (sso["trend_text"], sso["check"]) == (
+        "↓ 0.5% pts", "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts")
+    pd.testing.assert_frame_equal(content.rag, delivery.query_rag_summary(con, "2018-19 Q3"))
+    pd.testing.assert_frame_equal(content.budget, budget.query_budget_summary(con, PERIOD))
+
+
+def test_section_charts_titles_sources_alt_texts_and_tables(con, content) -> None:
+    """The headline, exception, RAG and budget charts: title, subtitle, source and a description
+    that gives the figures; each with the table of the same figures."""
+    month_source = measures.describe_measures_source(con, PERIOD)
+    summary = measures.query_theme_summary(con, PERIOD)
+    exceptions = measures.query_exceptions(con, PERIOD)
+    (direction,), (excepted,), (rag,), (money,) = (content.charts[s] for s in ("headlines", "exceptions", "rag", "budget"))
+    assert direction.meta == ChartMeta(
+        title="Measures better and worse by theme, report to Jan 2019",
+        subtitle="Current figure against baseline, judged by each measure's polarity", source=month_source,
+        alt="Measures by direction, report to Jan 2019. " + "; ".join(
+            f"{r.theme}: {r.better} better, {r.worse} worse, {r.no_change} unchanged, {r.not_comparable} not comparable"
+            for r in summary.itertuples()) + ".")
+    assert direction.meta.alt.startswith("Measures by direction, report to Jan 2019. Protecting people from harm: "
+                                         "1 better, 1 worse, 0 unchanged, 1 not comparable; Helping")
+    pd.testing.assert_frame_equal(direction.table, measures.summary_table(summary))
+    assert excepted.meta == ChartMeta(
+        title="Positive and negative exceptions, report to Jan 2019",
+        subtitle="Change computed from baseline and current where published, else the published trend",
+        source=month_source,
+        alt="Exceptions, report to Jan 2019: " + "; ".join(
+            f"{domain.EXCEPTION_STYLES[r.kind].label} {r.measure} {r.change_shown}" for r in exceptions.itertuples()) + ".")
+    assert excepted.meta.alt.startswith("Exceptions, report to Jan 2019: Positive exception Adult and child "
+                                        "safeguarding referrals +10.2%; Negative exception ")
+    pd.testing.assert_frame_equal(excepted.table, measures.exception_table(exceptions))
+    assert rag.meta == ChartMeta(
+        title="Deliverables by RAG status, 2018-19 Q3",
+        subtitle="Helping and supporting victims · 2018-19 Q3 (report to Jan 2019)",
+        source=loads.describe_source(con, "deliverables"),
+        alt="RAG status of deliverables. Helping and supporting victims, 2018-19 Q3: 14 Green of 14.")
+    pd.testing.assert_frame_equal(rag.table, delivery.rag_table(content.rag))
+    assert money.meta == ChartMeta(
+        title="Budget against forecast outturn, 2018-19",
+        subtitle="Each line's latest forecast made by Jan 2019 · £ thousands",
+        source=loads.describe_source(con, "budget"),
+        alt="Budget against forecast outturn. Force revenue: Overspend £1,052k; Force and OPCC revenue: "
+            "Overspend £1,100k; Force and OPCC capital: Underspend £3,980k; OPCC revenue: On budget.")
+    pd.testing.assert_frame_equal(money.table, budget.budget_table(content.budget))
+    assert [c.stem for c in (direction, excepted, rag, money)] == [
+        "measures-better-and-worse-by-theme-report-to-jan-2019",
+        "positive-and-negative-exceptions-report-to-jan-2019",
+        "deliverables-by-rag-status-2018-19-q3", "budget-against-forecast-outturn-2018-19"]
+
+
+def test_measure_charts_one_per_headline_measure_with_a_figure(content) -> None:
+    """Baseline against current where no monthly series is loaded; a composite with no single
+    figure (the budget headline) has no chart."""
+    expected = [m for m, *_ in EXPECTED_HEADLINES if not m.startswith("Achieving a balanced budget")]
+    assert [c.meta.title for c in content.charts["measures"]] == [f"{m}: baseline against current" for m in expected]
+    knife = next(c for c in content.charts["measures"] if c.meta.title.startswith("Violent knife crime"))
+    assert knife.meta.subtitle == "Protecting people from harm · report to Jan 2019"
+    assert knife.meta.source == content.charts["headlines"][0].meta.source
+    assert list(knife.table["Value"]) == ["806 (Jan 2018)", "881 (Jan 2019)", "+9.3% (✖ Worse)"]
+
+
+def test_measure_charts_use_the_monthly_series_where_loaded(con, december) -> None:
+    """A measure with a monthly series is charted from it (SPC), sourced from the series file."""
+    (first, second) = december.charts["measures"]
+    assert first.meta == ChartMeta(
+        title="Recorded crime: all crime: monthly, Force",
+        subtitle="Tackling crime and ASB · report to Dec 2024",
+        source=measures.describe_series_source(con, "Recorded crime: all crime"),
+        alt="Recorded crime: all crime: monthly series, Force. Baseline 134,619 (Dec 2023), current 123,798 "
+            "(Dec 2024), change -8.0% (✔ Better).")
+    assert first.meta.source.startswith("series_police_uk.csv, loaded ")
+    assert {"Month", "Value", "Mean"} <= set(first.table.columns)
+    assert (first.table["Month"].iloc[0], first.table["Month"].iloc[-1], len(first.table)) == ("Jan 2023", "Dec 2024", 24)
+    assert second.meta.title == "Recorded crime: all crime excluding anti-social behaviour: monthly, Force"
+    assert december.charts["exceptions"] == december.charts["rag"] == december.charts["budget"] == []
+    assert december.quarter is None and december.rag.empty and december.budget.empty
+
+
+# --- the ZIP's tables -----------------------------------------------------------------------------------------
+
+
+def test_pack_tables_are_the_report_tables_then_each_charts_data(content) -> None:
+    """Headlines, exceptions (the negative one headed by the month), a RAG key per theme, the budget,
+    then each chart's data once, named after its chart."""
+    tables = pack.pack_tables(content)
+    assert [t.name for t in tables] == [
+        "headline-measures", "positive-exceptions", "negative-exceptions",
+        "rag-summary-helping-and-supporting-victims", "budget",
+        *(f"{chart.stem}-data" for chart in content.all_charts()),
+    ]
+    by_name = {t.name: t.table for t in tables}
+    pd.testing.assert_frame_equal(by_name["headline-measures"], pack.report_headline_table(content.headlines))
+    pd.testing.assert_frame_equal(by_name["positive-exceptions"], pack.report_exception_table(content.positive, "Current"))
+    pd.testing.assert_frame_equal(by_name["negative-exceptions"], pack.report_exception_table(content.negative, "Jan 2019"))
+    pd.testing.assert_frame_equal(by_name["rag-summary-helping-and-supporting-victims"],
+                                  pack.rag_key_table(content.rag, "Helping and supporting victims"))
+    pd.testing.assert_frame_equal(by_name["budget"], pack.budget_report_table(content.budget))
+    for chart in content.all_charts():
+        assert by_name[f"{chart.stem}-data"] is chart.table
+
+
+def test_a_chart_named_like_a_report_table_does_not_replace_it(december) -> None:
+    """A chart whose data would take a report table's file name is left to the report table."""
+    clash = pack.PackChart(finish_figure(go.Figure(), ChartMeta("Budget")), pd.DataFrame({"x": [1]}), stem="budget")
+    tables = pack.pack_tables(replace(december, charts={"budget": [clash]}))
+    assert [t.name for t in tables] == ["headline-measures", "positive-exceptions", "negative-exceptions", "budget",
+                                        "budget-data"]
+    assert [t.name for t in pack.pack_tables(replace(december, charts={}))][-1] == "budget"
+
+
+def test_zip_holds_charts_by_format_and_tables_as_csv(tmp_path: Path) -> None:
+    """charts/NAME.png and .svg with the rendered bytes, tables/NAME.csv as the CSV download, compressed."""
+    tables = [pack.PackTable("one", pd.DataFrame({"a": [1, 2]})), pack.PackTable("two", pd.DataFrame({"b": ["=x"]}))]
+    images = {"chart-a": {"png": b"PNG-A", "svg": b"<svg>a</svg>"}, "chart-b": {"png": b"PNG-B"}}
+    path = tmp_path / "pack.zip"
+    pack.write_zip(tables, images, path)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == ["charts/chart-a.png", "charts/chart-a.svg", "charts/chart-b.png",
+                                      "tables/one.csv", "tables/two.csv"]
+        assert archive.read("charts/chart-a.svg") == b"<svg>a</svg>" and archive.read("charts/chart-b.png") == b"PNG-B"
+        assert archive.read("tables/two.csv") == table_to_csv(tables[1].table)
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_pack_file_names_carry_the_month() -> None:
+    assert pack.pack_file_stem(date(2019, 1, 1)) == "panel-pack-2019-01"
+    assert pack.pack_file_stem(date(2024, 12, 1)) == "panel-pack-2024-12"
+
+
+# --- building with a stand-in renderer (no browser) ---------------------------------------------------------
+
+
+class StandInExporter:
+    """Renders each chart as a tiny PNG and an SVG naming its title; `fail` maps titles to the error
+    their render raises; `start_error` is raised by `start`."""
+
+    instances: list[StandInExporter] = []
+
+    def __init__(self, fail: dict[str, Exception] | None = None, start_error: Exception | None = None,
+                 available: bool = True) -> None:
+        self.fail = fail or {}
+        self.start_error = start_error
+        self._available = available
+        self.started = self.closed = 0
+        self.rendered: list[tuple[str, tuple[str, ...]]] = []
+        StandInExporter.instances.append(self)
+
+    def available(self) -> bool:
+        return self._available
+
+    def unavailable_reason(self) -> str:
+        return "No stand-in browser here."
+
+    def start(self) -> None:
+        self.started += 1
+        if self.start_error is not None:
+            raise self.start_error
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def render_formats(self, fig, formats):
+        title = chart_meta(fig).title
+        if title in self.fail:
+            raise self.fail[title]
+        self.rendered.append((title, tuple(formats)))
+        return {"png": tiny_png(), "svg": f"<svg>{title}</svg>".encode()}
+
+
+def built_with(con, tmp_path: Path, exporter: StandInExporter, period: date = DEC_2024):
+    steps: list[tuple[float, str]] = []
+    result = pack.build_panel_pack(con, period, tmp_path, exporter=exporter,
+                                   progress=lambda fraction, message: steps.append((fraction, message)))
+    return result, steps
+
+
+def test_stand_in_renderer_every_chart_in_the_docx_and_zip(con, december, tmp_path: Path) -> None:
+    """Each chart rendered once as PNG and SVG, embedded in the document and filed in the ZIP; the
+    renderer given is started early and left open for its owner; progress names each chart."""
+    exporter = StandInExporter()
+    result, steps = built_with(con, tmp_path, exporter, date(2024, 12, 17))
+    charts = december.all_charts()
+    titles = [chart.meta.title for chart in charts]
+    assert exporter.rendered == [(title, ("png", "svg")) for title in titles]
+    assert (exporter.started, exporter.closed) == (1, 0)
+    assert result.docx_path == tmp_path / "panel-pack-2024-12.docx"
+    assert result.zip_path == tmp_path / "panel-pack-2024-12.zip"
+    assert (result.charts, result.tables, result.notes) == (len(charts), len(pack.pack_tables(december)), ())
+    assert image_alt_texts(result.docx_path) == [(chart.meta.alt, chart.meta.title) for chart in charts]
+    with zipfile.ZipFile(result.zip_path) as archive:
+        names = archive.namelist()
+        assert [n for n in names if n.startswith("charts/")] == [
+            f"charts/{chart.stem}.{fmt}" for chart in charts for fmt in ("png", "svg")]
+        assert archive.read(f"charts/{charts[0].stem}.svg") == f"<svg>{titles[0]}</svg>".encode()
+        assert archive.read(f"charts/{charts[0].stem}.png") == tiny_png()
+        assert [n for n in names if n.startswith("tables/")] == [f"tables/{t.name}.csv" for t in pack.pack_tables(december)]
+    assert [message for _, message in steps] == [
+        "Reading the figures",
+        *(f"Rendering chart {i} of {len(charts)}: {title}" for i, title in enumerate(titles, start=1)),
+        "Writing the Word document", "Writing the ZIP of charts and tables", "Done",
+    ]
+    fractions = [fraction for fraction, _ in steps]
+    assert fractions == sorted(set(fractions)) and 0 < fractions[0] and fractions[-1] == 1.0
+
+
+def test_a_chart_that_fails_is_left_out_and_the_rest_go_on(con, december, tmp_path: Path) -> None:
+    """A render that times out or fails leaves that chart out, says why, and the others are made."""
+    titles = [chart.meta.title for chart in december.all_charts()]
+    exporter = StandInExporter(fail={titles[0]: ExportTimeout("first timed out"), titles[2]: ExportFailed("third failed")})
+    result, _ = built_with(con, tmp_path, exporter)
+    assert result.notes == ("first timed out", "third failed")
+    assert result.charts == 1 and [title for title, _ in exporter.rendered] == [titles[1]]
+    assert [title for _, title in image_alt_texts(result.docx_path)] == [titles[1]]
+    text = "\n".join(p.text for p in docx.Document(str(result.docx_path)).paragraphs)
+    assert "⚠ first timed out" in text and "⚠ third failed" in text
+    assert f"[Chart not included: {titles[0]}." in text
+
+
+def test_a_renderer_that_becomes_unavailable_stops_the_rendering(con, december, tmp_path: Path) -> None:
+    """Once the browser is gone, no more charts are tried: those made so far are kept, with the reason."""
+    titles = [chart.meta.title for chart in december.all_charts()]
+    exporter = StandInExporter(fail={titles[1]: ExportUnavailable("browser gone")})
+    result, _ = built_with(con, tmp_path, exporter)
+    assert result.notes == ("browser gone",)
+    assert [title for title, _ in exporter.rendered] == [titles[0]] and result.charts == 1
+
+
+def test_a_renderer_that_cannot_start_gives_its_reason(con, tmp_path: Path) -> None:
+    """A browser that fails to start: no images, its error as the note; one not installed: the reason."""
+    failing = StandInExporter(start_error=ExportUnavailable("Chromium would not start"))
+    result, _ = built_with(con, tmp_path, failing)
+    assert (result.charts, result.notes, failing.rendered) == (0, ("Chromium would not start",), [])
+    absent = StandInExporter(available=False)
+    result, _ = built_with(con, tmp_path / "absent", absent)
+    assert (result.charts, result.notes, absent.started) == (0, ("No stand-in browser here.",), 0)
+
+
+def test_command_line_builds_with_its_own_renderer_and_closes_it(sample_db_path: Path, tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:
+    """`main` with every chart made: exit 0, what it wrote on stdout, progress on stderr, no warning;
+    the database from DASHBOARD_DB when --db is not given; the renderer it started is closed."""
+    StandInExporter.instances.clear()
+    monkeypatch.setattr(pack, "Exporter", StandInExporter)
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db_path))
+    out = tmp_path / "out"
+    assert pack.main(["--period", " 2024-12 ", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    docx_path, zip_path = out / "panel-pack-2024-12.docx", out / "panel-pack-2024-12.zip"
+    with connect_readonly(sample_db_path) as con:
+        content = pack.gather_pack_content(con, DEC_2024)
+    tables = len(pack.pack_tables(content))
+    assert captured.out == f"Wrote {docx_path} and {zip_path} ({len(content.all_charts())} charts, {tables} tables)\n"
+    progress = captured.err.splitlines()
+    assert progress[0] == "[  2%] Reading the figures" and progress[-1] == "[100%] Done"
+    assert all(re.fullmatch(r"\[ *\d+%\] .+", line) for line in progress)
+    assert "warning" not in captured.err
+    (exporter,) = StandInExporter.instances
+    assert (exporter.started, exporter.closed) == (1, 1)
+
+
+def test_command_line_warns_and_exits_1_for_each_missing_chart(sample_db_path: Path, tmp_path: Path, monkeypatch,
+                                                               capsys) -> None:
+    """Charts left out: the pack is still written, each reason a warning line, exit 1."""
+    monkeypatch.setattr(pack, "Exporter", lambda: StandInExporter(available=False))
+    assert pack.main(["--period", "2024-12", "--out", str(tmp_path), "--db", str(sample_db_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"Wrote {tmp_path / 'panel-pack-2024-12.docx'} and ")
+    assert " (0 charts, " in captured.out
+    assert captured.err.splitlines()[-1] == "warning: No stand-in browser here."
+
+
+def test_command_line_help_and_required_arguments(capsys) -> None:
+    """--help names the command, what it makes and each option; --period and --out are required."""
+    with pytest.raises(SystemExit) as raised:
+        pack.main(["--help"])
+    assert raised.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith("usage: python -m dashboard.pack [-h] --period PERIOD --out OUT [--db DB]")
+    assert "The quarterly panel pack: a Word document laid out like the report's performance section, and a ZIP" in text
+    assert "--period PERIOD report month, YYYY-MM" in text
+    assert "--out OUT folder to write the .docx and .zip into" in text
+    assert "--db DB database (default: " in text
+    for argv, missing in ((["--out", "x"], "--period"), (["--period", "2019-01"], "--out")):
+        with pytest.raises(SystemExit) as raised:
+            pack.main(argv)
+        assert raised.value.code == 2
+        assert f"the following arguments are required: {missing}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        pack.main(["--period", "2019-13", "--out", "x"])
+    assert "argument --period: expected a month as YYYY-MM (e.g. 2019-01), got '2019-13'" in capsys.readouterr().err
+
+
+def test_command_line_names_the_loaded_periods_for_a_month_without_measures(sample_db_path: Path, tmp_path: Path,
+                                                                           capsys) -> None:
+    """A month with nothing loaded: exit 2, the error names the months that are, nothing written."""
+    out = tmp_path / "out"
+    assert pack.main(["--period", "2019-02", "--out", str(out), "--db", str(sample_db_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "error: No measures are loaded for Feb 2019. Report periods loaded: Dec 2024, Jan 2019.\n"
+    assert captured.out == "" and list(out.iterdir()) == []
