@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import LoadReport, load_extracts, validate_extracts
+from loaders import LoadIssue, LoadReport, load_extracts, validate_extracts
 from loaders import load as load_module
-from loaders.contract import ERROR
+from loaders.contract import ERROR, WARNING
 
 GOOD = Path(__file__).resolve().parent / "fixtures" / "loader" / "good"
 MEASURES = "period,theme,measure,polarity\n2019-01,T,Referrals,up\n2019-01,T,Rate,up\n"
@@ -146,7 +146,108 @@ def test_issues_frame_keeps_a_whole_file_problem_without_a_line(tmp_path: Path) 
     assert frame["severity"].tolist() == [ERROR, ERROR]
 
 
+def test_files_of_a_refused_load_or_a_check_show_nothing_added_or_replaced(tmp_path: Path) -> None:
+    """The Data page's table of files shows rows added and replaced: 0 and 0 when nothing was written."""
+    refused = load_extracts([bad_budget(tmp_path), GOOD / "measures.csv"], tmp_path / "db.duckdb")
+    checked = validate_extracts([GOOD / "measures.csv", GOOD / "budget.csv"])
+    assert refused.ok is False and checked.ok is True
+    assert [(f.name, f.rows, f.added, f.replaced) for f in refused.files] == [
+        ("measures.csv", 3, 0, 0), ("budget.csv", 1, 0, 0)]
+    assert [(f.name, f.rows, f.added, f.replaced) for f in checked.files] == [
+        ("measures.csv", 3, 0, 0), ("budget.csv", 3, 0, 0)]
+    assert refused.to_dict()["ok"] is False  # the app reads it back as JSON: a boolean
+
+
+def test_a_load_of_no_files_is_an_error(tmp_path: Path) -> None:
+    """Called with no paths at all, a load loads nothing, and says so."""
+    db = tmp_path / "db.duckdb"
+    report = load_extracts([], db)
+    assert report.ok is False and report.files == []
+    assert report.errors == [LoadIssue("(no files)", None, None, None,
+                                       "expected at least one extract file to load", ERROR)]
+    assert report.headline() == "Nothing loaded: 1 error in 1 file. The database is unchanged."
+    assert not db.exists()
+
+
+def _measures_with(errors: int, warnings: int) -> str:
+    """A measures file with `warnings` unknown columns and `errors` rows with a bad month."""
+    header = "period,theme,measure,polarity" + "".join(f",extra{i}" for i in range(warnings))
+    rows = "".join(f"2019-13,T,M{i},up{',' * warnings}\n" for i in range(errors))
+    return header + "\n" + rows
+
+
+def _listed(report: LoadReport) -> tuple[list[tuple], list[tuple]]:
+    def where(issues: list) -> list[tuple]:
+        return [(i.file, i.line, i.column, i.value, i.severity) for i in issues]
+    return where(report.errors), where(report.warnings)
+
+
+def test_errors_past_the_cap_are_counted_not_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_LISTED_ISSUES errors in a file the rest are counted in one line; its warnings,
+    up to the cap, are all still listed."""
+    monkeypatch.setattr(load_module, "MAX_LISTED_ISSUES", 2)
+    report = load_extracts([write(tmp_path, "measures.csv", _measures_with(errors=3, warnings=2))],
+                           tmp_path / "db.duckdb")
+    errors, warnings = _listed(report)
+    assert errors == [("measures.csv", 2, "period", "2019-13", ERROR), ("measures.csv", 3, "period", "2019-13", ERROR),
+                      ("measures.csv", None, None, None, ERROR)]
+    assert report.errors[-1].message == (
+        "measures.csv: 1 more errors are not listed; fix those above and load again to see them")
+    assert warnings == [("measures.csv", 1, "extra0", "extra0", WARNING), ("measures.csv", 1, "extra1", "extra1", WARNING)]
+
+
+def test_warnings_past_the_cap_are_counted_not_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_LISTED_ISSUES warnings the rest are counted in one line; errors up to the cap are all listed."""
+    monkeypatch.setattr(load_module, "MAX_LISTED_ISSUES", 2)
+    report = validate_extracts([write(tmp_path, "measures.csv", _measures_with(errors=2, warnings=4))])
+    errors, warnings = _listed(report)
+    assert errors == [("measures.csv", 2, "period", "2019-13", ERROR), ("measures.csv", 3, "period", "2019-13", ERROR)]
+    assert warnings == [("measures.csv", 1, "extra0", "extra0", WARNING), ("measures.csv", 1, "extra1", "extra1", WARNING),
+                        ("measures.csv", None, None, None, WARNING)]
+    assert report.warnings[-1].message == "measures.csv: 2 more warnings are not listed"
+
+
+def test_issues_up_to_the_cap_are_all_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exactly MAX_LISTED_ISSUES errors and warnings: every one listed, nothing counted."""
+    monkeypatch.setattr(load_module, "MAX_LISTED_ISSUES", 2)
+    report = validate_extracts([write(tmp_path, "measures.csv", _measures_with(errors=2, warnings=2))])
+    errors, warnings = _listed(report)
+    assert [e[1] for e in errors] == [2, 3]
+    assert [w[2] for w in warnings] == ["extra0", "extra1"]
+
+
 # --- checks that only read the live database ----------------------------------------------------
+
+
+def test_check_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check builds its scratch database in memory: nothing appears in the working folder."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    write(tmp_path, "measures.csv", MEASURES)
+    write(tmp_path, "series.csv", "measure,period,value\nReferrals,2019-01,5\nNobody,2019-01,6\n")
+    report = validate_extracts([tmp_path / "measures.csv", tmp_path / "series.csv"])
+    assert [(i.line, i.value) for i in report.errors] == [(3, "Nobody")]
+    assert list(cwd.iterdir()) == []
+
+
+def test_a_file_that_cannot_be_read_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the loader may not read is named, with the system's reason, and nothing is written."""
+    real = load_module.read_source
+
+    def refusing(path: Path, kind):  # noqa: ANN001
+        if path.name == "budget.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, kind)
+
+    monkeypatch.setattr(load_module, "read_source", refusing)
+    db = tmp_path / "db.duckdb"
+    report = load_extracts([GOOD / "measures.csv", GOOD / "budget.csv"], db)
+    assert report.errors == [LoadIssue("budget.csv", None, None, None,
+                                       "expected a readable file (Permission denied)", ERROR)]
+    assert report.headline() == "Nothing loaded: 1 error in 1 file. The database is unchanged."
+    assert [f.name for f in report.files] == ["measures.csv"]
+    assert not db.exists()
 
 
 def test_check_while_the_dashboard_reads_the_database(tmp_path: Path) -> None:
