@@ -213,20 +213,22 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 
 
 def query_theme_summary(con: duckdb.DuckDBPyConnection, period: date) -> pd.DataFrame:
-    """Per theme: measures better, worse, unchanged, not comparable; exceptions; rows flagged."""
+    """Per theme, as the headline table counts them: headline measures better, worse, unchanged,
+    not comparable and flagged; and exceptions, as the Exceptions page counts them (every measure
+    the report makes an exception, in the headline table or only in the exception report)."""
     df = query(
         con,
         """
         SELECT theme,
-               count(*) AS measures,
-               count(*) FILTER (direction = 'better') AS better,
-               count(*) FILTER (direction = 'worse') AS worse,
-               count(*) FILTER (direction = 'no change') AS no_change,
-               count(*) FILTER (direction IN ('higher', 'lower')) AS neutral_moved,
-               count(*) FILTER (direction IS NULL) AS not_comparable,
+               count(*) FILTER (headline) AS measures,
+               count(*) FILTER (headline AND direction = 'better') AS better,
+               count(*) FILTER (headline AND direction = 'worse') AS worse,
+               count(*) FILTER (headline AND direction = 'no change') AS no_change,
+               count(*) FILTER (headline AND direction IN ('higher', 'lower')) AS neutral_moved,
+               count(*) FILTER (headline AND direction IS NULL) AS not_comparable,
                count(*) FILTER (exception = 'positive') AS positive_exceptions,
                count(*) FILTER (exception = 'negative') AS negative_exceptions,
-               count(*) FILTER (trend_disagrees OR current_before_baseline) AS flagged
+               count(*) FILTER (headline AND (trend_disagrees OR current_before_baseline)) AS flagged
         FROM measure_changes
         WHERE period = ?
         GROUP BY theme
@@ -242,10 +244,13 @@ def headline_counts(summary: pd.DataFrame) -> dict[str, int]:
     """Totals over the themes shown, labelled with icon and word."""
     better, worse, same = (domain.direction_label(d) for d in (domain.BETTER, domain.WORSE, domain.NO_CHANGE))
     pos, neg = (domain.EXCEPTION_STYLES[k] for k in domain.EXCEPTION_KINDS)
+    not_comparable = f"{domain.NOT_COMPARABLE.icon} {domain.NOT_COMPARABLE.label}"
     return {
+        "Headline measures": int(summary["measures"].sum()),
         better: int(summary["better"].sum()),
         worse: int(summary["worse"].sum()),
         same: int(summary["no_change"].sum()),
+        not_comparable: int(summary["not_comparable"].sum()),
         f"{pos.icon} {pos.label}s": int(summary["positive_exceptions"].sum()),
         f"{neg.icon} {neg.label}s": int(summary["negative_exceptions"].sum()),
     }
@@ -260,7 +265,7 @@ def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     pos, neg = (domain.EXCEPTION_STYLES[k] for k in domain.EXCEPTION_KINDS)
     columns = {
         "Theme": summary["theme"],
-        "Measures": summary["measures"],
+        "Headline measures": summary["measures"],
         better: summary["better"],
         worse: summary["worse"],
         same: summary["no_change"],

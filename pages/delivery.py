@@ -10,7 +10,7 @@ from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
 from ui.filters import period_selector, share_hint, theme_selector
-from ui.render import escape_markdown, show_chart, show_free_text, show_text_table
+from ui.render import escape_markdown, show_chart, show_free_text, show_report_table, show_text_table
 from ui.report import open_on_latest_report
 
 ALL = "All"
@@ -66,8 +66,9 @@ if theme:
 if summary.empty:
     st.info(escape_markdown(f"No deliverables for {theme_text} in {quarter}."))
 else:
-    show_text_table(delivery.rag_table(summary), key="rag-summary",
-                    alt=f"RAG status of deliverables in {quarter}, {theme_text}")
+    rag = delivery.rag_table(summary)
+    show_report_table(rag, f"RAG status of deliverables in {quarter}, {theme_text}",
+                      row_header="Theme", numeric=rag.columns[3:])
 
 # --- RAG counts across quarters ---
 st.header("RAG status by theme and quarter")
@@ -89,9 +90,7 @@ show_chart(
              f"deliverables in that quarter. Source: {source}. Period: {period_text}."),
 )
 with st.expander("What the statuses mean"):
-    show_text_table(
-        delivery.rag_legend(), key="rag-legend", alt="RAG statuses and their meanings"
-    )
+    show_report_table(delivery.rag_legend(), "RAG statuses and their meanings", wide=("Meaning",))
 
 # --- The deliverables ---
 st.header("Deliverables")

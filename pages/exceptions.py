@@ -6,7 +6,7 @@ from dashboard import domain, measures
 from dashboard.charts import ChartMeta
 from dashboard.figures import build_exceptions_figure
 from ui.data import cached_query
-from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_text_table
+from ui.render import show_caption, show_chart, show_report_table
 from ui.report import choose_report
 
 KIND_CHOICES = {
@@ -56,12 +56,7 @@ show_chart(
 )
 
 st.subheader("Narratives")
-show_text_table(
-    measures.exception_table(found),
-    key="exceptions-table",
-    column_config={"Comment": st.column_config.TextColumn(width="large")},
+show_report_table(
+    measures.exception_table(found), f"Exceptions, report to {month}: {scope}",
+    row_header="Measure", numeric=("Change",), wide=("Comment",),
 )
-for row in measures.records(found):
-    style = domain.EXCEPTION_STYLES[row["kind"]]
-    with st.expander(escape_markdown(f"{style.icon} {row['measure']}"[:200])):
-        show_free_text(row["comment"])

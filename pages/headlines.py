@@ -12,7 +12,7 @@ from ui.render import (
     show_caption,
     show_chart,
     show_free_text,
-    show_text_table,
+    show_report_table,
 )
 from ui.report import choose_report
 
@@ -30,16 +30,13 @@ if flagged:
     st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")
 # One table per theme, as the report sets them out, so the figures fit beside the measure.
 table = measures.headline_table(changes)
-for index, (theme_name, rows) in enumerate(table.groupby("Theme", sort=False)):
+for theme_name, rows in table.groupby("Theme", sort=False):
     st.subheader(escape_markdown(theme_name))
-    show_text_table(
+    show_report_table(
         rows.drop(columns="Theme"),
-        key=f"headline-table-{index}",
-        column_config={
-            "Measure": st.column_config.TextColumn(width="large"),
-            "Check": st.column_config.TextColumn(width="medium"),
-            "Comment": st.column_config.TextColumn(width="large"),
-        },
+        f"Headline measures: {theme_name}, report to {month}",
+        numeric=("Baseline", "Current", "Change", "Published trend"),
+        wide=("Comment",),
     )
 
 if changes.empty:
@@ -75,7 +72,7 @@ if view.note:
 if view.figure is not None:
     show_chart(view.figure, view.table, key="headline-measure", caption=f"{measure} · source: {meta.source} · {basis} · report to {month}")
 else:
-    show_text_table(view.table, key="headline-measure-table")
+    show_report_table(view.table, f"{measure}: figures as published")
 show_free_text(row["comment"], label="Comment, as published")
 if row["check"]:
     show_free_text(row["check"], label="Check")

@@ -7,7 +7,7 @@ from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_direction_summary_figure
 from ui.data import cached_query
-from ui.render import show_caption, show_chart, show_text_table
+from ui.render import show_caption, show_chart, show_report_table
 from ui.report import choose_report
 
 st.title("Overview")
@@ -20,20 +20,17 @@ summary = cached_query(measures.query_theme_summary, period)
 if theme:
     summary = summary[summary["theme"] == theme].reset_index(drop=True)
 
-for column, (label, total) in zip(st.columns(5), measures.headline_counts(summary).items()):
+counts = measures.headline_counts(summary)
+for column, (label, total) in zip(st.columns(len(counts)), counts.items()):
     column.metric(label, total)
 
 quarter = cached_query(delivery.quarter_for_period, period)
 rag_texts = measures.rag_text_by_theme(cached_query(delivery.query_rag_summary, quarter)) if quarter else {}
 st.subheader("Measures by theme")
 overview = measures.overview_table(summary, rag_texts)
-show_text_table(
-    overview,
-    key="overview-themes",
-    column_config={
-        **{name: st.column_config.NumberColumn(width="small") for name in overview.columns[2:]},
-        "Delivery plan (RAG)": st.column_config.TextColumn(width="medium"),
-    },
+show_report_table(
+    overview, f"Headline measures, exceptions and delivery-plan status by theme, report to {month}",
+    numeric=overview.columns[2:], wide=("Delivery plan (RAG)",),
 )
 show_caption(
     "Directions compare each measure's current figure with its baseline, by polarity. "
@@ -60,7 +57,8 @@ money = cached_query(budget.query_budget_summary, period)
 if money.empty:
     st.caption("No budget figures are loaded for this financial year.")
 else:
-    show_text_table(budget.budget_table(money), key="overview-budget")
+    table = budget.budget_table(money)
+    show_report_table(table, f"Budget against forecast outturn, {month}", numeric=table.columns[1:])
     show_caption(f"Latest forecast by {month} for each entity · source: {cached_query(loads.describe_source, 'budget')}")
 
 st.subheader("What changed since the previous report")
@@ -75,4 +73,5 @@ else:
     if changes.empty:
         st.caption("No measure's figure, direction or exception changed.")
     else:
-        show_text_table(changes, key="overview-changes")
+        show_report_table(changes, f"What changed since the report to {format_month(previous)}",
+                          row_header="Measure", wide=("What changed",))

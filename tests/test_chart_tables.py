@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from report_tables import tables_in_html
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -85,11 +86,12 @@ def charts_with_tables(at: AppTest) -> list[ChartOnPage]:
                 if after.label != "Data table":
                     chart.problem = f"the expander after the chart is {after.label!r}, not 'Data table'"
                     break
-                frames = [n for n in _walk(after) if n.type == "arrow_data_frame" or n.type == "dataframe"]
+                frames = [n.value for n in _walk(after) if n.type in ("arrow_data_frame", "dataframe")]
+                frames += [t for n in _walk(after) if n.type == "html" for t in tables_in_html(n.proto.body)]
                 if not frames:
-                    chart.problem = "the 'Data table' expander holds no dataframe"
+                    chart.problem = "the 'Data table' expander holds no table"
                     break
-                chart.table, chart.problem = frames[0].value, ""
+                chart.table, chart.problem = frames[0], ""
                 break
         found.append(chart)
     return found

@@ -437,7 +437,7 @@ def test_summary_counts_unchanged_and_neutral_moves(empty_con: duckdb.DuckDBPyCo
     }]
     table = measures.summary_table(summary)
     assert table.to_dict("records") == [{
-        "Theme": "Protecting people from harm", "Measures": 3, "✔ Better": 0, "✖ Worse": 0, "= No change": 1,
+        "Theme": "Protecting people from harm", "Headline measures": 3, "✔ Better": 0, "✖ Worse": 0, "= No change": 1,
         "… Not comparable": 1, "✔ Positive exceptions": 0, "✖ Negative exceptions": 1,
         "⚠ Flagged for checking": 0, "Neutral, moved": 1,
     }]
@@ -446,14 +446,35 @@ def test_summary_counts_unchanged_and_neutral_moves(empty_con: duckdb.DuckDBPyCo
 
 
 def test_headline_counts_total_the_themes(con: duckdb.DuckDBPyConnection) -> None:
-    """Better, worse, unchanged and exceptions summed over the themes, labelled with icon and word."""
+    """Headline measures, better, worse, unchanged, not comparable and exceptions summed over the
+    themes, labelled with icon and word; the directions count the headline table's rows only."""
     summary = measures.query_theme_summary(con, JAN_2019)
     assert measures.headline_counts(summary) == {
-        "✔ Better": 1, "✖ Worse": 3, "= No change": 0, "✔ Positive exceptions": 2, "✖ Negative exceptions": 2,
+        "Headline measures": 5, "✔ Better": 1, "✖ Worse": 3, "= No change": 0, "… Not comparable": 1,
+        "✔ Positive exceptions": 2, "✖ Negative exceptions": 2,
     }
     assert measures.headline_counts(summary[summary["theme"] == "Protecting people from harm"]) == {
-        "✔ Better": 1, "✖ Worse": 1, "= No change": 0, "✔ Positive exceptions": 1, "✖ Negative exceptions": 0,
+        "Headline measures": 3, "✔ Better": 1, "✖ Worse": 1, "= No change": 0, "… Not comparable": 1,
+        "✔ Positive exceptions": 1, "✖ Negative exceptions": 0,
     }
+
+
+def test_overview_counts_agree_with_the_headline_table(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """A measure outside the headline table (an exception-only row) is not counted as a headline
+    measure or a direction, but its exception is counted, as the Exceptions page lists it."""
+    add_measure(empty_con, "better", baseline=100, current=120, exception="positive")
+    add_measure(empty_con, "worse", baseline=100, current=80, line=3)
+    add_measure(empty_con, "unknown", line=4)
+    add_measure(empty_con, "exception only", baseline=100, current=150, headline=False, exception="positive", line=5)
+    changes = measures.query_measure_changes(empty_con, JAN_2019)
+    headline = measures.headline_rows(changes)
+    counts = measures.headline_counts(measures.query_theme_summary(empty_con, JAN_2019))
+    assert counts == {
+        "Headline measures": 3, "✔ Better": 1, "✖ Worse": 1, "= No change": 0, "… Not comparable": 1,
+        "✔ Positive exceptions": 2, "✖ Negative exceptions": 0,
+    }
+    assert counts["Headline measures"] == len(headline)
+    assert counts["✔ Better"] == int((headline["direction"] == "better").sum())
 
 
 def test_overview_table_puts_each_themes_rag_beside_it(con: duckdb.DuckDBPyConnection) -> None:
@@ -463,7 +484,7 @@ def test_overview_table_puts_each_themes_rag_beside_it(con: duckdb.DuckDBPyConne
     assert list(table.columns) == ["Theme", "Delivery plan (RAG)", *measures.summary_table(summary).columns[1:]]
     assert list(table["Delivery plan (RAG)"]) == ["–", "● 2/2 (100%) Green", "–"]
     assert list(table["Theme"]) == list(summary["theme"])
-    assert list(table["Measures"]) == [3, 2, 2]
+    assert list(table["Headline measures"]) == [3, 1, 1]
 
 
 def test_rag_text_joins_each_status_in_order() -> None:

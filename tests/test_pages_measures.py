@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from report_tables import html_bodies, report_tables
 
 from loaders.atomic import staged_database
 from ui.navigation import PAGES
@@ -50,13 +51,18 @@ def _open(page: str) -> AppTest:
     return at
 
 
+def _tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table on the page, in order: the HTML report tables, then the interactive grids."""
+    return report_tables(at) + [frame.value for frame in at.dataframe]
+
+
 def _frames_text(at: AppTest) -> str:
-    return "\n".join(frame.value.to_csv(index=False) for frame in at.dataframe)
+    return "\n".join(frame.to_csv(index=False) for frame in _tables(at))
 
 
 def _headline_rows(at: AppTest) -> pd.DataFrame:
     """The headline tables (one per theme) as one frame."""
-    return pd.concat([f.value for f in at.dataframe if "Check" in f.value.columns], ignore_index=True)
+    return pd.concat([f for f in _tables(at) if "Check" in f.columns], ignore_index=True)
 
 
 def _markdown_sources(at: AppTest) -> list[str]:
@@ -136,7 +142,7 @@ def test_headlines_one_table_per_theme(seed_db: Path) -> None:
     headings = [s.value for s in at.subheader]
     assert headings[:3] == ["Protecting people from harm", "Helping and supporting victims", "Tackling crime and ASB"]
     at.selectbox(key="filter_theme").set_value("Tackling crime and ASB").run()
-    assert [f.value["Measure"].tolist() for f in at.dataframe if "Check" in f.value.columns] == [
+    assert [f["Measure"].tolist() for f in _tables(at) if "Check" in f.columns] == [
         ["Integrated Offender Management – reduction in reoffending risk"]
     ]
 
@@ -232,7 +238,7 @@ def test_hostile_link_values_shown_literally(seed_db: Path) -> None:
 def test_exceptions_kind_and_source_filters(seed_db: Path) -> None:
     """Both kinds by default; positive only narrows; the detection rule brings its own verdicts."""
     at = _open("pages/exceptions.py")
-    narratives = at.dataframe[-1].value
+    narratives = _tables(at)[-1]
     assert set(narratives["Measure"]) == {
         "Adult and child safeguarding referrals", "Positive outcome rate for serious sexual offences",
         "Domestic abuse crimes", "Fraud offences",
@@ -241,11 +247,11 @@ def test_exceptions_kind_and_source_filters(seed_db: Path) -> None:
     labels = [label for trace in chart["data"] for label in trace["text"]]
     assert "+10.2%" in labels and "-2.7 pts" in labels
     at.radio(key="exceptions_kind").set_value("✔ Positive exceptions").run()
-    assert set(at.dataframe[-1].value["Exception"]) == {"✔ Positive exception"}
+    assert set(_tables(at)[-1]["Exception"]) == {"✔ Positive exception"}
     at.radio(key="exceptions_kind").set_value("Both").run()
     at.radio(key="exceptions_source").set_value("Detection rule").run()
     assert not at.exception
-    detected = at.dataframe[-1].value
+    detected = _tables(at)[-1]
     assert "Violent knife crime recorded by police" in set(detected["Measure"])
     assert all(detected["Source"].str.startswith("Detection rule: "))
 
@@ -263,7 +269,7 @@ def test_filters_carry_across_pages(seed_db: Path) -> None:
     assert not at.exception
     assert at.query_params["theme"] == "Helping and supporting victims"
     assert at.selectbox(key="filter_theme").value == "Helping and supporting victims"
-    assert set(at.dataframe[-1].value["Theme"]) == {"Helping and supporting victims"}
+    assert set(_tables(at)[-1]["Theme"]) == {"Helping and supporting victims"}
 
 
 # --- Empty database -------------------------------------------------------------------------------
@@ -278,7 +284,7 @@ def test_missing_database_shows_how_to_load(page: str, tmp_path: Path, monkeypat
     commands = [c.value for c in at.code]
     assert "make run" in commands
     assert any(c.startswith(".venv/bin/python -m loaders ") for c in commands)
-    assert not at.dataframe and not at.get("plotly_chart")
+    assert not _tables(at) and not at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path for spec in PAGES])
@@ -343,8 +349,10 @@ def test_hostile_text_shown_literally(page: str, hostile_db: Path) -> None:
         assert HOSTILE in _frames_text(at)
     if page == "pages/headlines.py":
         assert HOSTILE in [t.value for t in at.text]
+    # The report tables are HTML: the comment is in them escaped, so it shows as typed.
+    assert all("<script" not in body for body in html_bodies(at))
     if page == "pages/exceptions.py":
-        assert HOSTILE in [t.value for t in at.text]
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; [link](javascript:alert(1))" in "".join(html_bodies(at))
         spec = json.loads(at.get("plotly_chart")[0].proto.spec)
         assert "<script>" not in json.dumps(spec["data"])
     runnable = [source for source in _markdown_sources(at) if RUNNABLE.search(source)]
@@ -368,7 +376,7 @@ def test_sample_pages_render_at_the_latest_period(page: str, sample_app: Path) -
     """Every measure page renders on the sample data at its default (latest) period."""
     at = _open(page)
     assert at.radio(key="filter_period").value.isoformat() == "2024-12-01"
-    assert at.dataframe or at.info
+    assert _tables(at) or at.info
 
 
 def test_sample_seed_figures_two_clicks_away(sample_app: Path) -> None:
@@ -395,7 +403,7 @@ def test_sample_overview_jan_2019(sample_app: Path) -> None:
     at.query_params["period"] = "2019-01"
     at.run()
     assert not at.exception
-    overview = at.dataframe[0].value.set_index("Theme")
+    overview = _tables(at)[0].set_index("Theme")
     assert overview.loc["Helping and supporting victims", "Delivery plan (RAG)"] == "● 14/14 (100%) Green"
     assert "Overspend £1,052k" in _frames_text(at)
 
@@ -407,11 +415,11 @@ def test_sample_exceptions_jan_2019(sample_app: Path) -> None:
     at.run()
     at.switch_page("pages/exceptions.py").run()
     assert not at.exception
-    table = at.dataframe[-1].value.set_index("Measure")
+    table = _tables(at)[-1].set_index("Measure")
     assert table.loc["People killed or seriously injured on the roads", "Change"] == "-40.7% (published)"
     assert table.loc["Positive outcome rate for serious sexual offences", "Exception"] == "✖ Negative exception"
     at.radio(key="exceptions_kind").set_value("✖ Negative exceptions").run()
-    assert set(at.dataframe[-1].value["Exception"]) == {"✖ Negative exception"}
+    assert set(_tables(at)[-1]["Exception"]) == {"✖ Negative exception"}
 
 
 def test_sample_spc_chart_for_a_monthly_series(sample_app: Path) -> None:
@@ -420,7 +428,7 @@ def test_sample_spc_chart_for_a_monthly_series(sample_app: Path) -> None:
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "monthly, Force" in spec["layout"]["title"]["text"]
-    assert "Variation" in at.dataframe[1].value.columns
+    assert "Variation" in _tables(at)[1].columns
 
 
 def test_sample_crime_type_series_reachable_from_a_link(sample_app: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from report_tables import report_tables
 
 from dashboard import domain
 from loaders.load import load_extracts
@@ -59,7 +60,8 @@ def open_page(page: str, **params: str) -> AppTest:
 
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
-    return [frame.value for frame in at.dataframe]
+    """Every table on the page: the HTML report tables, then the interactive grids."""
+    return report_tables(at) + [frame.value for frame in at.dataframe]
 
 
 def all_cells(at: AppTest) -> str:

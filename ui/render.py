@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import charts
+from dashboard.html_tables import table_html
 from ui import downloads
+
+STYLESHEET = Path(__file__).resolve().parent / "static" / "dashboard.css"
 
 
 #: Characters that start Markdown, HTML, emoji, maths or a link anywhere in a line.
@@ -53,6 +57,27 @@ def show_text_table(
     )
 
 
+def apply_styles() -> None:
+    """The dashboard's stylesheet (report tables, focus outlines), sent with every run."""
+    st.html(STYLESHEET)
+
+
+def show_report_table(
+    df: pd.DataFrame,
+    caption: str,
+    *,
+    numeric: Iterable[str] = (),
+    wide: Iterable[str] = (),
+    row_header: str | None = None,
+) -> None:
+    """A small report table as a semantic HTML table: wraps at any width, cards on a phone.
+
+    Its figures are the page's text (a screen reader and a browser's find reach them); the
+    cells are escaped, so extract text is never read as HTML.
+    """
+    st.html(table_html(df, caption, numeric=numeric, wide=wide, row_header=row_header))
+
+
 def show_free_text(text: str | None, label: str | None = None) -> None:
     """Free text from an extract (a comment, an update) shown literally, never as Markdown."""
     if label:
@@ -73,8 +98,7 @@ def _literal_title(fig: go.Figure, meta: charts.ChartMeta) -> go.Figure:
     if not meta.title:
         return fig
     shown = go.Figure(fig)
-    subtitle = f"<br><sup>{html.escape(meta.subtitle, quote=False)}</sup>" if meta.subtitle else ""
-    shown.update_layout(title_text=f"{html.escape(meta.title, quote=False)}{subtitle}")
+    shown.update_layout(title_text=charts.title_markup(meta))  # escaped, and wrapped to fit a phone
     return shown
 
 
@@ -84,14 +108,30 @@ def show_chart(fig: go.Figure, table: pd.DataFrame, key: str, caption: str) -> N
     title = meta.title or caption
     st.plotly_chart(
         _literal_title(fig, meta),
+        # theme=None: the figure's own colours (charts.TEXT_COLOUR, 17:1); Streamlit's chart
+        # theme would redraw ticks and axis titles in #808495, 3.7:1 on white
+        theme=None,
         config=charts.plotly_config(title),
         key=f"{key}-chart",
         alt=meta.alt or title,
     )
     st.caption(escape_markdown(caption))
     with st.expander("Data table"):
-        show_text_table(table, key=f"{key}-table", alt=f"Data table for the chart: {title}")
+        show_report_table(table, f"Data table for the chart: {title}", numeric=_figure_columns(table))
     _render_downloads(fig, table, key, title)
+
+
+def _figure_columns(table: pd.DataFrame) -> list[str]:
+    """Columns that hold numbers, or text that reads as a figure ('4,872', '-8.0%', '£1.2m')."""
+    figure = re.compile(r"^[-+−£]?[\d,.]+\s?(%|% pts|k|m|bn)?$|^$")
+    columns = []
+    for column in table.columns:
+        values = table[column].dropna()
+        if pd.api.types.is_numeric_dtype(table[column]) or (
+            len(values) and values.astype(str).str.strip().str.match(figure).all()
+        ):
+            columns.append(str(column))
+    return columns
 
 
 def show_caption(text: str) -> None:
