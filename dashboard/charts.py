@@ -7,7 +7,9 @@ panel pack can re-style any chart without knowing how it was built.
 
 from __future__ import annotations
 
+import html
 import re
+import textwrap
 from dataclasses import asdict, dataclass
 
 import plotly.graph_objects as go
@@ -19,6 +21,22 @@ CATEGORICAL_PALETTE: tuple[str, ...] = (
     "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#6A3D9A", "#000000",
 )
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+#: Every chart's text: 17:1 on white. Set on the figure itself (with `theme=None` on the page),
+#: because Streamlit's chart theme would draw ticks and axis titles at #808495, 3.7:1.
+TEXT_COLOUR = "#1A1A1A"
+MUTED_TEXT_COLOUR = "#4D4D4D"   # subtitles and notes: 8.5:1 on white
+BACKGROUND = "#FFFFFF"
+GRID_COLOUR = "#E5E5E5"
+ZERO_LINE_COLOUR = "#8C8C8C"
+#: WCAG 2.2 AA for text: 4.5:1 against what it is drawn on.
+TEXT_CONTRAST = 4.5
+FONT_SIZE = 13
+TITLE_SIZE = 16
+#: Characters per line before a category name wraps, and before a title or subtitle wraps, so
+#: that a chart 390 px wide (a phone) still holds them: about 0.6 em a character.
+LABEL_CHARS = 22
+TITLE_CHARS = 36
+SUBTITLE_CHARS = 54
 #: The toolbar's image download: scale 3 makes a 1,000 px-wide chart 3,000 px, sharp at A4.
 TOOLBAR_IMAGE_SCALE = 3
 
@@ -31,6 +49,76 @@ class ChartMeta:
     subtitle: str = ""   # e.g. "Protecting people from harm · report to Jan 2019"
     source: str = ""     # e.g. "measures.csv, loaded 2026-11-24"
     alt: str = ""        # one-sentence description for screen readers and the Word pack
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of '#RRGGBB'."""
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:
+    """WCAG 2.2 contrast ratio of two '#RRGGBB' colours, from 1 to 21."""
+    lighter, darker = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """The label colour for text drawn on a bar of `fill`: white where it reads at 4.5:1, else
+    black (white on the Okabe-Ito vermillion #D55E00 is only 3.9:1; black is 5.4:1)."""
+    return "#FFFFFF" if contrast_ratio("#FFFFFF", fill) >= TEXT_CONTRAST else "#000000"
+
+
+def ink(colour: str, background: str = BACKGROUND) -> str:
+    """`colour` darkened just enough to be read as text on `background` (4.5:1): the marks keep
+    their palette colour, the words and icons drawn in it stay legible."""
+    rgb = [int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    shade = 1.0
+    while True:
+        shown = "#" + "".join(f"{round(c * shade):02X}" for c in rgb)
+        if contrast_ratio(shown, background) >= TEXT_CONTRAST or shade <= 0:
+            return shown
+        shade = max(0.0, shade - 0.02)
+
+
+def wrap_text(text: object, width: int = LABEL_CHARS) -> str:
+    """Text from extracts made safe for Plotly (which renders tags in it) and wrapped at word
+    boundaries onto lines of about `width` characters, joined by <br>."""
+    lines = textwrap.wrap(" ".join(str(text).split()), width, break_long_words=False) or [""]
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
+
+
+def title_markup(meta: ChartMeta) -> str:
+    """The screen title: title and subtitle escaped and wrapped to fit a phone-wide chart."""
+    title = wrap_text(meta.title, TITLE_CHARS) if meta.title else ""
+    subtitle = f"<br><sup>{wrap_text(meta.subtitle, SUBTITLE_CHARS).replace('<br>', '</sup><br><sup>')}</sup>" \
+        if meta.subtitle else ""
+    return f"{title}{subtitle}"
+
+
+def unit_axis(unit: str) -> dict:
+    """Tick format for an axis of `unit` (domain's units), so a tick reads as the tables do:
+    per cent with '%', money (held in £ thousands) as '£1,052k', counts with thousands commas."""
+    if unit == "percent":
+        return {"ticksuffix": "%"}
+    if unit == "money":
+        return {"tickprefix": "£", "ticksuffix": "k", "tickformat": ",d"}
+    if unit in ("count", "number"):
+        return {"tickformat": ","}
+    return {}
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """A horizontal legend at the foot of the figure. Placed against the container (not the
+    plot), Plotly reserves its rows as margin, so tick labels and axis titles stay above it at
+    any width, however many rows the legend wraps onto."""
+    fig.update_layout(legend={
+        "orientation": "h", "traceorder": "normal", "x": 0, "xanchor": "left", "xref": "container",
+        "y": 0, "yanchor": "bottom", "yref": "container", "title": {"text": ""},
+        "font": {"color": TEXT_COLOUR},
+    })
+    return fig
 
 
 def file_stem(title: str) -> str:
@@ -53,18 +141,30 @@ def plotly_config(title: str) -> dict:
 
 def finish_figure(fig: go.Figure, meta: ChartMeta) -> go.Figure:
     """Apply the shared layout and record the chart's meta for export."""
-    subtitle = f"<br><sup>{meta.subtitle}</sup>" if meta.subtitle else ""
+    text = {"color": TEXT_COLOUR}
     fig.update_layout(
-        title={"text": f"{meta.title}{subtitle}", "x": 0, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": 13, "color": "#1A1A1A"},
+        # The template named, not left to the process default (Streamlit installs its own, with
+        # no automargin): the figure then looks the same on the page, in a test and in print.
+        template="plotly_white",
+        # Sat on the plot (paper y=1) with automargin, the title pushes the plot down by as
+        # many lines as it wraps onto (against the container, Plotly lifts it off the top).
+        title={"text": title_markup(meta), "x": 0, "xanchor": "left", "xref": "container",
+               "y": 1, "yanchor": "bottom", "yref": "paper", "automargin": True, "pad": {"l": 10, "b": 14},
+               "font": {"size": TITLE_SIZE, **text}},
+        font={"family": FONT_FAMILY, "size": FONT_SIZE, **text},
         colorway=list(CATEGORICAL_PALETTE),
-        paper_bgcolor="#FFFFFF",
-        plot_bgcolor="#FFFFFF",
-        margin={"t": 80, "l": 10, "r": 10, "b": 60},
+        paper_bgcolor=BACKGROUND,
+        plot_bgcolor=BACKGROUND,
+        margin={"t": 40, "l": 10, "r": 10, "b": 20},
+        hoverlabel={"font": {"color": TEXT_COLOUR}, "bgcolor": BACKGROUND},
         meta=asdict(meta),
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#E5E5E5", zerolinecolor="#8C8C8C")
-    fig.update_yaxes(showgrid=True, gridcolor="#E5E5E5", zerolinecolor="#8C8C8C")
+    # automargin: tick labels and axis titles push the margins instead of being cut off
+    # color: the axis's default for its tick labels and title (a colour the builder set stays)
+    axes = {"showgrid": True, "gridcolor": GRID_COLOUR, "zerolinecolor": ZERO_LINE_COLOUR, "automargin": True,
+            "color": TEXT_COLOUR}
+    fig.update_xaxes(**axes)
+    fig.update_yaxes(**axes)
     return fig
 
 

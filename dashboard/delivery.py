@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure
+from dashboard.charts import LABEL_CHARS, ChartMeta, finish_figure, legend_below, text_on, wrap_text
 from dashboard.db import query
 
 RAG_COLUMNS = ["theme", "plan", "quarter", "status", "label", "n", "total", "pct", "summary_text"]
@@ -240,7 +240,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     )
     # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
     label_of = {
-        (quarter, theme): f"{_wrap(html.escape(theme))}<br>{int(total)} deliverable{'' if total == 1 else 's'}"
+        (quarter, theme): f"{wrap_text(theme, LABEL_CHARS)}<br>{int(total)} deliverable{'' if total == 1 else 's'}"
         for quarter, theme, total in df[["quarter", "theme", "total"]].drop_duplicates().itertuples(index=False)
     }
     for status in domain.RAG_STATUSES:
@@ -257,7 +257,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 textposition="inside",
                 insidetextanchor="middle",
                 textangle=0,
-                textfont={"color": "#FFFFFF"},
+                textfont={"color": text_on(status.colour)},
                 customdata=list(zip(part["theme"].map(html.escape), part["quarter"], part["summary_text"])),
                 hovertemplate=(
                     f"<b>{label}</b><br>%{{customdata[0]}}<br>%{{customdata[1]}}"
@@ -270,26 +270,15 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         barnorm="percent",
-        height=max(280, 130 + 80 * n_groups),
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom",
-                "title": {"text": "Status "}, "traceorder": "normal"},
-        uniformtext={"minsize": 10, "mode": "show"},
+        height=max(300, 190 + 80 * n_groups),
+        # a segment too narrow for its label drops it (hover and the data table keep every
+        # count) instead of spilling over the next segment
+        uniformtext={"minsize": 11, "mode": "hide"},
     )
     fig.update_xaxes(title_text="Share of the theme's deliverables in the quarter", range=[0, 101],
                      dtick=20, ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
-    return finish_figure(fig, meta)
-
-
-def _wrap(text: str, width: int = 22) -> str:
-    """Long theme names on two or more axis lines."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    return legend_below(finish_figure(fig, meta))
 
 
 def describe_rag(df: pd.DataFrame) -> str:

@@ -9,32 +9,29 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure
+from dashboard.charts import (
+    LABEL_CHARS,
+    ChartMeta,
+    finish_figure,
+    ink,
+    legend_below,
+    text_on,
+    unit_axis,
+    wrap_text,
+)
 
-#: Characters per axis-label line before a long name wraps.
-LABEL_WIDTH = 38
+#: Characters per axis-label line before a long name wraps (charts.LABEL_CHARS).
+LABEL_WIDTH = LABEL_CHARS
 
 
 def plain_label(text: object, width: int = LABEL_WIDTH) -> str:
     """Extract text made safe for Plotly (tags escaped) and wrapped onto short lines."""
-    lines = textwrap.wrap(" ".join(str(text).split()), width) or [""]
-    return "<br>".join(html.escape(line, quote=False) for line in lines)
-
-
-def _legend_below(fig: go.Figure) -> go.Figure:
-    """A horizontal legend at the foot of the figure, clear of the x-axis title."""
-    fig.update_layout(
-        legend={"orientation": "h", "traceorder": "normal", "yref": "container", "y": 0, "yanchor": "bottom",
-                "x": 0, "xanchor": "left"},
-        margin={"b": 100},
-    )
-    return fig
+    return wrap_text(text, width)
 
 
 # --- Overview: directions per theme ---------------------------------------------------------------
@@ -51,7 +48,7 @@ _SUMMARY_SEGMENTS: tuple[tuple[str, str | None], ...] = (
 def build_direction_summary_figure(summary: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """Per theme, how many measures got better, worse, stayed the same or cannot be compared."""
     fig = go.Figure()
-    themes = [plain_label(t, 30) for t in summary["theme"]]
+    themes = [plain_label(t) for t in summary["theme"]]
     for column, direction in _SUMMARY_SEGMENTS:
         style = domain.DIRECTION_STYLES.get(direction or "", domain.NOT_COMPARABLE)
         counts = summary[column].astype(int).tolist()
@@ -64,13 +61,16 @@ def build_direction_summary_figure(summary: pd.DataFrame, meta: ChartMeta) -> go
             text=[f"{style.icon} {n}" if n else "" for n in counts],
             textposition="inside",
             insidetextanchor="middle",
-            textfont={"color": "#FFFFFF"},
+            textangle=0,
+            textfont={"color": text_on(style.colour)},
             hovertemplate=f"%{{y}}<br>{style.label}: %{{x}}<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", height=170 + 60 * len(themes))
+    # a segment too short for its label drops the label (the data table has every count) rather
+    # than shrink it out of legibility or spill it over the next segment
+    fig.update_layout(barmode="stack", height=220 + 60 * len(themes), uniformtext={"minsize": 11, "mode": "hide"})
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="Measures", dtick=1)
-    return _legend_below(finish_figure(fig, meta))
+    return legend_below(finish_figure(fig, meta))
 
 
 # --- Exceptions: diverging bars of change ---------------------------------------------------------
@@ -80,7 +80,9 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
     """Each exception's change as a bar left or right of zero, labelled with its value.
 
     Colour and icon say positive or negative exception; the sign says which way the figure
-    moved (a fall in crime is a positive exception drawn to the left).
+    moved (a fall in crime is a positive exception drawn to the left). A change taken as
+    published is hatched, and the legend says so: its label is the figure alone, short enough
+    to sit beside its bar on a phone.
     """
     drawn = exceptions[exceptions["change"].notna()]
     fig = go.Figure()
@@ -97,28 +99,56 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
             marker={
                 "color": style.colour,
                 "pattern": {
-                    "shape": ["/" if basis == "published" else "" for basis in rows["change_basis"]],
+                    "shape": [_PUBLISHED_HATCH if basis == "published" else "" for basis in rows["change_basis"]],
                     "fgcolor": "#FFFFFF",
                     "fillmode": "overlay",  # over the kind's colour, not instead of it
                 },
             },
             text=[html.escape(t, quote=False) for t in rows["change_shown"]],
+            # drawn: the figure alone ('+33.5%'), short enough to sit beside its bar on a phone;
+            # the hatching, named under the axis, says 'published' (and the hover in full)
+            customdata=[html.escape(_bar_label(t), quote=False) for t in rows["change_shown"]],
+            texttemplate="%{customdata}",
             textposition="outside",
+            textfont={"color": ink(style.colour)},
             cliponaxis=False,
             hovertemplate="%{y}<br>Change: %{text}<extra></extra>",
         ))
     values = drawn["change"].abs()
-    # Room beyond the longest bar for its label ("+33.5% (published)").
-    reach = float(values.max()) * 1.6 if not values.empty else 1.0
-    fig.update_layout(barmode="relative", height=200 + 48 * max(len(drawn), 1))
+    # Room beyond the longest bar for its label: the bars take at most 55% of each half, so a
+    # label of up to about 7 characters fits beside any bar even on a phone.
+    reach = float(values.max()) / 0.55 if not values.empty and values.max() > 0 else 1.0
+    units = set(drawn["change_unit"]) if "change_unit" in drawn else set()
+    fig.update_layout(barmode="relative", height=220 + 48 * max(len(drawn), 1))
+    unit = next(iter(units)) if len(units) == 1 else ""
+    axis_title = wrap_text(_CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""]), 30)
+    if (drawn["change_basis"] == "published").any():
+        axis_title += "<br>" + wrap_text("Hatched bars: the change as published", 30)
     fig.update_xaxes(
         range=[-reach, reach],
         zeroline=True,
         zerolinewidth=2,
-        title_text="Change: per cent for counts, percentage points for rates",
+        title_text=axis_title,
+        **_CHANGE_AXIS_SUFFIX.get(unit, {}),
     )
     fig.update_yaxes(autorange="reversed")
-    return _legend_below(finish_figure(fig, meta))
+    return legend_below(finish_figure(fig, meta))
+
+
+_PUBLISHED_HATCH = "/"
+_PUBLISHED_SUFFIX = " (published)"
+_CHANGE_AXIS_TITLES = {
+    "percent": "Change (%)",
+    "points": "Change (percentage points)",
+    "steps": "Change (grade steps)",
+    "": "Change: per cent for counts, percentage points for rates",
+}
+_CHANGE_AXIS_SUFFIX = {"percent": {"ticksuffix": "%"}, "points": {"ticksuffix": " pts"}}
+
+
+def _bar_label(shown: str) -> str:
+    """'+33.5% (published)' -> '+33.5%': the hatching and its legend entry carry 'published'."""
+    return shown.removesuffix(_PUBLISHED_SUFFIX)
 
 
 # --- One measure: baseline against current --------------------------------------------------------
@@ -135,12 +165,15 @@ def build_comparison_figure(row: dict, meta: ChartMeta) -> go.Figure:
     texts = [
         domain.format_value(v, row["unit"]) if v is not None else "no figure" for v in values
     ]
+    direction = (f"{domain.direction_label(row['direction'])}: "
+                 f"{domain.format_change(row['change'], row['change_unit'])}")
     fig = go.Figure(go.Bar(
         x=labels,
         y=[v if v is not None else 0 for v in values],
         marker={"color": ["#6B6B6B", style.colour]},
         text=texts,
         textposition="outside",
+        textfont={"color": "#1A1A1A"},
         cliponaxis=False,
         hovertemplate="%{x}: %{text}<extra></extra>",
         showlegend=False,
@@ -152,30 +185,39 @@ def build_comparison_figure(row: dict, meta: ChartMeta) -> go.Figure:
             ticktext=[domain.format_value(s, domain.GRADE) for s in scores],
             range=[0, len(domain.GRADES) + 0.5],
         )
-    fig.add_annotation(
-        text=f"{domain.direction_label(row['direction'])}: "
-        f"{domain.format_change(row['change'], row['change_unit'])}",
-        xref="paper", yref="paper", x=1, y=1.08, showarrow=False, xanchor="right",
-        font={"color": style.colour if style.colour != "#595959" else "#1A1A1A", "size": 14},
-    )
-    fig.update_layout(height=380, bargap=0.45)
+    else:
+        shown = [v for v in values if v is not None]
+        low, high = min([0.0, *shown]), max([0.0, *shown])
+        # room above (or below) the bars for their labels, drawn outside them
+        pad = 0.18 * (high - low or 1.0)
+        fig.update_yaxes(range=[low - (pad if low < 0 else 0), high + pad], **unit_axis(row["unit"]))
+    # The direction in words under the bars, as the axis title: the margins grow to hold it,
+    # so it never meets the title however narrow the chart.
+    fig.update_xaxes(title_text=html.escape(direction, quote=False),
+                     title_font={"color": ink(style.colour), "size": 14})
+    fig.update_layout(height=400, bargap=0.45)
     return finish_figure(fig, meta)
 
 
 def build_series_figure(series: pd.DataFrame, meta: ChartMeta, unit: str) -> go.Figure:
     """A monthly series as a line with every point labelled (used where SPC is not available)."""
-    texts = [domain.format_value(v, unit) for v in series["value"]]
+    values = [domain.format_value(v, unit) for v in series["value"]]
+    # the first and last points carry their values (every one is in the hover and the table):
+    # a label on every month would overprint its neighbours on a narrow screen
+    texts = [v if i in (0, len(values) - 1) else "" for i, v in enumerate(values)]
     fig = go.Figure(go.Scatter(
         x=list(series["period"]),
         y=series["value"].tolist(),
         mode="lines+markers+text",
         text=texts,
-        textposition="top center",
+        customdata=values,
+        textposition=["top right" if i == 0 else "top left" for i in range(len(values))],
         line={"color": "#0072B2"},
-        hovertemplate="%{x|%b %Y}: %{text}<extra></extra>",
+        hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
         showlegend=False,
     ))
     fig.update_xaxes(tickformat="%b %Y")
+    fig.update_yaxes(**unit_axis(unit))
     fig.update_layout(height=400)
     return finish_figure(fig, meta)
 
