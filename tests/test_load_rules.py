@@ -367,3 +367,22 @@ def test_load_log_time_is_utc_whatever_the_local_time(tmp_path: Path) -> None:
     assert [name for name, _ in logged] == ["budget.csv", "measures.csv"]
     assert all(before <= at <= after for _, at in logged)
     assert logged[0][1] == logged[1][1]  # one time per load, shared by its files
+
+
+def test_writing_a_file_leaves_no_frame_registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small file's rows go in through a DataFrame registered on the connection; once they
+    are written it is unregistered, so a load of many files does not hold every file's rows."""
+    real = load_module.write_file
+    left: list[list[str]] = []
+
+    def checking(con, checked, entry):  # noqa: ANN001
+        report = real(con, checked, entry)
+        left.append([v for (v,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND temporary").fetchall()])
+        return report
+
+    monkeypatch.setattr(load_module, "write_file", checking)
+    report = load_extracts([GOOD / "measures.csv", GOOD / "deliverables.csv", GOOD / "budget.csv"],
+                           tmp_path / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert left == [[], [], []]

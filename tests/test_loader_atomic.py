@@ -219,3 +219,40 @@ def test_staging_file_is_named_beside_the_database() -> None:
     assert staging_path(Path("/data/dashboard.duckdb")) == Path("/data/dashboard.new.duckdb")
     assert staging_path(Path("/data/dashboard.db")) == Path("/data/dashboard.new.db")
     assert staging_path(Path("/data/dashboard")) == Path("/data/dashboard.new.duckdb")
+
+
+class _BlockBufferedStderr(io.BytesIO):
+    """The bytes under a block-buffered stderr (a pipe to a log collector, say): text reaches it
+    only when the stream is flushed, and `arrived` is set when it does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+
+    def write(self, data: bytes) -> int:
+        written = super().write(data)
+        self.arrived.set()
+        return written
+
+
+def test_the_waiting_message_is_pushed_out_while_the_load_waits(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load kept waiting says so at once, even through a stderr that holds text back until it
+    is flushed: the person watching is not left with a silent command."""
+    db = tmp_path / "db.duckdb"
+    underneath = _BlockBufferedStderr()
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(underneath, encoding="utf-8", line_buffering=False))
+    got_lock = threading.Event()
+
+    def second_writer() -> None:
+        with writer_lock(db):
+            got_lock.set()
+
+    with writer_lock(db):
+        waiter = threading.Thread(target=second_writer)
+        waiter.start()
+        assert underneath.arrived.wait(30), "the waiting message stayed in the buffer"
+        assert underneath.getvalue() == b"Waiting for another load of db.duckdb to finish...\n"
+        assert not got_lock.is_set()  # still waiting
+    waiter.join(30)
+    assert got_lock.is_set()
