@@ -17,7 +17,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure
+from dashboard.charts import (
+    TEXT_COLOUR,
+    ChartMeta,
+    finish_figure,
+    legend_below,
+    money_ticks_k,
+    text_on,
+    wrap_text,
+)
 from dashboard.db import query
 
 SUMMARY_COLUMNS = [
@@ -170,8 +178,13 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """
     fig = make_subplots(
         rows=2, cols=1, vertical_spacing=0.16,
-        subplot_titles=("Budget and forecast outturn (£k)", "Variance: forecast minus budget (£k)"),
+        subplot_titles=("Budget and forecast outturn", "Variance: forecast minus budget"),
     )
+    # Each panel's title at its left edge, inside the figure: the chart's own title sits on the
+    # top panel, so the top panel stops short of it.
+    fig.update_yaxes(domain=[0.58, 0.93], row=1, col=1)
+    for annotation, top in zip(fig.layout.annotations, (0.93, fig.layout.yaxis2.domain[1])):
+        annotation.update(x=0, xanchor="left", y=top, yanchor="bottom")
     if df.empty:
         fig.add_annotation(text="No budget figures loaded", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
@@ -186,6 +199,10 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 name=label, orientation="h", y=names, x=df[column].tolist(),
                 marker={"color": colour},
                 customdata=[format_thousands(v) for v in df[column]],
+                # each bar carries its amount: inside where it fits, else just beyond its end
+                texttemplate="%{customdata}", textposition="auto", cliponaxis=False,
+                insidetextfont={"color": text_on(colour)}, outsidetextfont={"color": TEXT_COLOUR},
+                insidetextanchor="end", textangle=0,
                 hovertemplate=f"%{{y}}<br>{label}: %{{customdata}}<extra></extra>",
             ),
             row=1, col=1,
@@ -195,11 +212,14 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
             fig.add_annotation(text="Variance only published", x=0, y=name, xref="x", yref="y",
                                xanchor="left", showarrow=False, font={"color": "#595959"})
     _add_variance_bars(fig, df, names)
-    fig.update_xaxes(tickprefix="£", ticksuffix="k", tickformat=",d")
+    amounts = df[["budget", "forecast_outturn"]].stack()
+    high = max(0.0, float(amounts.max())) if not amounts.empty else 1.0
+    low = min(0.0, float(amounts.min())) if not amounts.empty else 0.0
+    # room beyond the longest bar for an amount that does not fit inside a short one
+    fig.update_xaxes(range=[low * 1.1, high * 1.1 or 1.0], **money_ticks_k(low, high), row=1, col=1)
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", height=max(420, 220 + 110 * len(df)),
-                      legend={"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top"})
-    return finish_figure(fig, meta)
+    fig.update_layout(barmode="group", height=max(460, 260 + 110 * len(df)))
+    return legend_below(finish_figure(fig, meta))
 
 
 def _add_variance_bars(fig: go.Figure, df: pd.DataFrame, names: list[str]) -> None:
@@ -226,18 +246,22 @@ def _add_variance_bars(fig: go.Figure, df: pd.DataFrame, names: list[str]) -> No
             name="Variance label", mode="text", y=names,
             x=[-0.02 * span if over else 0.02 * span for over in overspent],
             text=df["variance_text"].tolist(),
+            # drawn as two lines ('Overspend' over '£1,052k'), narrow enough for half a phone
+            customdata=[wrap_text(t, 10) for t in df["variance_text"]], texttemplate="%{customdata}",
             textposition=["middle left" if over else "middle right" for over in overspent],
-            textfont={"size": 13, "color": "#1A1A1A"}, hoverinfo="skip", showlegend=False,
+            textfont={"size": 13, "color": TEXT_COLOUR}, hoverinfo="skip", showlegend=False,
         ),
         row=2, col=1,
     )
-    fig.update_xaxes(range=[-span * 1.15, span * 1.15], zeroline=True, zerolinewidth=2, row=2, col=1)
+    fig.update_xaxes(range=[-span * 1.15, span * 1.15], zeroline=True, zerolinewidth=2,
+                     **money_ticks_k(-span * 1.15, span * 1.15, 3), row=2, col=1)
 
 
 def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """The variance by forecast month, a line per entity and category told apart by dash and marker.
 
-    The last point of each line carries its variance in words.
+    Each line's legend entry ends with its latest variance in words ('Force revenue: Overspend
+    £1,052k'): written at the lines' ends, labels of lines ending close together overprint.
     """
     fig = go.Figure()
     if df.empty:
@@ -245,28 +269,26 @@ def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figu
                            xref="paper", yref="paper")
         return finish_figure(fig, meta)
     for i, (series, part) in enumerate(df.groupby("series", sort=False)):
-        last = len(part) - 1
+        latest = part["variance_text"].iloc[-1]
         fig.add_trace(
             go.Scatter(
-                name=html.escape(str(series)), x=part["period"].tolist(), y=part["variance"].tolist(),
-                mode="lines+markers+text",
+                name=html.escape(f"{series}: {latest}"), x=part["period"].tolist(), y=part["variance"].tolist(),
+                mode="lines+markers",
                 line={"dash": LINE_DASHES[i % len(LINE_DASHES)], "width": 2},
                 marker={"symbol": MARKER_SYMBOLS[i % len(MARKER_SYMBOLS)], "size": 9},
-                text=[t if j == last else "" for j, t in enumerate(part["variance_text"])],
-                textposition="top left",
                 customdata=part["variance_text"].tolist(),
-                hovertemplate="%{fullData.name}<br>%{x|%b %Y}<br>%{customdata}<extra></extra>",
+                hovertemplate=f"{html.escape(str(series))}<br>%{{x|%b %Y}}<br>%{{customdata}}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#595959", "width": 1})
     low, high = min(0.0, float(df["variance"].min())), max(0.0, float(df["variance"].max()))
-    pad = 0.2 * max(high - low, 1.0)  # room for the end labels above the top line
-    fig.update_yaxes(range=[low - pad, high + pad])
-    fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b %Y", dtick="M1")
-    fig.update_yaxes(title_text="Variance: above 0 overspend", tickprefix="£", ticksuffix="k",
-                     tickformat=",d")
-    fig.update_layout(height=440, legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"})
-    return finish_figure(fig, meta)
+    pad = 0.1 * max(high - low, 1.0)
+    fig.update_yaxes(range=[low - pad, high + pad], **money_ticks_k(low - pad, high + pad))
+    # month over year on two lines, never turned: Plotly spaces the ticks to the chart's width
+    fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b<br>%Y", tickangle=0)
+    fig.update_yaxes(title_text="Variance: above 0 overspend")
+    fig.update_layout(height=480)
+    return legend_below(finish_figure(fig, meta))
 
 
 def list_periods(con: duckdb.DuckDBPyConnection) -> list[date]:

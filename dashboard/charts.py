@@ -8,6 +8,7 @@ panel pack can re-style any chart without knowing how it was built.
 from __future__ import annotations
 
 import html
+import math
 import re
 import textwrap
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ TITLE_SIZE = 16
 LABEL_CHARS = 22
 TITLE_CHARS = 36
 SUBTITLE_CHARS = 54
+AXIS_TITLE_CHARS = 28
 #: The toolbar's image download: scale 3 makes a 1,000 px-wide chart 3,000 px, sharp at A4.
 TOOLBAR_IMAGE_SCALE = 3
 
@@ -89,6 +91,14 @@ def wrap_text(text: object, width: int = LABEL_CHARS) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
+def wrap_markup(markup: str, width: int) -> str:
+    """Markup already safe for Plotly (escaped, e.g. an axis title) wrapped at its spaces; text
+    that already has its own line breaks is left as it is."""
+    if "<br>" in markup:
+        return markup
+    return "<br>".join(textwrap.wrap(markup, width, break_long_words=False)) or markup
+
+
 def title_markup(meta: ChartMeta) -> str:
     """The screen title: title and subtitle escaped and wrapped to fit a phone-wide chart."""
     title = wrap_text(meta.title, TITLE_CHARS) if meta.title else ""
@@ -107,6 +117,31 @@ def unit_axis(unit: str) -> dict:
     if unit in ("count", "number"):
         return {"tickformat": ","}
     return {}
+
+
+def money_ticks_k(low_k: float, high_k: float, most: int = 5) -> dict:
+    """Ticks for a money axis held in £ thousands: the finest round step (1, 2, 2.5 or 5 in a
+    power of ten, £1k at least) giving at most `most` ticks in [low, high], written short
+    ('£50m', '−£2.5m', '£500k') so that they fit side by side on a phone, where '£100,000k'
+    would need three times the room. The bars' own labels keep every thousand."""
+    exponent = 0
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            step = factor * 10 ** exponent
+            values = [i * step for i in range(math.ceil(low_k / step), math.floor(high_k / step) + 1)]
+            if len(values) <= most:
+                return {"tickvals": values, "ticktext": [_short_money(v) for v in values]}
+        exponent += 1
+
+
+def _short_money(value_k: float) -> str:
+    if value_k == 0:
+        return "£0"
+    sign = "−" if value_k < 0 else ""
+    size = abs(value_k)
+    if size >= 1000:
+        return f"{sign}£{size / 1000:,.{0 if (size / 1000).is_integer() else 1}f}m"
+    return f"{sign}£{size:,.0f}k"
 
 
 def legend_below(fig: go.Figure) -> go.Figure:
@@ -165,6 +200,9 @@ def finish_figure(fig: go.Figure, meta: ChartMeta) -> go.Figure:
             "color": TEXT_COLOUR}
     fig.update_xaxes(**axes)
     fig.update_yaxes(**axes)
+    # an axis title longer than a phone-wide plot wraps (a y title reads up the side: its own length)
+    fig.for_each_xaxis(lambda axis: axis.update(title_text=wrap_markup(axis.title.text, AXIS_TITLE_CHARS))
+                       if axis.title.text else None)
     return fig
 
 

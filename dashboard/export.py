@@ -44,6 +44,7 @@ PRINT_HEIGHT_PX = 540
 PRINT_SCALE = 2.5
 PRINT_FONT_SIZE = 16
 SCREEN_FONT_SIZE = 13  # what charts.finish_figure sets; print text grows by 16/13
+SCREEN_HEIGHT_PX = 450  # Plotly's (and st.plotly_chart's) height for a figure that names none
 PRINT_TITLE_SIZE = 22
 PRINT_SOURCE_SIZE = 13
 PRINT_TEXT_COLOUR = "#1A1A1A"
@@ -51,6 +52,7 @@ PRINT_MUTED_COLOUR = "#4D4D4D"
 _SOURCE_MARGIN_PX = 110  # room under the plot for tick labels, axis title and the source line
 _LEGEND_ROW_PX = 27      # and for each row of a horizontal legend between them
 _SOURCE_LINE_PX = 30     # the source line's own height at the foot of the image
+_AXIS_LINE_PX = 21       # a line of 16 px text under the plot
 _SOURCE_EXTRA_LINE_PX = 17
 _DEFAULT_TOP_PX = 98     # a one-line title and a one-line subtitle
 _TITLE_LINE_PX = 30
@@ -96,8 +98,8 @@ def print_figure(fig: go.Figure) -> go.Figure:
     source_px = _SOURCE_LINE_PX + _SOURCE_EXTRA_LINE_PX * max(source_lines - 1, 0)
     legend_below = fig.layout.legend.orientation == "h" and fig.layout.showlegend is not False
     legend_px = _legend_rows(fig) * _LEGEND_ROW_PX + 14 if legend_below else 0
-    bottom = _SOURCE_MARGIN_PX + legend_px + (source_px - _SOURCE_LINE_PX)
-    height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360)
+    bottom = _SOURCE_MARGIN_PX + legend_px + (source_px - _SOURCE_LINE_PX) + _extra_axis_lines(fig) * _AXIS_LINE_PX
+    height = max(int(fig.layout.height or PRINT_HEIGHT_PX), 360) + _extra_axis_lines(fig) * _AXIS_LINE_PX
     printed.update_layout(
         template="plotly_white",
         width=PRINT_WIDTH_PX,
@@ -114,6 +116,7 @@ def print_figure(fig: go.Figure) -> go.Figure:
             # plotly lifts a wrapped title by half a line per extra line: put that back
             "y": 1 - (16 + _TITLE_LINE_PX / 2 * max(title_lines - 1, 0)) / printed.layout.height,
             "yref": "container", "yanchor": "top",
+            "automargin": False,  # the top margin is set above, for exactly these lines
             "font": {"size": PRINT_TITLE_SIZE, "color": PRINT_TEXT_COLOUR},
             "subtitle": {"text": subtitle, "font": {"size": PRINT_FONT_SIZE, "color": PRINT_MUTED_COLOUR}},
         })
@@ -136,6 +139,26 @@ def print_figure(fig: go.Figure) -> go.Figure:
             font={"size": PRINT_SOURCE_SIZE, "color": PRINT_MUTED_COLOUR},
         )
     return printed
+
+
+def _extra_axis_lines(fig: go.Figure) -> int:
+    """Lines under the plot beyond one of tick labels and one of axis title: a wrapped x-axis
+    title, category labels on two lines. The bottom margin is set for them, so that the axis
+    never pushes the plot up into the legend and source line below it."""
+    title_lines = max((a.title.text.count("<br>") + 1 for a in _x_axes(fig) if a.title.text), default=1)
+    tick_lines = 1
+    for axis in _x_axes(fig):
+        if axis.tickformat and "<br>" in axis.tickformat:
+            tick_lines = max(tick_lines, axis.tickformat.count("<br>") + 1)
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) != "h" and trace.x is not None:
+            labels = [x for x in trace.x if isinstance(x, str)]
+            tick_lines = max([tick_lines, *(label.count("<br>") + 1 for label in labels)])
+    return title_lines - 1 + tick_lines - 1
+
+
+def _x_axes(fig: go.Figure) -> list:
+    return list(fig.select_xaxes())
 
 
 def _wrapped(text: str, width: int) -> tuple[str, int]:
@@ -352,8 +375,17 @@ class Exporter:
     def render_formats(self, fig: go.Figure, formats: Sequence[ImageFormat] = ("png", "svg")) -> dict[str, bytes]:
         """`fig` in print style in each format (styled and serialised once for all of them)."""
         printed = print_figure(fig)
-        fig_dict = printed.to_dict()
-        options = [image_options(printed, fmt) for fmt in formats]
+        return self._render(fig, printed.to_dict(), [image_options(printed, fmt) for fmt in formats])
+
+    def render_screen(self, fig: go.Figure, width: int, fmt: ImageFormat = "svg") -> bytes:
+        """`fig` as the page draws it in a column `width` px wide (`theme=None`, the figure's own
+        height), not restyled for print: what a reader sees on a phone or a wide screen."""
+        height = int(fig.layout.height or SCREEN_HEIGHT_PX)
+        options = {"format": fmt, "width": int(width), "height": height, "scale": 1}
+        return self._render(fig, fig.to_dict(), [options])[fmt]
+
+    def _render(self, fig: go.Figure, fig_dict: dict, options: list[dict[str, Any]]) -> dict[str, bytes]:
+        formats = [opts["format"] for opts in options]
         kinds = "/".join(fmt.upper() for fmt in formats)
         # a render may queue behind another render, or behind the browser's start-up
         waited = self.startup_timeout + self.render_timeout

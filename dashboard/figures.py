@@ -115,11 +115,13 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
             hovertemplate="%{y}<br>Change: %{text}<extra></extra>",
         ))
     values = drawn["change"].abs()
-    # Room beyond the longest bar for its label: the bars take at most 55% of each half, so a
+    # Room beyond the longest bar for its label: the bars take at most half of each side, so a
     # label of up to about 7 characters fits beside any bar even on a phone.
-    reach = float(values.max()) / 0.55 if not values.empty and values.max() > 0 else 1.0
+    reach = float(values.max()) / 0.5 if not values.empty and values.max() > 0 else 1.0
     units = set(drawn["change_unit"]) if "change_unit" in drawn else set()
-    fig.update_layout(barmode="relative", height=220 + 48 * max(len(drawn), 1))
+    # a row as tall as its wrapped name (up to three lines of 13 px, with air between rows)
+    lines = max((plain_label(m).count("<br>") + 1 for m in drawn["measure"]), default=1)
+    fig.update_layout(barmode="relative", height=220 + max(48, 18 * lines + 14) * max(len(drawn), 1))
     unit = next(iter(units)) if len(units) == 1 else ""
     axis_title = wrap_text(_CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""]), 30)
     if (drawn["change_basis"] == "published").any():
@@ -156,9 +158,10 @@ def _bar_label(shown: str) -> str:
 
 def build_comparison_figure(row: dict, meta: ChartMeta) -> go.Figure:
     """Baseline beside current for one measure, each bar labelled with the published figure."""
+    # each figure wrapped under its word: two labels side by side fit a phone-wide chart
     labels = [
-        f"Baseline<br>{html.escape(row['baseline_shown'], quote=False)}",
-        f"Current<br>{html.escape(row['current_shown'], quote=False)}",
+        f"Baseline<br>{wrap_text(row['baseline_shown'], 16)}",
+        f"Current<br>{wrap_text(row['current_shown'], 16)}",
     ]
     values = [row["baseline_value"], row["current_value"]]
     style = domain.DIRECTION_STYLES.get(row["direction"] or "", domain.NOT_COMPARABLE)
@@ -195,6 +198,7 @@ def build_comparison_figure(row: dict, meta: ChartMeta) -> go.Figure:
     # so it never meets the title however narrow the chart.
     fig.update_xaxes(title_text=html.escape(direction, quote=False),
                      title_font={"color": ink(style.colour), "size": 14})
+    fig.update_xaxes(tickangle=0)  # wrapped, not turned on end
     fig.update_layout(height=400, bargap=0.45)
     return finish_figure(fig, meta)
 

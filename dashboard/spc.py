@@ -55,7 +55,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure
+from dashboard.charts import ChartMeta, finish_figure, ink, legend_below
 from dashboard.db import connect_readonly, database_path, missing_database_error, query
 
 #: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
@@ -393,10 +393,14 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         points = table[table["variation"] == variation]
         if points.empty:
             continue
+        # The icon stands over the first point of each run of this kind: over every point of a
+        # run, icons a month apart overprint each other on a phone. Every point keeps its shape.
+        previous = table["variation"].shift(1).loc[points.index]
+        icons = [marking.icon if before != variation else "" for before in previous]
         fig.add_trace(go.Scatter(
             x=points["period"], y=points["value"], name=f"{marking.label} ({marking.icon})",
-            mode="markers+text", text=[marking.icon] * len(points), textposition="top center",
-            textfont={"color": marking.colour, "size": 13},
+            mode="markers+text", text=icons, textposition="top center",
+            textfont={"color": ink(marking.colour), "size": 13},
             marker={"symbol": marking.symbol, "size": 12, "color": marking.colour,
                     "line": {"color": "#FFFFFF", "width": 1}},
             customdata=points[["rules"]].to_numpy(),
@@ -404,16 +408,17 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         ))
     warning = f"⚠ {result.warning}" if result.warning else ""
     subtitle = " · ".join(part for part in (meta.subtitle, warning) if part)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15})
     fig.update_yaxes(title_text=None, tickformat=",")
+    # month over year on two lines, never turned: Plotly spaces the ticks to the chart's width
+    fig.update_xaxes(tickformat="%b<br>%Y", tickangle=0)
     if len(table):
         # Half a month either side, so the line labels do not push the axis a month on.
         half_month = pd.Timedelta(days=15)
         fig.update_xaxes(range=[pd.Timestamp(table["period"].iloc[0]) - half_month,
                                 pd.Timestamp(table["period"].iloc[-1]) + half_month])
     finished = finish_figure(fig, ChartMeta(meta.title, subtitle, meta.source, meta.alt or _default_alt(result)))
-    finished.update_layout(margin={"r": 140})  # room for the line labels on the right
-    return finished
+    finished.update_layout(margin={"r": 140}, height=480)  # room for the line labels on the right
+    return legend_below(finished)
 
 
 # --- Command line --------------------------------------------------------------------------------

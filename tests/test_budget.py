@@ -131,12 +131,15 @@ def test_budget_figure_draws_amounts_and_labels_variance_in_words(con) -> None:
     assert chart_meta(fig).subtitle == "2018-19"
 
 
-def test_forecast_movement_figure_has_a_line_per_entity_and_category_labelled_at_the_end(con) -> None:
+def test_forecast_movement_figure_has_a_line_per_entity_and_category_labelled_with_its_latest(con) -> None:
+    """Each line's legend entry ends with its latest variance in words (written at the lines'
+    ends, the labels of lines ending close together overprinted each other)."""
     fig = budget.build_forecast_movement_figure(budget.query_forecast_movement(con, "2018-19"), ChartMeta("Movement"))
     by_name = {trace.name: trace for trace in fig.data}
-    assert set(by_name) == {"Force revenue", "Force and OPCC revenue", "Force and OPCC capital", "OPCC revenue"}
-    capital = by_name["Force and OPCC capital"]
-    assert list(capital.text) == ["", "Underspend £3,980k"]
+    assert set(by_name) == {"Force revenue: Overspend £1,052k", "Force and OPCC revenue: Overspend £1,100k",
+                            "Force and OPCC capital: Underspend £3,980k", "OPCC revenue: Underspend £50k"}
+    capital = by_name["Force and OPCC capital: Underspend £3,980k"]
+    assert list(capital.customdata) == ["Underspend £3,000k", "Underspend £3,980k"]  # the hover, month by month
     # Lines differ by dash and marker as well as colour.
     assert len({(t.line.dash, t.marker.symbol) for t in fig.data}) == len(fig.data)
 
@@ -172,4 +175,4 @@ def test_budget_figures_escape_names_plotly_would_read_as_html(empty_con) -> Non
     fig = budget.build_budget_figure(budget.query_budget_summary(empty_con, date(2019, 1, 1)), ChartMeta("B"))
     assert fig.data[0].y[0] == "&lt;i&gt;Force&lt;/i&gt; · revenue"
     movement = budget.build_forecast_movement_figure(budget.query_forecast_movement(empty_con, "2018-19"), ChartMeta("M"))
-    assert movement.data[0].name == "&lt;i&gt;Force&lt;/i&gt; revenue"
+    assert movement.data[0].name == "&lt;i&gt;Force&lt;/i&gt; revenue: Overspend £2k"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from dashboard import domain, spc
+from dashboard import charts, domain, spc
 from dashboard.charts import ChartMeta, chart_meta
 from dashboard.spc import SpcSettings, build_spc_figure, spc_batch, spc_table
 from loaders.atomic import staged_database
@@ -494,7 +494,8 @@ def test_figure_marks_special_cause_by_shape_and_label() -> None:
     improvement = next(t for t in fig.data if t.name.startswith("Special cause improvement"))
     assert improvement.marker.color == domain.DIRECTION_STYLES[domain.BETTER].colour
     assert improvement.marker.symbol not in (None, "circle")
-    assert set(improvement.text) == {domain.DIRECTION_STYLES[domain.BETTER].icon}
+    # one run of 8: its icon over the first point (icons a month apart overprint on a phone)
+    assert list(improvement.text) == [domain.DIRECTION_STYLES[domain.BETTER].icon] + [""] * 7
     assert len(improvement.x) == 8  # the 7-point trend and the point outside the limits
     assert chart_meta(fig).title == "Referrals"
     assert "Only" not in chart_meta(fig).subtitle
@@ -527,7 +528,8 @@ def test_figure_draws_values_and_limit_lines_as_designed() -> None:
               for a in fig.layout.annotations]
     assert labels == [(name, periods[-1], table[column].iloc[-1], False, "left", 6, 11, spc.LIMIT_COLOUR)
                       for name, column, _ in lines]
-    assert (fig.layout.legend.orientation, fig.layout.legend.y) == ("h", -0.15)
+    legend = fig.layout.legend  # at the foot of the figure, its rows kept clear of the axis
+    assert (legend.orientation, legend.y, legend.yanchor, legend.yref) == ("h", 0, "bottom", "container")
     assert fig.layout.yaxis.tickformat == ","
     half_month = pd.Timedelta(days=15)
     assert list(fig.layout.xaxis.range) == [pd.Timestamp(periods[0]) - half_month,
@@ -558,7 +560,8 @@ def test_each_kind_of_special_cause_has_its_own_marker(polarity: str, kinds: lis
         assert (list(trace.x), list(trace.y)) == ([period], [value])
         assert trace.mode == "markers+text" and trace.text == (style.icon,)
         assert trace.textposition == "top center"
-        assert (trace.textfont.color, trace.textfont.size) == (style.colour, 13)
+        # the icon in the marker's colour darkened to 4.5:1 on white (text), the marker itself not
+        assert (trace.textfont.color, trace.textfont.size) == (charts.ink(style.colour), 13)
         assert (trace.marker.symbol, trace.marker.size, trace.marker.color) == (symbol, 12, style.colour)
         assert trace.marker.line.color.upper() == "#FFFFFF" and trace.marker.line.width == 1
         assert [list(row) for row in trace.customdata] == [["outside limits"]]
