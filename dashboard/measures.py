@@ -30,7 +30,7 @@ HEADLINE_TABLE_COLUMNS: tuple[str, ...] = (
     "Comment",
 )
 EXCEPTION_TABLE_COLUMNS: tuple[str, ...] = (
-    "Theme", "Measure", "Exception", "Change", "Source", "Comment",
+    "Theme", "Measure", "Exception", "Change", "Published", "Source", "Comment",
 )
 
 _CHANGES_SQL = """
@@ -38,10 +38,27 @@ SELECT period, theme, measure, polarity, unit, change_unit,
        baseline_text, baseline_value, baseline_status, baseline_period, baseline_period_is_year,
        current_text, current_value, current_status, current_period, current_period_is_year,
        trend_text, trend_value, trend_unit, headline, exception, comment,
+       {exception_columns},
        change, direction, trend_compared, trend_disagrees, current_before_baseline, source_file, source_line
 FROM measure_changes
 WHERE period = ? AND (? IS NULL OR theme = ?)
 """
+#: The exception table's own figure and narrative (schema 4).
+_EXCEPTION_COLUMNS: tuple[str, ...] = (
+    "exception_trend_text", "exception_trend_value", "exception_trend_unit", "exception_comment",
+    "exception_trend_compared", "exception_trend_disagrees",
+)
+#: A database last loaded before schema 4 has none of them until its next load upgrades it;
+#: its exceptions then show the headline trend and comment, as they did.
+_NO_EXCEPTION_COLUMNS = ", ".join(
+    f"{'false' if name.endswith('disagrees') else 'NULL'} AS {name}" for name in _EXCEPTION_COLUMNS)
+
+
+def _changes_sql(con: duckdb.DuckDBPyConnection) -> str:
+    found = query(con, "SELECT count(*) AS n FROM information_schema.columns "
+                       "WHERE table_name = 'measure_changes' AND column_name = 'exception_trend_text'")
+    columns = ", ".join(_EXCEPTION_COLUMNS) if int(found["n"].iloc[0]) else _NO_EXCEPTION_COLUMNS
+    return _CHANGES_SQL.replace("{exception_columns}", columns)
 
 
 def is_missing(value: Any) -> bool:
@@ -143,6 +160,16 @@ def check_text(row: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
+def exception_check_text(row: dict[str, Any]) -> str:
+    """The exception table's own figure against the computed change, in words; empty when they agree."""
+    if not row.get("exception_trend_disagrees"):
+        return ""
+    computed = (published_change_text(row["exception_trend_compared"], row["exception_trend_unit"])
+                if row["exception_trend_unit"] in ("number", "money")
+                else domain.format_change(row["change"], row["change_unit"]))
+    return f"⚠ Published {row['exception_trend_text']} disagrees with computed {computed}"
+
+
 def published_change_text(value: float | None, trend_unit: str | None) -> str:
     """A published trend value in the dashboard's wording (used where no change can be computed)."""
     if value is None:
@@ -165,6 +192,7 @@ def _add_wording(df: pd.DataFrame) -> pd.DataFrame:
         for r in rows
     ]
     df["check"] = [check_text(r) for r in rows]
+    df["exception_check"] = [exception_check_text(r) for r in rows]
     return df
 
 
@@ -175,7 +203,7 @@ def query_measure_changes(
     con: duckdb.DuckDBPyConnection, period: date, theme: str | None = None
 ) -> pd.DataFrame:
     """The report's measures with computed change, direction, flags and their wording."""
-    df = query(con, _CHANGES_SQL, [period, theme, theme])
+    df = query(con, _changes_sql(con), [period, theme, theme])
     return _add_wording(_theme_ordered(df, "source_line", "measure"))
 
 
@@ -331,17 +359,31 @@ def query_changes_since(
 
 EXCEPTION_COLUMNS: tuple[str, ...] = (
     "theme", "measure", "polarity", "unit", "kind", "change", "change_unit", "change_shown",
-    "change_basis", "source", "rule", "detail", "comment",
+    "change_basis", "source", "rule", "detail", "published", "check", "comment",
 )
 
 
 def _plot_change(row: dict[str, Any]) -> tuple[float | None, str | None, str]:
-    """The change to draw: computed where baseline and current allow, else the published trend."""
+    """The change to draw: computed where baseline and current allow, else the figure the
+    exception table published, else the headline table's trend."""
     if row["change"] is not None:
         return row["change"], row["change_unit"], "computed"
+    if row.get("exception_trend_value") is not None:
+        return row["exception_trend_value"], row["exception_trend_unit"], "published"
     if row["trend_value"] is not None:
         return row["trend_value"], row["trend_unit"], "published"
     return None, None, "none"
+
+
+def exception_figure(row: dict[str, Any]) -> str:
+    """The change as the exception table publishes it; an extract without that column: the
+    headline trend; neither: empty."""
+    return row.get("exception_trend_text") or row["trend_text"] or ""
+
+
+def exception_narrative(row: dict[str, Any]) -> str:
+    """The exception's narrative: its own column, else (an older extract) the comment."""
+    return row.get("exception_comment") or row["comment"] or ""
 
 
 def _exception_record(row: dict[str, Any], kind: str, source: str, rule: str, detail: str) -> dict[str, Any]:
@@ -356,7 +398,10 @@ def _exception_record(row: dict[str, Any], kind: str, source: str, rule: str, de
         "theme": row["theme"], "measure": row["measure"], "polarity": row["polarity"],
         "unit": row["unit"], "kind": kind, "change": change, "change_unit": unit,
         "change_shown": shown, "change_basis": basis, "source": source, "rule": rule,
-        "detail": detail, "comment": row["comment"] or "",
+        "detail": detail, "published": exception_figure(row),
+        # the exception's own figure is checked where it has one; else the headline trend's check
+        "check": row["exception_check"] if row.get("exception_trend_text") else row["check"],
+        "comment": exception_narrative(row),
     }
 
 
@@ -411,6 +456,7 @@ def exception_table(exceptions: pd.DataFrame) -> pd.DataFrame:
                 for r in rows
             ],
             "Change": [r["change_shown"] for r in rows],
+            "Published": [r["published"] or "–" for r in rows],
             "Source": [source_text(r) for r in rows],
             "Comment": [r["comment"] for r in rows],
         },

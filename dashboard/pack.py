@@ -3,12 +3,17 @@ and a ZIP of every chart (PNG and SVG) and table (CSV).
 
     python -m dashboard.pack --period 2019-01 --out build/pack [--db data/dashboard.duckdb]
 
-The document follows the Commissioner's update report: the headline table by theme (figures
-as published, with the dashboard's own checks noted where they disagree), the positive and
-negative exception tables with their narratives, each theme's delivery-plan RAG summary
-('Number & %' for Green, Amber, Red, White), and budget against forecast outturn by entity.
-Each chart is embedded as an image with alt text and a caption naming measure, source and
-period. Without a browser the pack is still built, without chart images, and says so.
+The document is a paper a committee clerk can table, in the shape of the Commissioner's
+update report: a front sheet (from the report-details extract, `dashboard.reports`), then
+numbered sections: 1. Purpose, 2. Recommendations, 3. Summary of key points, 4. the headline
+table by theme (figures as published, with the dashboard's own checks noted where they
+disagree; on a landscape page), 5. the positive and negative exception tables, each with its
+own published figure, and their narratives, 6. budget against forecast outturn by entity;
+then appendices: each theme's delivery-plan RAG summary ('Number & %' for Green, Amber, Red,
+White) and the headline measures' charts. Every page has the paper's title in its header and
+'Page N of M' in its footer; table rows never split across pages and header rows repeat.
+Each chart is an image with alt text and one numbered caption. Without a browser the pack is
+still built, without chart images, and says so.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import budget, delivery, domain, figures, loads, measures
+from dashboard import budget, delivery, domain, figures, loads, measures, reports
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
@@ -77,6 +82,8 @@ class PackContent:
     rag: pd.DataFrame
     budget: pd.DataFrame
     sources: str
+    details: reports.ReportDetails
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)   # headline directions per theme
     charts: dict[str, list[PackChart]] = field(default_factory=dict)   # by section
 
     def all_charts(self) -> list[PackChart]:
@@ -111,19 +118,19 @@ def describe_sources(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> s
     return "; ".join(loads.describe_source(con, table) for table in tables)
 
 
-def _with_published_trend(exceptions: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
-    """The exceptions with the trend as published and the dashboard's check beside them."""
-    published = changes[["measure", "trend_text", "check"]].drop_duplicates("measure")
-    return exceptions.merge(published, on="measure", how="left")
-
-
 def _no_measures(con: duckdb.DuckDBPyConnection, period: date) -> PackError:
     periods = ", ".join(domain.format_month(p) for p in list_report_periods(con)) or "none"
     return PackError(f"No measures are loaded for {domain.format_month(period)}. Report periods loaded: {periods}.")
 
 
-def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackContent:
-    """Query everything the pack shows; PackError when the period has no measures."""
+def gather_pack_content(
+    con: duckdb.DuckDBPyConnection, period: date, details: dict[str, object] | None = None
+) -> PackContent:
+    """Query everything the pack shows; PackError when the period has no measures.
+
+    `details` fills or overrides the loaded report details (front sheet, purpose, ...) for
+    this pack only (`reports.with_overrides`).
+    """
     changes = measures.query_measure_changes(con, period)
     if changes.empty:
         raise _no_measures(con, period)
@@ -132,13 +139,15 @@ def gather_pack_content(con: duckdb.DuckDBPyConnection, period: date) -> PackCon
     content = PackContent(
         period=period,
         headlines=measures.headline_rows(changes),
-        positive=_with_published_trend(exceptions[exceptions["kind"] == domain.POSITIVE], changes),
-        negative=_with_published_trend(exceptions[exceptions["kind"] == domain.NEGATIVE], changes),
+        positive=exceptions[exceptions["kind"] == domain.POSITIVE].reset_index(drop=True),
+        negative=exceptions[exceptions["kind"] == domain.NEGATIVE].reset_index(drop=True),
         quarter=quarter,
         rag=delivery.query_rag_summary(con, quarter) if quarter else pd.DataFrame(),
         budget=budget.query_budget_summary(con, period),
         sources="; ".join([measures.describe_measures_source(con, period),
                            describe_sources(con, ["deliverables", "budget"])]),
+        details=reports.with_overrides(reports.query_report_details(con, period), details),
+        summary=measures.query_theme_summary(con, period),
     )
     content.charts = _with_unique_stems(_build_charts(con, content, exceptions))
     return content
@@ -166,9 +175,10 @@ def _build_charts(
 ) -> dict[str, list[PackChart]]:
     month = domain.format_month(content.period)
     measures_source = measures.describe_measures_source(con, content.period)
-    charts: dict[str, list[PackChart]] = {"headlines": [], "exceptions": [], "rag": [], "budget": [], "measures": []}
+    # in the order the paper prints them: sections 4, 5 and 6, then Appendices A and B
+    charts: dict[str, list[PackChart]] = {"headlines": [], "exceptions": [], "budget": [], "rag": [], "measures": []}
 
-    summary = measures.query_theme_summary(con, content.period)
+    summary = content.summary
     charts["headlines"].append(PackChart(
         figures.build_direction_summary_figure(summary, ChartMeta(
             title=f"Measures better and worse by theme, report to {month}",
@@ -218,11 +228,16 @@ def _build_charts(
 def _measure_charts(
     con: duckdb.DuckDBPyConnection, content: PackContent, month: str, measures_source: str
 ) -> list[PackChart]:
-    """One chart per headline measure: its monthly series (SPC) where loaded, else baseline and current."""
+    """One chart per headline measure: its monthly series (SPC) where loaded, else baseline and
+    current where both are figures. A measure whose current figure is pending (or whose figures
+    are a composite) gets no chart: one bar and a 'no figure' label tell a reader nothing the
+    headline table does not."""
     charts = []
     for row in measures.records(content.headlines):
         series = measures.query_series(con, row["measure"], None, content.period)
         monthly = len(series) >= figures.MIN_SERIES_POINTS
+        if not monthly and (row["baseline_value"] is None or row["current_value"] is None):
+            continue
         source = measures.describe_series_source(con, row["measure"]) if monthly else measures_source
         basis = "monthly series, Force" if monthly else "baseline and current as published"
         view = figures.build_measure_view(row, series, ChartMeta(
@@ -254,8 +269,8 @@ def _describe_exceptions(exceptions: pd.DataFrame, month: str) -> str:
 def report_headline_table(changes: pd.DataFrame) -> pd.DataFrame:
     """Theme, measure, baseline, current, trend and comment as published, and the dashboard's check.
 
-    An exception's comment carries its narrative too, printed in full under the exception
-    tables; here it keeps only its first paragraph, the headline comment.
+    An extract from before the `exception_comment` column carried an exception's narrative in
+    its comment, after the headline comment; such a comment keeps its first paragraph here.
     """
     return pd.DataFrame({
         "Theme": changes["theme"],
@@ -263,17 +278,20 @@ def report_headline_table(changes: pd.DataFrame) -> pd.DataFrame:
         "Baseline": [_text(v) for v in changes["baseline_text"]],
         "Current": [_text(v) for v in changes["current_text"]],
         "Trend": [_text(v) for v in changes["trend_text"]],
-        "Comment": [_headline_comment(c, e) for c, e in zip(changes["comment"], changes["exception"])],
+        "Comment": [_headline_comment(c, e, n) for c, e, n in zip(
+            changes["comment"], changes["exception"], changes.get("exception_comment", [None] * len(changes)))],
         "Check": [_text(v) for v in changes["check"]],
     })
 
 
 def report_exception_table(exceptions: pd.DataFrame, change_heading: str) -> pd.DataFrame:
-    """Theme, measure and the change as published (the computed one in Check where they differ)."""
+    """Theme, measure and the change as the exception table itself publishes it (not the
+    headline table's trend, which may differ); the computed change where nothing was published.
+    Check notes where the published figure disagrees with baseline and current."""
     return pd.DataFrame({
         "Theme": exceptions["theme"],
         "Measures": exceptions["measure"],
-        change_heading: [_text(v) or _text(c) for v, c in zip(exceptions["trend_text"], exceptions["change_shown"])],
+        change_heading: [_text(v) or _text(c) for v, c in zip(exceptions["published"], exceptions["change_shown"])],
         "Check": [_text(v) for v in exceptions["check"]],
     })
 
@@ -301,9 +319,9 @@ def budget_report_table(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _headline_comment(comment: object, exception: object) -> str:
+def _headline_comment(comment: object, exception: object, narrative: object = None) -> str:
     text = _text(comment)
-    if _text(exception) in domain.EXCEPTION_KINDS:
+    if _text(exception) in domain.EXCEPTION_KINDS and not _text(narrative):
         return text.split("\n\n", 1)[0].strip()
     return text
 
@@ -333,27 +351,53 @@ def _thousands(value: object) -> str:
 
 # --- Word document ------------------------------------------------------------------------------------
 
+#: A4 portrait with 2 cm margins leaves 17 cm of text width; landscape leaves 25.7 cm.
+PORTRAIT_TEXT_CM = 17.0
+LANDSCAPE_TEXT_CM = 25.7
+MARGIN_CM = 2.0
+#: Column widths (cm) of each table the paper prints; each set fills its page's text width.
+#: The headline table is printed on a landscape page so that its Comment column has room.
+HEADLINE_WIDTHS_CM = (3.2, 4.6, 3.0, 3.0, 2.1, 9.8)
+EXCEPTION_WIDTHS_CM = (4.2, 9.8, 3.0)
+RAG_WIDTHS_CM = (3.0, 10.0, 4.0)
+BUDGET_WIDTHS_CM = (2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4)
+FRONT_SHEET_WIDTHS_CM = (5.5, 11.5)
+#: Hanging indent of a numbered paragraph ('1.1' then the text).
+NUMBER_INDENT_CM = 1.0
+HEADER_FONT_SIZE_PT = 8
+TITLE_SIZE_PT = 16
+
 
 class _Doc:
-    """A python-docx document with the few layouts the pack needs."""
+    """A python-docx document with the few layouts the paper needs."""
 
     def __init__(self) -> None:
         import docx
-        from docx.shared import Cm, Pt
+        from docx.shared import Pt, RGBColor
 
         self._docx = docx
         self.document = docx.Document()
-        section = self.document.sections[0]
-        section.page_width, section.page_height = Cm(21.0), Cm(29.7)   # A4
-        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-            setattr(section, side, Cm(2.0))
+        _page_setup(self.document.sections[0], landscape=False)
         normal = self.document.styles["Normal"]
         normal.font.name = FONT_NAME
         normal.font.size = Pt(FONT_SIZE_PT)
+        # Committee papers print their headings in the body font, in black, the title in
+        # capitals at a modest size: Word's default blue display type reads as a brochure.
+        for name, size in (("Title", TITLE_SIZE_PT), ("Heading 1", 12), ("Heading 2", 11)):
+            style = self.document.styles[name]
+            style.font.name = FONT_NAME
+            style.font.size = Pt(size)
+            style.font.bold = True
+            style.font.color.rgb = RGBColor(0, 0, 0)
+            _set_east_asian_font(style, FONT_NAME)
         self.figure_number = 0
+        self.text_width_cm = PORTRAIT_TEXT_CM
 
-    def heading(self, text: str, level: int) -> None:
-        self.document.add_heading(text, level=level)
+    def heading(self, text: str, level: int, new_page: bool = False) -> None:
+        heading = self.document.add_heading(_text(text), level=level)
+        heading.paragraph_format.keep_with_next = True
+        if new_page:
+            heading.paragraph_format.page_break_before = True
 
     def paragraph(self, text: str, bold_lead: str = "", italic: bool = False) -> None:
         paragraph = self.document.add_paragraph()
@@ -361,62 +405,118 @@ class _Doc:
             paragraph.add_run(_text(bold_lead)).bold = True
         paragraph.add_run(_text(text)).italic = italic
 
+    def numbered(self, number: str, text: str, bold_lead: str = "", italic: bool = False) -> None:
+        """'5.2  **Fraud offences** recorded by ...': the report's numbered paragraph, hanging."""
+        from docx.shared import Cm
+
+        paragraph = self.document.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(NUMBER_INDENT_CM)
+        paragraph.paragraph_format.first_line_indent = Cm(-NUMBER_INDENT_CM)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(NUMBER_INDENT_CM))
+        paragraph.add_run(f"{number}\t")
+        if bold_lead:
+            paragraph.add_run(_text(bold_lead)).bold = True
+        paragraph.add_run(_text(text)).italic = italic
+
+    def new_section(self, landscape: bool) -> None:
+        """A new page in the given orientation; header and footer carry on from the last one."""
+        from docx.enum.section import WD_SECTION
+
+        _page_setup(self.document.add_section(WD_SECTION.NEW_PAGE), landscape)
+        self.text_width_cm = LANDSCAPE_TEXT_CM if landscape else PORTRAIT_TEXT_CM
+
+    def header_and_footer(self, header_text: str) -> None:
+        """The paper's title (and agenda item) at the head of every page, 'Page N of M' at its foot."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        section = self.document.sections[0]
+        header = section.header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        header.add_run(_text(header_text)).font.size = Pt(HEADER_FONT_SIZE_PT)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for part in ("Page ", "PAGE", " of ", "NUMPAGES"):
+            if part.isupper():
+                _field(footer, part, size_pt=HEADER_FONT_SIZE_PT)
+            else:
+                footer.add_run(part).font.size = Pt(HEADER_FONT_SIZE_PT)
+
     def table(self, df: pd.DataFrame, widths_cm: Sequence[float] | None = None,
-              merge_first_column: bool = False, notes: Sequence[str] | None = None) -> None:
-        """A table with a repeating header row; text only (nothing in a cell is interpreted).
+              merge_first_column: bool = False, notes: Sequence[str] | None = None,
+              bold_first_column: bool = False, header: bool = True) -> None:
+        """A table whose header row repeats on every page and whose rows never split across
+        pages; text only (nothing in a cell is interpreted).
 
         `notes` adds a second, italic paragraph to the last cell of a row (e.g. a check).
         `merge_first_column` prints a repeated first-column value once, as the report does.
+        Without `header` the table has no header row (the front sheet).
         """
         from docx.shared import Cm, Pt
 
-        table = self.document.add_table(rows=1, cols=len(df.columns))
+        table = self.document.add_table(rows=1 if header else 0, cols=len(df.columns))
         table.style = "Table Grid"
-        header = table.rows[0]
-        _repeat_as_header(header)
-        for cell, name in zip(header.cells, df.columns):
-            cell.text = ""
-            cell.paragraphs[0].add_run(_text(name)).bold = True
+        table.autofit = False   # a fixed layout: columns keep the widths given, not fitted to their text
+        if header:
+            header_row = table.rows[0]
+            _repeat_as_header(header_row)
+            for cell, name in zip(header_row.cells, df.columns):
+                cell.text = ""
+                cell.paragraphs[0].add_run(_text(name)).bold = True
         for index, values in enumerate(df.itertuples(index=False)):
             cells = table.add_row().cells
-            for cell, value in zip(cells, values):
-                cell.text = _text(value)
+            for position, (cell, value) in enumerate(zip(cells, values)):
+                cell.text = ""
+                cell.paragraphs[0].add_run(_text(value)).bold = bold_first_column and position == 0
             if notes and notes[index]:
                 cells[-1].add_paragraph().add_run(_text(notes[index])).italic = True
         if merge_first_column:
             _merge_repeats(table, 0)
+        if widths_cm:
+            for column, width in zip(table.columns, widths_cm):
+                column.width = Cm(width)   # the grid, which LibreOffice lays out by
         for row in table.rows:
+            _cannot_split(row)
             for position, cell in enumerate(row.cells):
                 if widths_cm:
-                    cell.width = Cm(widths_cm[position])
+                    cell.width = Cm(widths_cm[position])   # each cell, which Word lays out by
                 for paragraph in cell.paragraphs:
                     for run in paragraph.runs:
                         run.font.size = Pt(TABLE_FONT_SIZE_PT)
         self.document.add_paragraph()
 
     def chart(self, chart: PackChart, png: bytes | None) -> None:
-        """The chart image with alt text, and its caption; a plain note where it is missing."""
+        """The chart image with alt text and one numbered caption; a plain note where it is missing.
+
+        The image already prints the chart's title, subtitle and source (the print style), so
+        the caption gives its number and title only.
+        """
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Cm
 
         meta = chart.meta
-        self.figure_number += 1
-        if png is not None:
-            self.document.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Cm(CHART_WIDTH_CM))
-            inline = self.document.inline_shapes[-1]._inline  # noqa: SLF001 - python-docx has no alt-text API
-            inline.docPr.set("descr", _text(meta.alt or meta.title))
-            inline.docPr.set("title", _text(meta.title))
-        else:
-            self.paragraph(f"[Chart not included: {meta.title}. Its figures are in the table above.]",
+        if png is None:
+            self.paragraph(f"[Chart not included: {meta.title}. Its figures are in the pack's ZIP of tables.]",
                            italic=True)
+            return
+        self.figure_number += 1
+        picture = self.document.add_paragraph()
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.paragraph_format.keep_with_next = True   # the caption stays under its image
+        picture.add_run().add_picture(io.BytesIO(png), width=Cm(CHART_WIDTH_CM))
+        inline = self.document.inline_shapes[-1]._inline  # noqa: SLF001 - python-docx has no alt-text API
+        inline.docPr.set("descr", _text(meta.alt or meta.title))
+        inline.docPr.set("title", _text(meta.title))
         caption = self.document.add_paragraph(style="Caption")
-        caption.add_run(_text(f"Figure {self.figure_number}: {chart_caption(meta)}"))
+        caption.add_run(_text(f"Figure {self.figure_number}: {meta.title.rstrip('.')}"))
 
     def save(self, path: Path) -> None:
         self.document.save(str(path))
 
 
 def chart_caption(meta: ChartMeta) -> str:
-    """'RAG status, 2018-19 Q3. Helping and supporting victims · 2018-19 Q3. Source: ...'."""
+    """'RAG status, 2018-19 Q3. Helping and supporting victims · 2018-19 Q3. Source: ...': the
+    chart's words in one line, for where no image prints them (the ZIP's tables, alt text)."""
     parts = [meta.title]
     if meta.subtitle:
         parts.append(meta.subtitle)
@@ -425,12 +525,72 @@ def chart_caption(meta: ChartMeta) -> str:
     return ". ".join(p.rstrip(".") for p in parts) + "."
 
 
+def _set_east_asian_font(style, name: str) -> None:  # noqa: ANN001 - python-docx style
+    """The theme font a heading style names for its other scripts is replaced too, so every
+    run of a heading is in `name` (python-docx sets only the ASCII font)."""
+    from docx.oxml.ns import qn
+
+    fonts = style.element.rPr.rFonts
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), name)
+
+
+def _page_setup(section, landscape: bool) -> None:  # noqa: ANN001 - python-docx section
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm
+
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    short, long = Cm(21.0), Cm(29.7)   # A4
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(MARGIN_CM))
+    section.header_distance = section.footer_distance = Cm(1.0)
+
+
+def _field(paragraph, instruction: str, size_pt: float) -> None:  # noqa: ANN001 - python-docx paragraph
+    """A Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in on each page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    def run_with(child) -> None:  # noqa: ANN001
+        run = paragraph.add_run()
+        run.font.size = Pt(size_pt)
+        run._r.append(child)  # noqa: SLF001
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run_with(text)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    paragraph.add_run("1").font.size = Pt(size_pt)   # shown until the reader updates fields
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
 def _repeat_as_header(row) -> None:  # noqa: ANN001 - python-docx row
+    _row_flag(row, "w:tblHeader")
+
+
+def _cannot_split(row) -> None:  # noqa: ANN001 - python-docx row
+    """A row moves whole to the next page rather than break its comment across two."""
+    _row_flag(row, "w:cantSplit")
+
+
+def _row_flag(row, tag: str) -> None:  # noqa: ANN001 - python-docx row
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     properties = row._tr.get_or_add_trPr()  # noqa: SLF001
-    flag = OxmlElement("w:tblHeader")
+    flag = OxmlElement(tag)
     flag.set(qn("w:val"), "true")
     properties.append(flag)
 
@@ -449,42 +609,159 @@ def _merge_repeats(table, column: int) -> None:  # noqa: ANN001 - python-docx ta
         start = index
 
 
-def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes: Sequence[str] = ()) -> None:
-    """The pack's Word document; `images` maps chart stems to PNG bytes (missing: noted, not embedded)."""
+def front_sheet_table(details: reports.ReportDetails) -> pd.DataFrame:
+    """The front sheet as the reports print it: 'For Consideration', 'Public/Non Public*', 'Report to:', ..."""
+    return pd.DataFrame(details.front_sheet(), columns=["Field", "Value"])
+
+
+def key_points(content: PackContent) -> list[str]:
+    """Section 3's points drawn from the figures: headline directions, exceptions, the delivery
+    plan and the budget, each naming where the paper gives the detail."""
     month = domain.format_month(content.period)
-    title = f"Police and Crime Plan performance: report to {month}"
+    points = []
+    summary = content.summary
+    if not summary.empty:
+        total = int(summary["measures"].sum())
+        better, worse, same, open_ = (int(summary[c].sum()) for c in ("better", "worse", "no_change", "not_comparable"))
+        flagged = int(summary["flagged"].sum())
+        text = (f"Of the {total} headline measures reported to {month}, {better} are better than their "
+                f"baseline, {worse} worse and {same} unchanged")
+        text += (f"; {open_} cannot yet be compared, a figure being pending, to be confirmed or a composite"
+                 if open_ else "") + " (section 4)."
+        if flagged:
+            text += (f" {flagged} published figure{'s' if flagged != 1 else ''} disagree{'' if flagged != 1 else 's'} "
+                     "with the report's own baseline and current, marked ⚠ in the tables.")
+        points.append(text)
+    positive, negative = len(content.positive), len(content.negative)
+    if positive or negative:
+        points.append(f"{positive} positive and {negative} negative exception{'s' if negative != 1 else ''} "
+                      f"{'are' if positive + negative != 1 else 'is'} reported: indicators that have seen a "
+                      "significant divergence from the level or trend expected (section 5).")
+    else:
+        points.append(f"No positive or negative exceptions are reported for {month} (section 5).")
+    if not content.rag.empty:
+        rag = "; ".join(f"{theme}: {text}" for theme, text in measures.rag_text_by_theme(content.rag).items())
+        points.append(f"Delivery plan at {content.quarter}: {rag} (Appendix A).")
+    if not content.budget.empty:
+        year = budget.financial_year_of(content.period)
+        lines = "; ".join(f"{r.entity} {r.category}: {r.variance_text}" for r in content.budget.itertuples())
+        points.append(f"Forecast outturn against budget for {year}: {lines} (section 6).")
+    return points
+
+
+def _numbered_paragraphs(doc: _Doc, section: int, texts: Sequence[str], start: int = 1) -> int:
+    """Paragraphs numbered section.1, section.2, ...; returns the next number."""
+    number = start
+    for text in texts:
+        doc.numbered(f"{section}.{number}", text)
+        number += 1
+    return number
+
+
+def _missing(doc: _Doc, section: int, number: int, what: str, column: str) -> int:
+    """An italic placeholder where the paper's own words are missing: the pack never writes a
+    purpose or a recommendation on the author's behalf."""
+    doc.numbered(f"{section}.{number}", f"[{what} not yet written: fill in the {column} column of "
+                 "reports.csv, or the Panel pack page's form for this pack.]", italic=True)
+    return number + 1
+
+
+def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes: Sequence[str] = ()) -> None:
+    """The paper as a Word document; `images` maps chart stems to PNG bytes (missing: noted, not embedded).
+
+    Laid out as the Commissioner's update report: a front sheet, then numbered sections
+    (1. Purpose, 2. Recommendations, 3. Summary of key points, 4. Performance headlines,
+    5. Positive and negative exception reporting, 6. Financial implications) and appendices.
+    """
+    details = content.details
+    month = domain.format_month(content.period)
+    title = details.title or reports.default_title(content.period)
     doc = _Doc()
     # a document title is what screen readers announce and Word's accessibility check asks for
     doc.document.core_properties.title = title
-    doc.document.core_properties.subject = "Police and Crime Panel paper: performance section"
-    doc.heading(title, level=0)
-    doc.paragraph(f"Figures as published in the extracts: {content.sources}. Pack produced "
-                  f"{datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
+    doc.document.core_properties.subject = (
+        f"{details.report_to or 'Police and Crime Panel'} paper: Police and Crime Plan performance to {month}")
+    if details.author:
+        doc.document.core_properties.author = details.author
+    doc.header_and_footer(" · ".join(part for part in (
+        title, details.public_text, f"Agenda Item {details.agenda_item}" if details.agenda_item else "") if part))
+
+    doc.table(front_sheet_table(details), widths_cm=FRONT_SHEET_WIDTHS_CM, header=False, bold_first_column=True)
+    doc.heading(details.heading, level=0)
     for note in notes:
         doc.paragraph(note, bold_lead=f"{FLAG} ")
 
-    doc.heading("Police and Crime Plan Performance Headlines", level=1)
+    doc.heading("1. Purpose of the Report", level=1)
+    if _numbered_paragraphs(doc, 1, reports.paragraphs(details.purpose)) == 1:
+        _missing(doc, 1, 1, "Purpose", "purpose")
+
+    doc.heading("2. Recommendations", level=1)
+    number = _numbered_paragraphs(doc, 2, reports.paragraphs(details.recommendations))
+    if number == 1:
+        number = _missing(doc, 2, number, "Recommendations", "recommendations")
+    reasons = reports.paragraphs(details.reasons)
+    if reasons:
+        doc.heading("Reasons for Recommendations", level=2)
+        _numbered_paragraphs(doc, 2, reasons, start=number)
+
+    doc.heading("3. Summary of Key Points", level=1)
+    _numbered_paragraphs(doc, 3, [*reports.paragraphs(details.summary), *key_points(content)])
+
+    # The headline table's six columns need a landscape page for Comment to read as prose.
+    doc.new_section(landscape=True)
+    doc.heading("4. Police and Crime Plan Performance Headlines", level=1)
+    _numbered_paragraphs(doc, 4, reports.paragraphs(details.headlines))
     table = report_headline_table(content.headlines)
-    doc.table(table.drop(columns="Check"), widths_cm=(2.6, 3.4, 2.3, 2.3, 1.8, 4.6),
+    doc.table(table.drop(columns="Check"), widths_cm=HEADLINE_WIDTHS_CM,
               merge_first_column=True, notes=list(table["Check"]))
     _charts(doc, content, "headlines", images)
 
-    for kind, df, title, heading in (
-        (domain.POSITIVE, content.positive, "Positive Exception Reporting", "Current"),
-        (domain.NEGATIVE, content.negative, "Negative Exception Reporting", month),
+    doc.new_section(landscape=False)
+    doc.heading("5. Police and Crime Plan Performance – Positive and Negative Exception Reporting", level=1)
+    number = 1
+    for kind, df, heading, column, intro in (
+        (domain.POSITIVE, content.positive, "Positive Exception Reporting", "Current",
+         "A number of Police and Crime Plan indicators have shown significant improvement over the "
+         "last 12 months. These include"),
+        (domain.NEGATIVE, content.negative, "Negative Exception Reporting", month,
+         "A number of Police and Crime Plan indicators have shown notable deterioration in "
+         "performance over the previous 12 months. These include"),
     ):
-        doc.heading(f"Police and Crime Plan Performance – {title}", level=1)
+        doc.heading(heading, level=2)
         if df.empty:
-            doc.paragraph(f"No {kind} exceptions were reported for {month}.")
+            doc.numbered(f"5.{number}", f"No {kind} exceptions were reported for {month}.")
+            number += 1
             continue
-        table = report_exception_table(df, heading)
-        doc.table(table.drop(columns="Check"), widths_cm=(4.0, 9.0, 4.0), merge_first_column=True,
+        doc.numbered(f"5.{number}", intro)
+        number += 1
+        table = report_exception_table(df, column)
+        doc.table(table.drop(columns="Check"), widths_cm=EXCEPTION_WIDTHS_CM, merge_first_column=True,
                   notes=list(table["Check"]))
         for row in df.itertuples():
-            doc.paragraph(_text(row.comment), bold_lead=f"{row.measure}. ")
+            doc.numbered(f"5.{number}", _text(row.comment), bold_lead=f"{row.measure}. ")
+            number += 1
     _charts(doc, content, "exceptions", images)
 
-    doc.heading(f"Delivery plan: RAG status{f' ({content.quarter})' if content.quarter else ''}", level=1)
+    year = budget.financial_year_of(content.period)
+    doc.heading(f"6. Financial Implications and Budget Provision: {year}", level=1)
+    number = _numbered_paragraphs(doc, 6, reports.paragraphs(details.financial))
+    if content.budget.empty:
+        doc.numbered(f"6.{number}", f"No budget figures are loaded for {year} up to {month}.")
+    else:
+        doc.table(budget_report_table(content.budget), widths_cm=BUDGET_WIDTHS_CM)
+    _charts(doc, content, "budget", images)
+
+    appendices = [("A", f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}")]
+    if content.charts.get("measures"):
+        appendices.append(("B", "Headline Measure Charts"))
+    doc.heading("Appendices", level=1)
+    for letter, name in appendices:
+        doc.paragraph(name, bold_lead=f"{letter}. ")
+    doc.paragraph(f"Figures as published in the extracts: {content.sources}"
+                  + (f"; report details: {details.source}" if details.source else "")
+                  + f". Pack produced {datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
+
+    doc.heading(f"Appendix A: {appendices[0][1]}", level=1, new_page=True)
     if content.rag.empty:
         doc.paragraph(f"No delivery-plan deliverables are loaded for a quarter up to {month}.")
     else:
@@ -492,19 +769,11 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
                       f"delivery-plan update loaded up to {month}.")
     for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
         doc.heading(theme, level=2)
-        doc.table(rag_key_table(content.rag, theme), widths_cm=(3.0, 10.0, 4.0))
+        doc.table(rag_key_table(content.rag, theme), widths_cm=RAG_WIDTHS_CM)
     _charts(doc, content, "rag", images)
 
-    year = budget.financial_year_of(content.period)
-    doc.heading(f"Financial Implications and Budget Provision: {year}", level=1)
-    if content.budget.empty:
-        doc.paragraph(f"No budget figures are loaded for {year} up to {month}.")
-    else:
-        doc.table(budget_report_table(content.budget), widths_cm=(2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4))
-    _charts(doc, content, "budget", images)
-
     if content.charts.get("measures"):
-        doc.heading("Appendix: headline measure charts", level=1)
+        doc.heading("Appendix B: Headline Measure Charts", level=1, new_page=True)
         _charts(doc, content, "measures", images)
     doc.save(path)
 
@@ -559,10 +828,12 @@ def build_panel_pack(
     out_dir: Path,
     exporter: Exporter | None = None,
     progress: Progress | None = None,
+    details: dict[str, object] | None = None,
 ) -> PackResult:
     """Write the Word document and the ZIP for `period` into `out_dir`.
 
     `exporter` renders the chart images (one is started and closed here when not given).
+    `details` fills or overrides the loaded report details for this pack only.
     Without a browser, or when a chart times out, the pack is built without those images and
     `PackResult.notes` (and the document itself) say why.
     """
@@ -579,7 +850,7 @@ def build_panel_pack(
             # the browser takes seconds to start: let it start while the figures are read
             warming = pool.submit(exporter.start) if exporter.available() else None
             report(0.02, "Reading the figures")
-            content = gather_pack_content(con, period)
+            content = gather_pack_content(con, period, details)
             images, notes = _render_charts(content.all_charts(), exporter, report, warming)
     finally:
         if own_exporter:

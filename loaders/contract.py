@@ -48,7 +48,8 @@ MEASURES = FileKind(
     table="measures",
     columns=_columns(
         "period theme measure polarity",
-        "unit baseline baseline_period current current_period trend headline exception comment",
+        "unit baseline baseline_period current current_period trend headline exception comment "
+        "exception_trend exception_comment",
     ),
     key=("period", "measure"),
 )
@@ -78,8 +79,21 @@ BUDGET = FileKind(
     key=("financial_year", "period", "entity", "category"),
 )
 
+# The front sheet and opening sections of the paper a report period's panel pack becomes: one
+# row per report period (the pack is that period's paper).
+REPORTS = FileKind(
+    prefix="reports",
+    table="reports",
+    columns=_columns(
+        "period",
+        "title paper_for public report_to meeting_date report_of author email other_contacts "
+        "agenda_item purpose recommendations reasons summary headlines financial",
+    ),
+    key=("period",),
+)
+
 #: Load order: measures before series, so a series may name a measure loaded with it.
-FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET)
+FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS)
 
 #: Area of a series row whose `area` is absent or empty.
 DEFAULT_AREA = domain.FORCE_AREA

@@ -13,7 +13,9 @@ from dashboard import domain
 
 #: 2: `series` has no PRIMARY KEY (see its comment); databases at 1 are rebuilt on the next load.
 #: 3: `load_log` says who loaded, from where, and which earlier load a restore went back to.
-SCHEMA_VERSION = 3
+#: 4: `measures` carries the exception table's own figure and narrative; `reports` (the paper's
+#:    front sheet) is new.
+SCHEMA_VERSION = 4
 
 TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS load_log (
     loaded_at     TIMESTAMP NOT NULL,   -- UTC
     file_name     VARCHAR   NOT NULL,
     file_sha256   VARCHAR   NOT NULL,
-    table_name    VARCHAR   NOT NULL,   -- measures | series | deliverables | budget
+    table_name    VARCHAR   NOT NULL,   -- measures | series | deliverables | budget | reports
     encoding      VARCHAR   NOT NULL,   -- utf-8 | utf-8-sig | windows-1252
     rows_in_file  BIGINT    NOT NULL,
     rows_added    BIGINT    NOT NULL,
@@ -60,6 +62,13 @@ CREATE TABLE IF NOT EXISTS measures (
     source_file           VARCHAR NOT NULL,
     source_line           BIGINT  NOT NULL,
     load_id               INTEGER NOT NULL,
+    -- Schema 4, last so that a database upgraded by ALTER TABLE has the same column order.
+    -- The exception table's figure and narrative, which need not be the headline table's.
+    exception_trend_text     VARCHAR,        -- as published, e.g. '-2.7% pts'
+    exception_trend_value    DOUBLE,
+    exception_trend_unit     VARCHAR,
+    exception_trend_decimals INTEGER,
+    exception_comment        VARCHAR,
     PRIMARY KEY (period, measure)
 );
 
@@ -107,6 +116,31 @@ CREATE TABLE IF NOT EXISTS budget (
     PRIMARY KEY (financial_year, period, entity, category)
 );
 
+-- reports.csv: the front sheet and opening sections of each report period's paper.
+CREATE TABLE IF NOT EXISTS reports (
+    period          DATE    NOT NULL,   -- the report period the paper presents
+    title           VARCHAR,
+    paper_for       VARCHAR,            -- consideration | information | decision
+    public          BOOLEAN,
+    report_to       VARCHAR,
+    meeting_date    DATE,
+    report_of       VARCHAR,
+    author          VARCHAR,
+    email           VARCHAR,
+    other_contacts  VARCHAR,
+    agenda_item     VARCHAR,
+    purpose         VARCHAR,            -- paragraphs separated by a blank line
+    recommendations VARCHAR,
+    reasons         VARCHAR,
+    summary         VARCHAR,
+    headlines       VARCHAR,
+    financial       VARCHAR,
+    source_file     VARCHAR NOT NULL,
+    source_line     BIGINT  NOT NULL,
+    load_id         INTEGER NOT NULL,
+    PRIMARY KEY (period)
+);
+
 CREATE TABLE IF NOT EXISTS rag_lookup (
     status VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, sort_order INTEGER NOT NULL
 );
@@ -135,7 +169,9 @@ WITH computed AS (
 compared AS (
     SELECT *,
            CASE WHEN trend_unit IN ('number', 'money') THEN current_value - baseline_value
-                ELSE change END AS trend_compared
+                ELSE change END AS trend_compared,
+           CASE WHEN exception_trend_unit IN ('number', 'money') THEN current_value - baseline_value
+                ELSE change END AS exception_trend_compared
     FROM computed
 )
 SELECT c.*,
@@ -151,6 +187,12 @@ SELECT c.*,
            c.trend_compared IS NOT NULL AND c.trend_value IS NOT NULL
            AND abs(c.trend_compared - c.trend_value) > 0.5 * pow(10, -coalesce(c.trend_decimals, 1)) + 1e-9,
            false) AS trend_disagrees,
+       -- the exception table's own figure is checked the same way, against the same change
+       coalesce(
+           c.exception_trend_compared IS NOT NULL AND c.exception_trend_value IS NOT NULL
+           AND abs(c.exception_trend_compared - c.exception_trend_value)
+               > 0.5 * pow(10, -coalesce(c.exception_trend_decimals, 1)) + 1e-9,
+           false) AS exception_trend_disagrees,
        coalesce(
            CASE
                WHEN c.baseline_period_is_year OR c.current_period_is_year
@@ -202,6 +244,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT min(version) FROM schema_info").fetchone()[0] < SCHEMA_VERSION:
         _drop_series_key(con)
         _add_audit_columns(con)
+        _add_exception_columns(con)
         con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
     con.execute("DELETE FROM rag_lookup")
     con.executemany(
@@ -226,6 +269,19 @@ AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
 def _add_audit_columns(con: duckdb.DuckDBPyConnection) -> None:
     for name, sql_type in AUDIT_COLUMNS:
         con.execute(f"ALTER TABLE load_log ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+
+
+#: Columns added to `measures` at schema 4; rows loaded before then keep NULL (the exception
+#: tables then show the headline trend and comment, as before).
+EXCEPTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("exception_trend_text", "VARCHAR"), ("exception_trend_value", "DOUBLE"),
+    ("exception_trend_unit", "VARCHAR"), ("exception_trend_decimals", "INTEGER"),
+    ("exception_comment", "VARCHAR"))
+
+
+def _add_exception_columns(con: duckdb.DuckDBPyConnection) -> None:
+    for name, sql_type in EXCEPTION_COLUMNS:
+        con.execute(f"ALTER TABLE measures ADD COLUMN IF NOT EXISTS {name} {sql_type}")
 
 
 def _series_table_sql() -> str:

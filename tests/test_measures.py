@@ -544,11 +544,12 @@ def test_exception_without_change_or_trend_and_without_comment(empty_con: duckdb
     assert measures.records(found) == [{
         "theme": "Protecting people from harm", "measure": "no figures", "polarity": "higher_is_better",
         "unit": "count", "kind": "negative", "change": None, "change_unit": None, "change_shown": "–",
-        "change_basis": "none", "source": "Analyst's call", "rule": "", "detail": "", "comment": "",
+        "change_basis": "none", "source": "Analyst's call", "rule": "", "detail": "", "published": "",
+        "check": "", "comment": "",
     }]
     assert measures.exception_table(found).to_dict("records") == [{
         "Theme": "Protecting people from harm", "Measure": "no figures", "Exception": "✖ Negative exception",
-        "Change": "–", "Source": "Analyst's call", "Comment": "",
+        "Change": "–", "Published": "–", "Source": "Analyst's call", "Comment": "",
     }]
 
 
@@ -567,6 +568,7 @@ def test_computed_exception_record_in_full(con: duckdb.DuckDBPyConnection) -> No
         "theme": "Protecting people from harm", "measure": SAFEGUARDING, "polarity": "higher_is_better",
         "unit": "count", "kind": "positive", "change": pytest.approx(10.2011, abs=1e-4), "change_unit": "percent",
         "change_shown": "+10.2%", "change_basis": "computed", "source": "Analyst's call", "rule": "", "detail": "",
+        "published": "+10.2%", "check": "",
         "comment": "Additional 500 police safeguarding referrals made over the last year.",
     }
     fraud = _row(measures.query_exceptions(con, JAN_2019), "Fraud offences")
@@ -602,3 +604,29 @@ def test_sources_of_several_files_each_named(empty_con: duckdb.DuckDBPyConnectio
     assert measures.describe_measures_source(empty_con, JAN_2019, "Tackling crime and ASB") == (
         "a.csv, load time not recorded")
     assert measures.describe_measures_source(empty_con, OCT_2018) == "no load recorded"
+
+
+def test_an_exception_shows_its_own_tables_figure_and_narrative(empty_con: duckdb.DuckDBPyConnection) -> None:
+    """The exception table's figure and narrative (exception_trend, exception_comment) are what the
+    exception shows, not the headline trend and comment; its own figure is checked against the
+    computed change; without them the headline trend and comment stand in (an older extract)."""
+    add_measure(empty_con, "sso", polarity="higher_is_better", unit="percent", baseline=11.6, current=8.9,
+                trend_text="↓ 0.5% pts", trend_value=-0.5, trend_unit="points", exception="negative",
+                comment="Headline comment.")
+    empty_con.execute("UPDATE measures SET exception_trend_text = '-2.7% pts', exception_trend_value = -2.7, "
+                      "exception_trend_unit = 'points', exception_trend_decimals = 1, "
+                      "exception_comment = 'The narrative.' WHERE measure = 'sso'")
+    add_measure(empty_con, "wrong", unit="percent", baseline=50, current=40, exception="negative", line=3)
+    empty_con.execute("UPDATE measures SET exception_trend_text = '-5% pts', exception_trend_value = -5, "
+                      "exception_trend_unit = 'points', exception_trend_decimals = 0 WHERE measure = 'wrong'")
+    add_measure(empty_con, "older", baseline=100, current=90, trend_text="-10%", trend_value=-10,
+                trend_unit="percent", exception="negative", comment="All in the comment.", line=4)
+    found = {r["measure"]: r for r in measures.records(measures.query_exceptions(empty_con, JAN_2019))}
+    assert (found["sso"]["published"], found["sso"]["check"], found["sso"]["comment"]) == (
+        "-2.7% pts", "", "The narrative.")
+    assert found["wrong"]["check"] == "⚠ Published -5% pts disagrees with computed -10.0 pts"
+    assert (found["older"]["published"], found["older"]["comment"]) == ("-10%", "All in the comment.")
+    headline = measures.query_measure_changes(empty_con, JAN_2019).set_index("measure")
+    assert headline.loc["sso", "check"] == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+    table = measures.exception_table(measures.query_exceptions(empty_con, JAN_2019))
+    assert list(table["Published"]) == ["-2.7% pts", "-5% pts", "-10%"]

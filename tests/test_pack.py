@@ -22,7 +22,7 @@ import pytest
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from dashboard import budget, delivery, domain, loads, measures, pack
+from dashboard import budget, delivery, domain, loads, measures, pack, reports
 from dashboard.charts import ChartMeta, chart_meta, finish_figure
 from dashboard.db import connect_readonly
 from dashboard.export import (
@@ -118,11 +118,11 @@ def rows(table) -> list[list[str]]:
 
 
 def test_headline_table_has_one_row_per_headline_measure_as_published(document) -> None:
-    table = rows(table_after(document, "Police and Crime Plan Performance Headlines"))
+    table = rows(table_after(document, "4. Police and Crime Plan Performance Headlines"))
     assert table[0] == ["Theme", "Measure", "Baseline", "Current", "Trend", "Comment"]
     assert [tuple(row[1:5]) for row in table[1:]] == EXPECTED_HEADLINES
     assert table[1][0] == table[3][0] == "Protecting people from harm"
-    assert document.core_properties.title == "Police and Crime Plan performance: report to Jan 2019"
+    assert document.core_properties.title == "Police and Crime Commissioner's Update Report to January 2019"
 
 
 def test_headline_table_matches_the_seed_report(document) -> None:
@@ -137,12 +137,12 @@ def test_headline_table_matches_the_seed_report(document) -> None:
             break
         cells = [cell.strip() for cell in line.strip("|").split("|")]
         seed.append(tuple(cells[1:5]))
-    table = rows(table_after(document, "Police and Crime Plan Performance Headlines"))
+    table = rows(table_after(document, "4. Police and Crime Plan Performance Headlines"))
     assert [tuple(row[1:5]) for row in table[1:]] == seed
 
 
 def test_rows_that_disagree_with_their_own_figures_carry_the_check(document) -> None:
-    table = table_after(document, "Police and Crime Plan Performance Headlines")
+    table = table_after(document, "4. Police and Crime Plan Performance Headlines")
     by_measure = {row.cells[1].text: row for row in table.rows[1:]}
     sexual_offences = by_measure["Positive outcome rate for serious sexual offences"].cells[5].text
     assert "-2.7 pts" in sexual_offences and "⚠" in sexual_offences
@@ -152,15 +152,19 @@ def test_rows_that_disagree_with_their_own_figures_carry_the_check(document) -> 
 
 
 def test_exception_tables_hold_the_reported_measures_and_their_narratives(document) -> None:
-    positive = rows(table_after(document, "Police and Crime Plan Performance – Positive"))
+    positive = rows(table_after(document, "Positive Exception Reporting"))
     assert positive[0] == ["Theme", "Measures", "Current"]
     assert {row[1]: row[2] for row in positive[1:]} == EXPECTED_POSITIVE
-    negative = rows(table_after(document, "Police and Crime Plan Performance – Negative"))
+    negative = rows(table_after(document, "Negative Exception Reporting"))
     assert negative[0] == ["Theme", "Measures", "Jan 2019"]
     assert {row[1] for row in negative[1:]} == EXPECTED_NEGATIVE
     narratives = [p.text for p in document.paragraphs]
-    assert any(p.startswith("Fraud offences. Fraud offences recorded by the police and Action Fraud") for p in narratives)
-    assert any(p.startswith("Domestic abuse crimes. The force continues to record") for p in narratives)
+    assert any(re.match(r"5\.\d+\tFraud offences\. Fraud offences recorded by the police and Action Fraud", p)
+               for p in narratives)
+    assert any(re.match(r"5\.\d+\tDomestic abuse crimes\. The force continues to record", p) for p in narratives)
+    # each exception table quotes its own published figure, the headline table its own trend
+    assert {row[1]: row[2] for row in negative[1:]}["Positive outcome rate for serious sexual offences"] == "-2.7% pts"
+    assert not any("exception report (paragraph" in p or "publishes this measure" in p for p in narratives)
 
 
 def test_rag_summary_gives_number_and_percent_for_each_status(document) -> None:
@@ -172,7 +176,7 @@ def test_rag_summary_gives_number_and_percent_for_each_status(document) -> None:
 
 
 def test_budget_table_gives_budget_forecast_and_variance_by_entity(document) -> None:
-    table = rows(table_after(document, "Financial Implications and Budget Provision"))
+    table = rows(table_after(document, "6. Financial Implications and Budget Provision"))
     assert table[0][:6] == ["Entity", "Category", "Forecast made", "Budget £'000", "Forecast outturn £'000",
                             "Variance to budget £'000"]
     by_entity = {(row[0], row[1]): row for row in table[1:]}
@@ -190,9 +194,9 @@ def test_every_chart_is_an_image_with_alt_text_and_a_caption(built, document) ->
         assert shape._inline.docPr.get("descr", "").strip()
         assert shape._inline.docPr.get("title", "").strip()
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert len(captions) == result.charts
-    for caption in captions:
-        assert "Source: " in caption and "Jan 2019" in caption
+    # one caption per image, its number and title: the image itself prints subtitle and source
+    assert captions == [f"Figure {n}: {shape._inline.docPr.get('title')}" for n, shape in enumerate(shapes, start=1)]
+    assert not any("Source: " in caption for caption in captions)
     assert any("Adult and child safeguarding referrals" in caption for caption in captions)
 
 
@@ -493,77 +497,130 @@ def outline(document) -> list[str]:
 
 
 def figure_lines(charts: list[pack.PackChart], first: int, images: bool = True) -> list[str]:
-    """The image (or the note of its absence) and numbered caption of each chart."""
+    """The image and its one numbered caption (its title) of each chart; without images, the note
+    of each one's absence, with no number or caption."""
     lines = []
     for number, chart in enumerate(charts, start=first):
         title = chart.meta.title
-        lines.append(f"image: {title}" if images else f"[Chart not included: {title}. Its figures are in the table above.]")
-        lines.append(f"Caption: Figure {number}: {pack.chart_caption(chart.meta)}")
+        if images:
+            lines += [f"image: {title}", f"Caption: Figure {number}: {title}"]
+        else:
+            lines.append(f"[Chart not included: {title}. Its figures are in the pack's ZIP of tables.]")
     return lines
 
 
+def numbered(section: int, texts: list[str], first: int = 1) -> list[str]:
+    return [f"{section}.{number}\t{text}" for number, text in enumerate(texts, start=first)]
+
+
+FRONT_SHEET = "table: For Consideration | "
+
+
 def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> None:
-    """Title, sources and notes; headlines, exceptions with narratives, RAG by theme, budget, then the
-    appendix of measure charts; each section's charts after its tables, numbered through."""
-    charts = content.charts
+    """Front sheet, title and notes; 1. Purpose, 2. Recommendations (and their reasons), 3. Summary
+    of key points, 4. headlines (landscape), 5. exceptions with their narratives, 6. budget; then
+    the appendices (RAG by theme, the measure charts) and the sources; paragraphs numbered by
+    section, each section's charts after its tables, figures numbered through."""
+    charts, details = content.charts, content.details
     narratives = {kind: [f"{r.measure}. {r.comment}" for r in df.itertuples()]
                   for kind, df in (("positive", content.positive), ("negative", content.negative))}
+    paragraphs = {name: reports.paragraphs(getattr(details, name))
+                  for name in ("purpose", "recommendations", "reasons", "summary", "headlines", "financial")}
+    positive_intro = ("A number of Police and Crime Plan indicators have shown significant improvement over the "
+                      "last 12 months. These include")
+    negative_intro = ("A number of Police and Crime Plan indicators have shown notable deterioration in performance "
+                      "over the previous 12 months. These include")
     expected = [
-        "Title: Police and Crime Plan performance: report to Jan 2019",
-        "SOURCES",
+        FRONT_SHEET, "",
+        "Title: POLICE AND CRIME COMMISSIONER'S UPDATE REPORT TO JANUARY 2019",
         f"⚠ {NOTE}",
-        "Heading 1: Police and Crime Plan Performance Headlines",
+        "Heading 1: 1. Purpose of the Report", *numbered(1, paragraphs["purpose"]),
+        "Heading 1: 2. Recommendations", *numbered(2, paragraphs["recommendations"]),
+        "Heading 2: Reasons for Recommendations", *numbered(2, paragraphs["reasons"], first=2),
+        "Heading 1: 3. Summary of Key Points", *numbered(3, [*paragraphs["summary"], *pack.key_points(content)]),
+        "",   # the section break to the landscape page
+        "Heading 1: 4. Police and Crime Plan Performance Headlines", *numbered(4, paragraphs["headlines"]),
         "table: Theme | Measure | Baseline | Current | Trend | Comment", "",
         *figure_lines(charts["headlines"], 1),
-        "Heading 1: Police and Crime Plan Performance – Positive Exception Reporting",
-        "table: Theme | Measures | Current", "", *narratives["positive"],
-        "Heading 1: Police and Crime Plan Performance – Negative Exception Reporting",
-        "table: Theme | Measures | Jan 2019", "", *narratives["negative"],
+        "",   # and back to portrait
+        "Heading 1: 5. Police and Crime Plan Performance – Positive and Negative Exception Reporting",
+        "Heading 2: Positive Exception Reporting", f"5.1\t{positive_intro}",
+        "table: Theme | Measures | Current", "", *numbered(5, narratives["positive"], first=2),
+        "Heading 2: Negative Exception Reporting", f"5.7\t{negative_intro}",
+        "table: Theme | Measures | Jan 2019", "", *numbered(5, narratives["negative"], first=8),
         *figure_lines(charts["exceptions"], 2),
-        "Heading 1: Delivery plan: RAG status (2018-19 Q3)",
+        "Heading 1: 6. Financial Implications and Budget Provision: 2018-19", *numbered(6, paragraphs["financial"]),
+        "table: Entity | Category | Forecast made | Budget £'000 | Forecast outturn £'000 | "
+        "Variance to budget £'000 | Variance", "",
+        *figure_lines(charts["budget"], 3),
+        "Heading 1: Appendices", "A. Delivery Plan RAG Status (2018-19 Q3)", "B. Headline Measure Charts",
+        "SOURCES",
+        "Heading 1: Appendix A: Delivery Plan RAG Status (2018-19 Q3)",
         "Each theme's deliverables by RAG status at 2018-19 Q3, the latest delivery-plan update loaded up to Jan 2019.",
         "Heading 2: Helping and supporting victims",
         "table: Status | Meaning | Number & %", "",
-        *figure_lines(charts["rag"], 3),
-        "Heading 1: Financial Implications and Budget Provision: 2018-19",
-        "table: Entity | Category | Forecast made | Budget £'000 | Forecast outturn £'000 | "
-        "Variance to budget £'000 | Variance", "",
-        *figure_lines(charts["budget"], 4),
-        "Heading 1: Appendix: headline measure charts",
+        *figure_lines(charts["rag"], 4),
+        "Heading 1: Appendix B: Headline Measure Charts",
         *figure_lines(charts["measures"], 5),
     ]
     got = outline(stand_in_document)
-    assert got[1].startswith(f"Figures as published in the extracts: {content.sources}. Pack produced ")
-    assert re.fullmatch(r".*Pack produced \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC\.", got[1])
-    assert [*got[:1], "SOURCES", *got[2:]] == expected
-    assert [len(charts[s]) for s in ("headlines", "exceptions", "rag", "budget")] == [1, 1, 1, 1]
+    sources = got.index("B. Headline Measure Charts") + 1
+    assert got[sources].startswith(f"Figures as published in the extracts: {content.sources}; report details: "
+                                   f"{details.source}. Pack produced ")
+    assert re.fullmatch(r".*Pack produced \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC\.", got[sources])
+    assert [*got[:sources], "SOURCES", *got[sources + 1:]] == expected
+    assert [len(charts[s]) for s in ("headlines", "exceptions", "budget", "rag")] == [1, 1, 1, 1]
+    assert len(paragraphs["purpose"]) == 3 and len(paragraphs["headlines"]) == 4
+    assert len(narratives["positive"]) == len(narratives["negative"]) == 5
 
 
-def test_a_report_without_exceptions_deliverables_or_budget_says_so(december, tmp_path: Path) -> None:
-    """Each empty section says what is missing for the month; charts without images are noted
-    where they would be, still numbered and captioned."""
+def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(december, tmp_path: Path) -> None:
+    """Each empty section says what is missing for the month; a purpose and recommendations nobody
+    wrote are an italic placeholder, never text written for the author; charts without images are
+    noted where they would be, without a figure number."""
     path = tmp_path / "december.docx"
     pack.write_docx(december, {}, path)
-    got = outline(docx.Document(str(path)))
-    assert got[0] == "Title: Police and Crime Plan performance: report to Dec 2024"
-    assert got[2:] == [
-        "Heading 1: Police and Crime Plan Performance Headlines",
+    document = docx.Document(str(path))
+    got = outline(document)
+    assert got == [
+        FRONT_SHEET, "",
+        "Title: POLICE AND CRIME COMMISSIONER'S UPDATE REPORT TO DECEMBER 2024",
+        "Heading 1: 1. Purpose of the Report",
+        "1.1\t[Purpose not yet written: fill in the purpose column of reports.csv, or the Panel pack page's form "
+        "for this pack.]",
+        "Heading 1: 2. Recommendations",
+        "2.1\t[Recommendations not yet written: fill in the recommendations column of reports.csv, or the Panel "
+        "pack page's form for this pack.]",
+        "Heading 1: 3. Summary of Key Points",
+        "3.1\tOf the 2 headline measures reported to Dec 2024, 2 are better than their baseline, 0 worse and 0 "
+        "unchanged (section 4).",
+        "3.2\tNo positive or negative exceptions are reported for Dec 2024 (section 5).",
+        "",
+        "Heading 1: 4. Police and Crime Plan Performance Headlines",
         "table: Theme | Measure | Baseline | Current | Trend | Comment", "",
         *figure_lines(december.charts["headlines"], 1, images=False),
-        "Heading 1: Police and Crime Plan Performance – Positive Exception Reporting",
-        "No positive exceptions were reported for Dec 2024.",
-        "Heading 1: Police and Crime Plan Performance – Negative Exception Reporting",
-        "No negative exceptions were reported for Dec 2024.",
-        "Heading 1: Delivery plan: RAG status",
+        "",
+        "Heading 1: 5. Police and Crime Plan Performance – Positive and Negative Exception Reporting",
+        "Heading 2: Positive Exception Reporting", "5.1\tNo positive exceptions were reported for Dec 2024.",
+        "Heading 2: Negative Exception Reporting", "5.2\tNo negative exceptions were reported for Dec 2024.",
+        "Heading 1: 6. Financial Implications and Budget Provision: 2024-25",
+        "6.1\tNo budget figures are loaded for 2024-25 up to Dec 2024.",
+        "Heading 1: Appendices", "A. Delivery Plan RAG Status", "B. Headline Measure Charts",
+        got[got.index("B. Headline Measure Charts") + 1],
+        "Heading 1: Appendix A: Delivery Plan RAG Status",
         "No delivery-plan deliverables are loaded for a quarter up to Dec 2024.",
-        "Heading 1: Financial Implications and Budget Provision: 2024-25",
-        "No budget figures are loaded for 2024-25 up to Dec 2024.",
-        "Heading 1: Appendix: headline measure charts",
+        "Heading 1: Appendix B: Headline Measure Charts",
         *figure_lines(december.charts["measures"], 2, images=False),
     ]
+    placeholders = [p for p in document.paragraphs if "not yet written" in p.text]
+    assert len(placeholders) == 2 and all(run.italic for p in placeholders for run in p.runs[1:])
+    front = dict((row.cells[0].text, row.cells[1].text) for row in document.tables[0].rows)
+    assert front == {"For Consideration": "", "Public/Non Public*": "", "Report to:": "", "Date of Meeting:": "",
+                     "Report of:": "", "Report Author:": "", "E-mail:": "", "Other Contacts:": "", "Agenda Item:": ""}
     without_measures = tmp_path / "no-measure-charts.docx"
     pack.write_docx(replace(december, charts={**december.charts, "measures": []}), {}, without_measures)
-    assert "Heading 1: Appendix: headline measure charts" not in outline(docx.Document(str(without_measures)))
+    got = outline(docx.Document(str(without_measures)))
+    assert "Heading 1: Appendix B: Headline Measure Charts" not in got and "B. Headline Measure Charts" not in got
 
 
 def test_missing_chart_note_is_italic_and_notes_lead_in_bold(tmp_path: Path, december) -> None:
@@ -579,24 +636,55 @@ def test_missing_chart_note_is_italic_and_notes_lead_in_bold(tmp_path: Path, dec
 
 
 def test_document_page_fonts_and_properties(stand_in_document) -> None:
-    """A4 with 2 cm margins, Arial 10 pt, the title and subject set for screen readers and Word."""
-    section = stand_in_document.sections[0]
-    sizes = [section.page_width, section.page_height, section.left_margin, section.right_margin,
-             section.top_margin, section.bottom_margin]
-    assert [round(size.cm, 2) for size in sizes] == [21.0, 29.7, 2.0, 2.0, 2.0, 2.0]
+    """A4 with 2 cm margins: portrait, the headline table's section landscape, then portrait again;
+    Arial 10 pt, headings in Arial too; title, subject and author set for screen readers and Word."""
+    from docx.enum.section import WD_ORIENT
+
+    layouts = []
+    for section in stand_in_document.sections:
+        sizes = [section.page_width, section.page_height, section.left_margin, section.right_margin,
+                 section.top_margin, section.bottom_margin]
+        layouts.append((section.orientation, [round(size.cm, 2) for size in sizes]))
+    portrait, landscape = [21.0, 29.7, 2.0, 2.0, 2.0, 2.0], [29.7, 21.0, 2.0, 2.0, 2.0, 2.0]
+    assert layouts == [(WD_ORIENT.PORTRAIT, portrait), (WD_ORIENT.LANDSCAPE, landscape), (WD_ORIENT.PORTRAIT, portrait)]
     normal = stand_in_document.styles["Normal"].font
     assert (normal.name, normal.size) == ("Arial", Pt(10))
-    assert stand_in_document.core_properties.subject == "Police and Crime Panel paper: performance section"
+    for name, size in (("Title", 16), ("Heading 1", 12), ("Heading 2", 11)):
+        font = stand_in_document.styles[name].font
+        assert (font.name, font.size, font.bold) == ("Arial", Pt(size), True)
+    properties = stand_in_document.core_properties
+    assert properties.subject == "Audit and Scrutiny Panel paper: Police and Crime Plan performance to Jan 2019"
+    assert properties.author == "Kevin Dennis"
+
+
+def field_codes(paragraph) -> list[str]:
+    return [text.strip() for text in paragraph._p.xpath(".//w:instrText/text()")]
+
+
+def test_every_page_has_the_title_in_its_header_and_page_n_of_m_in_its_footer(stand_in_document) -> None:
+    """One header and footer, which the landscape and later sections carry on (linked); the footer's
+    numbers are Word fields, so each page shows its own."""
+    first, *others = stand_in_document.sections
+    assert [p.text for p in first.header.paragraphs] == [
+        "Police and Crime Commissioner's Update Report to January 2019 · Public · Agenda Item 13"]
+    (footer,) = first.footer.paragraphs
+    assert field_codes(footer) == ["PAGE", "NUMPAGES"]
+    assert re.fullmatch(r"Page \d+ of \d+", footer.text)
+    assert all(section.header.is_linked_to_previous and section.footer.is_linked_to_previous for section in others)
 
 
 def test_charts_fill_the_text_width_with_captions_in_caption_style(stand_in_document, content) -> None:
-    """Every image is 17 cm wide; the first caption names title, subtitle and source."""
+    """Every image is 17 cm wide, centred and kept with its caption; a caption gives the figure's
+    number and title once (the image prints subtitle and source itself)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     assert len(stand_in_document.inline_shapes) == len(content.all_charts())
     assert {shape.width for shape in stand_in_document.inline_shapes} == {Cm(17.0)}
+    pictures = [p for p in stand_in_document.paragraphs if p._p.xpath(".//wp:docPr")]
+    assert all(p.alignment == WD_ALIGN_PARAGRAPH.CENTER and p.paragraph_format.keep_with_next for p in pictures)
     captions = [p.text for p in stand_in_document.paragraphs if p.style.name == "Caption"]
-    source = content.charts["headlines"][0].meta.source
-    assert captions[0] == ("Figure 1: Measures better and worse by theme, report to Jan 2019. Current figure "
-                           f"against baseline, judged by each measure's polarity. Source: {source}.")
+    assert captions[0] == "Figure 1: Measures better and worse by theme, report to Jan 2019"
+    assert len(captions) == len(pictures) and not any("Source:" in caption for caption in captions)
 
 
 def test_chart_caption_joins_title_subtitle_and_source_once_each() -> None:
@@ -622,20 +710,25 @@ def header_cells_and_widths(table) -> list[tuple[str, float]]:
 
 
 def test_tables_have_a_repeating_bold_header_their_widths_and_9pt_text(stand_in_document) -> None:
-    """Each table's header row repeats on every page and is bold; columns have the report's
-    widths; every cell's text is 9 pt."""
+    """Each table's header row repeats on every page and is bold, and no row splits across two
+    pages; columns have fixed widths that fill the text width (25.7 cm on the headline table's
+    landscape page, 17 cm elsewhere), in the grid and in every cell; every cell's text is 9 pt."""
     widths = {
-        "Police and Crime Plan Performance Headlines": [2.6, 3.4, 2.3, 2.3, 1.8, 4.6],
-        "Police and Crime Plan Performance – Positive": [4.0, 9.0, 4.0],
-        "Police and Crime Plan Performance – Negative": [4.0, 9.0, 4.0],
+        "4. Police and Crime Plan Performance Headlines": [3.2, 4.6, 3.0, 3.0, 2.1, 9.8],
+        "Positive Exception Reporting": [4.2, 9.8, 3.0],
+        "Negative Exception Reporting": [4.2, 9.8, 3.0],
         "Helping and supporting victims": [3.0, 10.0, 4.0],
-        "Financial Implications and Budget Provision": [2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4],
+        "6. Financial Implications and Budget Provision": [2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4],
     }
     for heading, expected in widths.items():
         table = table_after(stand_in_document, heading)
+        assert round(sum(expected), 2) == (25.7 if heading.startswith("4.") else 17.0)
         assert [width for _, width in header_cells_and_widths(table)] == expected, heading
+        assert [round(column.width.cm, 2) for column in table.columns] == expected
+        assert table._tbl.tblPr.xpath("./w:tblLayout/@w:type") == ["fixed"]
         for row in table.rows:
             assert [round(cell.width.cm, 2) for cell in row.cells] == expected
+            assert row._tr.xpath("./w:trPr/w:cantSplit/@w:val") == ["true"]
         header = table.rows[0]
         flags = header._tr.xpath("./w:trPr/w:tblHeader")
         assert len(flags) == 1 and flags[0].get(docx.oxml.ns.qn("w:val")) == "true"
@@ -651,18 +744,20 @@ def test_tables_have_a_repeating_bold_header_their_widths_and_9pt_text(stand_in_
 
 def test_checks_are_an_italic_note_in_the_rows_last_cell(stand_in_document) -> None:
     """A row the dashboard flags carries its check under the last cell, in italics; others none."""
-    for heading, measure_column in (("Police and Crime Plan Performance Headlines", 1),
-                                    ("Police and Crime Plan Performance – Negative", 1)):
-        table = table_after(stand_in_document, heading)
-        by_measure = {row.cells[measure_column].text: row.cells[-1] for row in table.rows[1:]}
-        flagged = by_measure["Positive outcome rate for serious sexual offences"]
-        assert len(flagged.paragraphs) == 2
-        note = flagged.paragraphs[1]
-        assert note.text == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
-        assert all(run.italic for run in note.runs)
-        assert not any(run.italic for run in flagged.paragraphs[0].runs)
-        assert len(by_measure["Adult and child safeguarding referrals" if "Headlines" in heading
-                              else "Fraud offences"].paragraphs) == 1
+    table = table_after(stand_in_document, "4. Police and Crime Plan Performance Headlines")
+    by_measure = {row.cells[1].text: row.cells[-1] for row in table.rows[1:]}
+    flagged = by_measure["Positive outcome rate for serious sexual offences"]
+    assert len(flagged.paragraphs) == 2
+    note = flagged.paragraphs[1]
+    assert note.text == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
+    assert all(run.italic for run in note.runs)
+    assert not any(run.italic for run in flagged.paragraphs[0].runs)
+    assert len(by_measure["Adult and child safeguarding referrals"].paragraphs) == 1
+    # The exception table's own -2.7% pts agrees with 11.6% -> 8.9%: no note there.
+    negative = table_after(stand_in_document, "Negative Exception Reporting")
+    by_measure = {row.cells[1].text: row.cells for row in negative.rows[1:]}
+    assert [c.text for c in by_measure["Positive outcome rate for serious sexual offences"]][2] == "-2.7% pts"
+    assert all(len(cells[-1].paragraphs) == 1 for cells in by_measure.values())
 
 
 def test_repeated_themes_print_once_in_a_merged_cell(stand_in_document) -> None:
@@ -681,7 +776,7 @@ def test_repeated_themes_print_once_in_a_merged_cell(stand_in_document) -> None:
     assert layouts[0] == (["restart", "continue", None, "restart", "continue", "continue", None],
                             list("AABCCCD"), list("1234567"))
     assert layouts[1] == ([None, None], list("EE"), list("12"))
-    headlines = table_after(stand_in_document, "Police and Crime Plan Performance Headlines")
+    headlines = table_after(stand_in_document, "4. Police and Crime Plan Performance Headlines")
     themes = [row.cells[0].text for row in headlines.rows[1:]]
     assert themes[:3] == ["Protecting people from harm"] * 3
     assert all("\n" not in theme for theme in themes)
@@ -732,9 +827,10 @@ def test_text_for_the_document_replaces_what_xml_cannot_hold() -> None:
 
 
 def test_exception_table_prints_the_published_change_else_the_computed_one() -> None:
-    """The change as published under the given heading; where none was published, the computed one."""
+    """The change as the exception table published it, under the given heading; where none was
+    published, the computed one."""
     exceptions = pd.DataFrame({
-        "theme": ["T", "T"], "measure": ["a", "b"], "trend_text": ["+5%", None], "change_shown": ["+4.9%", "+3.0%"],
+        "theme": ["T", "T"], "measure": ["a", "b"], "published": ["+5%", None], "change_shown": ["+4.9%", "+3.0%"],
         "check": [None, "⚠ b"],
     })
     assert pack.report_exception_table(exceptions, "Jan 2019").to_dict("records") == [
@@ -803,8 +899,15 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
     assert set(content.positive["kind"]) == {"positive"} and set(content.negative["kind"]) == {"negative"}
     assert set(content.positive["measure"]) == set(EXPECTED_POSITIVE)
     sso = content.negative.set_index("measure").loc["Positive outcome rate for serious sexual offences"]
-    assert (sso["trend_text"], sso["check"]) == (
+    # the exception table's own figure, which agrees with baseline and current; the headline
+    # table's ↓ 0.5% pts and its check stay with the headline row
+    assert (sso["published"], sso["check"]) == ("-2.7% pts", "")
+    assert sso["comment"].startswith("Positive outcomes rates for serious sexual offences have reduced steadily")
+    headline = content.headlines.set_index("measure").loc["Positive outcome rate for serious sexual offences"]
+    assert (headline["trend_text"], headline["check"]) == (
         "↓ 0.5% pts", "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts")
+    assert content.details == reports.query_report_details(con, PERIOD)
+    pd.testing.assert_frame_equal(content.summary, measures.query_theme_summary(con, PERIOD))
     pd.testing.assert_frame_equal(content.rag, delivery.query_rag_summary(con, "2018-19 Q3"))
     pd.testing.assert_frame_equal(content.budget, budget.query_budget_summary(con, PERIOD))
 
@@ -854,9 +957,12 @@ def test_section_charts_titles_sources_alt_texts_and_tables(con, content) -> Non
 
 
 def test_measure_charts_one_per_headline_measure_with_a_figure(content) -> None:
-    """Baseline against current where no monthly series is loaded; a composite with no single
-    figure (the budget headline) has no chart."""
-    expected = [m for m, *_ in EXPECTED_HEADLINES if not m.startswith("Achieving a balanced budget")]
+    """Baseline against current where no monthly series is loaded and both are figures; a measure
+    whose current figure is pending (the PEEL grades, victim services) or a composite with no
+    single figure (the budget headline) has no chart: no empty 'no figure' charts."""
+    expected = [m for m, baseline, current, _ in EXPECTED_HEADLINES
+                if "Pending" not in current and not m.startswith("Achieving a balanced budget")]
+    assert len(expected) == 7
     assert [c.meta.title for c in content.charts["measures"]] == [f"{m}: baseline against current" for m in expected]
     knife = next(c for c in content.charts["measures"] if c.meta.title.startswith("Violent knife crime"))
     assert knife.meta.subtitle == "Protecting people from harm · report to Jan 2019"
