@@ -96,15 +96,19 @@ def resolve_choice(requested: str | None, options: list[str]) -> tuple[str | Non
     return None, f"{requested!r} has nothing to show here; showing all."
 
 
-def resolve_period(requested: date | None, periods: list[date]) -> tuple[date | None, str | None]:
-    """The requested period if loaded; otherwise the latest loaded one (and a warning if asked)."""
+def resolve_period(
+    requested: date | None, periods: list[date], default: date | None = None
+) -> tuple[date | None, str | None]:
+    """The requested period if loaded; otherwise `default` (the latest Panel report) when it is
+    loaded, else the latest loaded period; with a warning when the link asked for another."""
     if not periods:
         return None, None
-    latest = max(periods)
+    fallback = default if default in periods else max(periods)
     if requested is None:
-        return latest, None
+        return fallback, None
     if requested in periods:
         return requested, None
-    return latest, (
-        f"No report for {format_month(requested)} is loaded; showing the latest, {format_month(latest)}."
+    which = "the latest Panel report" if default in periods else "the latest"
+    return fallback, (
+        f"No report for {format_month(requested)} is loaded; showing {which}, {format_month(fallback)}."
     )

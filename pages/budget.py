@@ -8,17 +8,19 @@ from dashboard import budget, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
 from ui.filters import period_selector, share_hint
+from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart
 from ui.report import open_on_latest_report
 
 st.title("Budget")
+how_to_read("budget")
 con = require_data()
 if not cached_query(budget.list_financial_years):
     st.info("No budget extract is loaded yet. Upload budget.csv on the Data page.")
     st.stop()
 
 open_on_latest_report()
-period = period_selector(cached_query(budget.list_periods))
+period = period_selector(cached_query(budget.list_periods), one_click=True)
 share_hint()
 year = budget.financial_year_of(period)
 month = domain.format_month(period)

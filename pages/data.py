@@ -7,9 +7,11 @@ import streamlit as st
 from dashboard import loads
 from ui.data import current_connection, database_is_empty, show_no_data_panel
 from ui.data_changes import render_change_controls, render_restore
+from ui.guide import how_to_read
 from ui.render import show_text_table
 
 st.title("Data")
+how_to_read("data")
 
 # --- Upload (analysts only) ---
 render_change_controls()

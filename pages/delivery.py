@@ -10,7 +10,8 @@ from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
 from ui.filters import period_selector, share_hint, theme_selector
-from ui.render import escape_markdown, show_chart, show_free_text, show_report_table, show_text_table
+from ui.guide import how_to_read
+from ui.render import escape_markdown, show_chart, show_report_table
 from ui.report import open_on_latest_report
 
 ALL = "All"
@@ -38,13 +39,14 @@ def linked_choice(param: str, options: Sequence[str], label: str, default: str |
 
 
 st.title("Delivery plan")
+how_to_read("delivery")
 con = require_data()
 if not cached_query(delivery.list_quarters):
     st.info("No delivery-plan extract is loaded yet. Upload deliverables.csv on the Data page.")
     st.stop()
 
 open_on_latest_report()
-period = period_selector(cached_query(delivery.list_periods))
+period = period_selector(cached_query(delivery.list_periods), one_click=True)
 theme = theme_selector(cached_query(delivery.list_themes))
 share_hint()
 quarter = cached_query(delivery.quarter_for_period, period)
@@ -109,15 +111,8 @@ if items.empty:
     st.info("No deliverables match these filters.")
 else:
     table = delivery.deliverables_table(items)
-    show_text_table(table, key="deliverables",
-                    column_config={"Update": st.column_config.TextColumn(width="large")},
-                    alt="Deliverables with status, lead organisation and latest update")
-    names = [f"{r.quarter} · {r.theme} · {r.ref}: {r.deliverable}" for r in items.itertuples()]
-    picked = st.selectbox("Read an update in full", names, key="delivery_update_pick")
-    row = items.iloc[names.index(picked) if picked in names else 0]
-    show_free_text(row["deliverable"], label="Deliverable")
-    st.text(f"Status: {row['rag']}  ·  Lead: {row['organisation'] or '–'}")
-    show_free_text(row["update"], label="Update")
+    show_report_table(table, f"Deliverables, {theme_text}" + (f", {chosen_quarter}" if chosen_quarter else ""),
+                      row_header="Deliverable", wide=("Deliverable", "Update"))
 
 # --- Status changes ---
 st.header("Status changes between quarters")
@@ -129,5 +124,6 @@ if changes.empty:
         f"No deliverable for {theme_text} changed status between consecutive quarters in the data loaded."
     ))
 else:
-    show_text_table(delivery.status_changes_table(changes), key="status-changes",
-                    alt="Deliverables whose RAG status changed from one quarter to the next")
+    show_report_table(delivery.status_changes_table(changes),
+                      "Deliverables whose RAG status changed from one quarter to the next",
+                      row_header="Deliverable", wide=("Deliverable", "Update"))

@@ -2,19 +2,22 @@
 
 import streamlit as st
 
-from dashboard import domain, measures
+from dashboard import domain, glossary, measures
 from dashboard.charts import ChartMeta
 from dashboard.figures import build_exceptions_figure
 from ui.data import cached_query
 from ui.render import show_caption, show_chart, show_report_table
+from ui.guide import how_to_read
 from ui.report import choose_report
 
+ANALYSTS_CALL = "Analyst's call"
 KIND_CHOICES = {
     "Both": domain.EXCEPTION_KINDS,
     **{f"{s.icon} {s.label}s": (kind,) for kind, s in domain.EXCEPTION_STYLES.items()},
 }
 
 st.title("Exceptions")
+how_to_read("exceptions")
 report = choose_report()
 period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
@@ -23,8 +26,7 @@ left, right = st.columns(2)
 kind_choice = left.radio("Show", list(KIND_CHOICES), horizontal=True, key="exceptions_kind")
 source_label = right.radio(
     "Source", list(measures.EXCEPTION_SOURCES.values()), horizontal=True, key="exceptions_source",
-    help="The analyst's call is the exception column of the extract; the detection rule is the "
-    "dashboard's own test (SPC where a monthly series is loaded, a threshold on the change otherwise).",
+    help=f"Analyst's call: {glossary.meaning(ANALYSTS_CALL)} Detection rule: {glossary.meaning('Detection rule')}",
 )
 source = next(k for k, v in measures.EXCEPTION_SOURCES.items() if v == source_label)
 found = cached_query(measures.query_exceptions, period, KIND_CHOICES[kind_choice], theme, source)

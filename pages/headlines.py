@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import domain, measures
+from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.figures import build_measure_view
 from ui.data import cached_query
@@ -14,9 +15,11 @@ from ui.render import (
     show_free_text,
     show_report_table,
 )
+from ui.guide import how_to_read, show_source
 from ui.report import choose_report
 
 st.title("Theme headlines")
+how_to_read("headlines")
 report = choose_report(with_area=True)
 period, month, theme, area = report.period, report.month, report.theme, report.area
 provenance = cached_query(measures.describe_measures_source, period, theme)
@@ -24,7 +27,8 @@ provenance = cached_query(measures.describe_measures_source, period, theme)
 # Every measure of the report: the headline rows make the table, and all can be charted below.
 all_changes = cached_query(measures.query_measure_changes, period, theme)
 changes = measures.headline_rows(all_changes)
-show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures · source: {provenance}")
+show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures")
+show_source(cached_query(report_periods.report_name, period), provenance)
 flagged = int((changes["check"] != "").sum())
 if flagged:
     st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")

@@ -3,26 +3,34 @@
 import streamlit as st
 
 from dashboard import budget, delivery, loads, measures
+from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_direction_summary_figure
 from ui.data import cached_query
 from ui.render import show_caption, show_chart, show_report_table
+from ui.guide import how_to_read, show_glossary, show_source
 from ui.report import choose_report
 
+METRICS_PER_ROW = 4
+
 st.title("Overview")
+how_to_read("overview")
 report = choose_report()
 period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
 show_caption(f"Report to {month}" + (f" · {theme}" if theme else " · all themes"))
+show_source(cached_query(report_periods.report_name, period), provenance)
 
 summary = cached_query(measures.query_theme_summary, period)
 if theme:
     summary = summary[summary["theme"] == theme].reset_index(drop=True)
 
-counts = measures.headline_counts(summary)
-for column, (label, total) in zip(st.columns(len(counts)), counts.items()):
-    column.metric(label, total)
+counts = list(measures.headline_counts(summary).items())
+# Four to a row, so each label is read whole on a laptop; a phone stacks them.
+for start in range(0, len(counts), METRICS_PER_ROW):
+    for column, (label, total) in zip(st.columns(METRICS_PER_ROW), counts[start:start + METRICS_PER_ROW]):
+        column.metric(label, total)
 
 quarter = cached_query(delivery.quarter_for_period, period)
 rag_texts = measures.rag_text_by_theme(cached_query(delivery.query_rag_summary, quarter)) if quarter else {}
@@ -30,7 +38,7 @@ st.subheader("Measures by theme")
 overview = measures.overview_table(summary, rag_texts)
 show_report_table(
     overview, f"Headline measures, exceptions and delivery-plan status by theme, report to {month}",
-    numeric=overview.columns[2:], wide=("Delivery plan (RAG)",),
+    numeric=overview.columns[2:],
 )
 show_caption(
     "Directions compare each measure's current figure with its baseline, by polarity. "
@@ -75,3 +83,8 @@ else:
     else:
         show_report_table(changes, f"What changed since the report to {format_month(previous)}",
                           row_header="Measure", wide=("What changed",))
+
+st.subheader("The reports loaded")
+for contents in cached_query(report_periods.period_contents):
+    show_caption(contents.describe() + (f" · {contents.title}" if contents.title else ""))
+show_glossary()

@@ -319,6 +319,12 @@ def test_resolve_period_and_choice() -> None:
     assert resolve_period(OCT_2018, [OCT_2018, JAN_2019]) == (OCT_2018, None)
     chosen, warning = resolve_period(date(2020, 1, 1), [OCT_2018, JAN_2019])
     assert chosen == JAN_2019 and warning == "No report for Jan 2020 is loaded; showing the latest, Jan 2019."
+    # With a default (the latest Panel report) that is loaded, it stands in for the latest.
+    assert resolve_period(None, [OCT_2018, JAN_2019], OCT_2018) == (OCT_2018, None)
+    assert resolve_period(JAN_2019, [OCT_2018, JAN_2019], OCT_2018) == (JAN_2019, None)
+    assert resolve_period(date(2020, 1, 1), [OCT_2018, JAN_2019], OCT_2018) == (
+        OCT_2018, "No report for Jan 2020 is loaded; showing the latest Panel report, Oct 2018.")
+    assert resolve_period(None, [OCT_2018, JAN_2019], date(2020, 1, 1)) == (JAN_2019, None)
     assert resolve_choice("Nope", ["A"]) == (None, "'Nope' has nothing to show here; showing all.")
     assert resolve_choice("A", ["A"]) == ("A", None)
 

@@ -100,14 +100,16 @@ def period_selector(
     label: str = "Report period",
     where: DeltaGenerator | None = None,
     one_click: bool = False,
+    default: date | None = None,
 ) -> date | None:
-    """Choose the report period (latest first; the latest by default); returns the choice.
+    """Choose the report period (latest first; `default`, else the latest, when the link names
+    none); returns the choice.
 
     With `one_click`, up to `RADIO_MAX_PERIODS` periods are radio buttons rather than a drop-down.
     """
     options = sorted(set(periods), reverse=True)
     requested, _ = parse_filter_params(_synced_params())
-    chosen, warning = resolve_period(requested.period, options)
+    chosen, warning = resolve_period(requested.period, options, default)
     container = _container(where)
     if warning:
         container.caption(escape_markdown(f"⚠ {warning}"))

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import measures
+from dashboard import measures, periods as report_periods
 from dashboard.domain import FORCE_AREA, format_month
 from ui.data import cached_query, require_data
 from ui.filters import (
@@ -31,12 +31,12 @@ class ReportChoice:
 
 
 def open_on_latest_report() -> None:
-    """With no period in the link, open on the latest headline report, as the Overview does,
+    """With no period in the link, open on the latest Panel report, as the Overview does,
     rather than on a page's own later month (a later quarter or forecast)."""
     filters = current_filters()  # also warns of link values it cannot use
-    reports = cached_query(measures.list_periods)
-    if filters.period is None and reports:
-        set_filters(filters.with_(period=reports[-1]))
+    default = cached_query(report_periods.default_report_period)
+    if filters.period is None and default is not None:
+        set_filters(filters.with_(period=default))
 
 
 def choose_report(with_area: bool = False) -> ReportChoice:
@@ -48,7 +48,7 @@ def choose_report(with_area: bool = False) -> ReportChoice:
     if not periods:
         st.info(NO_MEASURES)
         st.stop()
-    period = period_selector(periods, one_click=True)
+    period = period_selector(periods, one_click=True, default=cached_query(report_periods.default_report_period))
     theme = theme_selector(cached_query(measures.list_themes, period))
     area = None
     if with_area:

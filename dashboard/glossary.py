@@ -1,0 +1,124 @@
+"""The dashboard's words, explained once in plain English: the glossary, the tooltips, the pages'
+"How to read this page" notes and the pack all use these texts.
+
+Written for a Panel member who is not an analyst: short sentences, no formulae.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.domain import RAG_BY_CODE, RAG_STATUSES
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    meaning: str
+
+
+TERMS: dict[str, Term] = {
+    term.name.lower(): term
+    for term in (
+        Term("Polarity", "Whether a higher figure is good news or bad news for a measure. More "
+             "safeguarding referrals is better (higher is better); more burglaries is worse "
+             "(lower is better). Some measures are neutral: a change is neither good nor bad."),
+        Term("Better / worse", "The current figure against the baseline, judged by the measure's "
+             "polarity. A fall in burglary is ✔ Better; a fall in referrals is ✖ Worse. It says "
+             "which way a figure moved, not whether the change is large or lasting."),
+        Term("Not comparable", "The dashboard cannot say better or worse: the baseline or the "
+             "current figure is missing, pending, a grade, or measured in a different unit."),
+        Term("Published trend", "The change as the report printed it (for example +10.2%). The "
+             "dashboard also computes the change from the baseline and current figures."),
+        Term("Computed change", "The change the dashboard works out from the published baseline "
+             "and current figures. Where it does not round to the published trend, the row is "
+             "flagged ⚠ for checking and both are shown."),
+        Term("Exception", "A measure the report draws to the Panel's attention: a positive "
+             "exception is notably good news, a negative exception notably bad news."),
+        Term("Analyst's call", "Exceptions as the report's authors chose them: the exception "
+             "column of the extract, as published to the Panel."),
+        Term("Detection rule", "Exceptions the dashboard finds by itself: statistical process "
+             "control on a monthly series where one is loaded, otherwise a threshold on the change. "
+             "It can disagree with the analyst's call; both are shown, neither replaces the other."),
+        Term("Special cause", "A pattern in a monthly series unlikely to be chance: a point beyond "
+             "a process limit, a run of points on one side of the average, a steady run up or down, "
+             "or two of three points near a limit. Common cause is the month-to-month noise any "
+             "series has."),
+        Term("Process limits", "The range a monthly series would normally stay within if nothing "
+             "had changed, worked out from the series itself (the average plus or minus about three "
+             "typical month-to-month moves). They are not targets."),
+        Term("RAG", "Red, Amber, Green: the delivery plan's status of each deliverable. "
+             + " ".join(f"{s.icon} {s.label}: {s.meaning.lower()}." for s in RAG_STATUSES if s.code != "W")
+             + " Each status is written as a word and a symbol as well as a colour."),
+        Term("White", f"{RAG_BY_CODE['W'].icon} White: {RAG_BY_CODE['W'].meaning.lower()}, so it has "
+             "no Red, Amber or Green status yet."),
+        Term("Forecast outturn", "What the year's spending is expected to be by the year end, as "
+             "forecast in the month shown. Variance is forecast minus budget: above zero an "
+             "overspend, below zero an underspend."),
+    )
+}
+
+
+def term(name: str) -> Term:
+    """A term by name, any case; a missing term is a programming error, so it raises."""
+    return TERMS[name.lower()]
+
+
+def meaning(name: str) -> str:
+    """A term's meaning, for a widget's `help=` tooltip."""
+    return term(name).meaning
+
+
+def terms(*names: str) -> list[Term]:
+    """Several terms, in the order asked."""
+    return [term(name) for name in names]
+
+
+#: Each page's short note on how to read it: what is shown, in what order, and the terms it uses.
+HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
+    "overview": (
+        "The chosen report at a glance. The totals count the report's headline measures by "
+        "whether they got better or worse, and the exceptions the report draws attention to. "
+        "The table gives the same counts theme by theme, with the delivery plan's RAG status "
+        "beside each theme. The chart draws the table's counts.",
+        ("Polarity", "Better / worse", "Not comparable", "Exception", "RAG", "Forecast outturn"),
+    ),
+    "headlines": (
+        "One table per theme, as the report sets them out: each headline measure's baseline, "
+        "current figure and the change between them, the trend as published, a check where the "
+        "two disagree, and the report's comment. Choose a measure below the tables to see its "
+        "chart; a monthly series is drawn with its process limits.",
+        ("Polarity", "Better / worse", "Not comparable", "Published trend", "Computed change",
+         "Special cause", "Process limits"),
+    ),
+    "exceptions": (
+        "The measures the report draws to the Panel's attention. Choose positive, negative or "
+        "both, and whose call: the report's authors (analyst's call) or the dashboard's own "
+        "detection rule. The chart shows each exception's change; the table gives every figure "
+        "and the narrative as published.",
+        ("Exception", "Analyst's call", "Detection rule", "Special cause", "Published trend"),
+    ),
+    "delivery": (
+        "The delivery plan's deliverables and their RAG status in the quarter of the chosen "
+        "report, counted by theme, then how the counts moved over the year, then every "
+        "deliverable with its latest update, and the deliverables whose status changed.",
+        ("RAG", "White"),
+    ),
+    "budget": (
+        "The budget for the financial year against the latest forecast outturn, line by line, "
+        "then how the forecast moved month by month. Figures are in £ thousands as published.",
+        ("Forecast outturn",),
+    ),
+    "panel_pack": (
+        "Builds the report as a Word paper for the Panel: front sheet, numbered sections, the "
+        "headline tables, exceptions, delivery plan and budget, each chart with its table. "
+        "Check the front-sheet fields before downloading.",
+        ("Exception", "RAG", "Forecast outturn"),
+    ),
+    "data": (
+        "Which extracts are loaded, when and by whom, and how many rows each table holds. "
+        "Analysts can load new extracts here or return to an earlier load; readers can see the "
+        "history but not change it.",
+        (),
+    ),
+}
