@@ -22,7 +22,7 @@ define newline
 
 endef
 
-.PHONY: run test install install-dev browser load police-uk-sample spc exceptions pack bench mutate clean
+.PHONY: run test install install-dev browser office load police-uk-sample spc exceptions pack bench mutate clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ install-dev: $(VENV)/.installed-dev
 ## Debian's Chromium for chart export and the browser test (installed when we may; else says what to install)
 browser:
 	@bash scripts/ensure_chromium.sh
+
+## Debian's LibreOffice Writer and poppler-utils for the panel pack's PDF test (installed when we may; else says what to install)
+office:
+	@bash scripts/ensure_office.sh
 
 ## Load the sample extracts (and the committed data.police.uk monthly counts) into $(DB)
 load: install
@@ -75,7 +79,7 @@ pack: install browser
 run: install browser load
 	DASHBOARD_DB=$(call arg,$(DB)) $(PY) -m streamlit run app.py --server.port $(call arg,$(PORT)) --browser.gatherUsageStats false
 
-test: install-dev browser
+test: install-dev browser office
 	$(PY) -m pytest -q
 
 ## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its

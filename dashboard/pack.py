@@ -357,7 +357,7 @@ LANDSCAPE_TEXT_CM = 25.7
 MARGIN_CM = 2.0
 #: Column widths (cm) of each table the paper prints; each set fills its page's text width.
 #: The headline table is printed on a landscape page so that its Comment column has room.
-HEADLINE_WIDTHS_CM = (3.2, 4.6, 3.0, 3.0, 2.1, 9.8)
+HEADLINE_WIDTHS_CM = (3.2, 4.6, 3.0, 3.0, 2.6, 9.3)
 EXCEPTION_WIDTHS_CM = (4.2, 9.8, 3.0)
 RAG_WIDTHS_CM = (3.0, 10.0, 4.0)
 BUDGET_WIDTHS_CM = (2.8, 2.0, 2.2, 2.4, 2.6, 2.6, 2.4)
