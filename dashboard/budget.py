@@ -23,6 +23,7 @@ from dashboard.charts import (
     finish_figure,
     legend_below,
     money_ticks_k,
+    month_axis,
     text_on,
     wrap_text,
 )
@@ -165,8 +166,9 @@ def _month_text(period: object) -> str:
 
 
 def _row_name(entity: str, category: str) -> str:
-    # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
-    return html.escape(f"{entity} · {category}")
+    # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed,
+    # and a long one wraps.
+    return wrap_text(f"{entity} · {category}")
 
 
 def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
@@ -184,7 +186,7 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     # top panel, so the top panel stops short of it.
     fig.update_yaxes(domain=[0.58, 0.93], row=1, col=1)
     for annotation, top in zip(fig.layout.annotations, (0.93, fig.layout.yaxis2.domain[1])):
-        annotation.update(x=0, xanchor="left", y=top, yanchor="bottom")
+        annotation.update(x=0, xanchor="left", y=top, yanchor="bottom", font={"size": 14})
     if df.empty:
         fig.add_annotation(text="No budget figures loaded", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
@@ -284,8 +286,7 @@ def build_forecast_movement_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figu
     low, high = min(0.0, float(df["variance"].min())), max(0.0, float(df["variance"].max()))
     pad = 0.1 * max(high - low, 1.0)
     fig.update_yaxes(range=[low - pad, high + pad], **money_ticks_k(low - pad, high + pad))
-    # month over year on two lines, never turned: Plotly spaces the ticks to the chart's width
-    fig.update_xaxes(title_text="Month the forecast was made", tickformat="%b<br>%Y", tickangle=0)
+    fig.update_xaxes(title_text="Month the forecast was made", **month_axis(df["period"].min(), df["period"].max()))
     fig.update_yaxes(title_text="Variance: above 0 overspend")
     fig.update_layout(height=480)
     return legend_below(finish_figure(fig, meta))

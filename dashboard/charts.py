@@ -13,6 +13,7 @@ import re
 import textwrap
 from dataclasses import asdict, dataclass
 
+import pandas as pd
 import plotly.graph_objects as go
 
 #: Okabe-Ito hues, distinguishable under the common colour-vision deficiencies, keeping only
@@ -38,7 +39,7 @@ TITLE_SIZE = 16
 LABEL_CHARS = 22
 TITLE_CHARS = 36
 SUBTITLE_CHARS = 54
-AXIS_TITLE_CHARS = 28
+AXIS_TITLE_CHARS = 22
 #: The toolbar's image download: scale 3 makes a 1,000 px-wide chart 3,000 px, sharp at A4.
 TOOLBAR_IMAGE_SCALE = 3
 
@@ -144,6 +145,18 @@ def _short_money(value_k: float) -> str:
     return f"{sign}£{size:,.0f}k"
 
 
+def month_axis(first: object, last: object) -> dict:
+    """A monthly date axis: month over year on two lines ('Jan' / '2019'), never turned on end,
+    a tick every 1, 2, 3, 4, 6 or 12 months so that there are at most five (about 35 px each,
+    and months differ in length: they fit a phone-wide chart beside its labels), each on the
+    first of a month (auto ticks on a short span fall mid-month and repeat a month's name)."""
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    step = next((k for k in (1, 2, 3, 4, 6, 12) if -(-months // k) <= 5), 12 * -(-months // 60))
+    return {"tickformat": "%b<br>%Y", "tickangle": 0, "dtick": f"M{step}",
+            "tick0": start.replace(day=1).strftime("%Y-%m-%d")}
+
+
 def legend_below(fig: go.Figure) -> go.Figure:
     """A horizontal legend at the foot of the figure. Placed against the container (not the
     plot), Plotly reserves its rows as margin, so tick labels and axis titles stay above it at
@@ -198,7 +211,9 @@ def finish_figure(fig: go.Figure, meta: ChartMeta) -> go.Figure:
     # color: the axis's default for its tick labels and title (a colour the builder set stays)
     axes = {"showgrid": True, "gridcolor": GRID_COLOUR, "zerolinecolor": ZERO_LINE_COLOUR, "automargin": True,
             "color": TEXT_COLOUR}
-    fig.update_xaxes(**axes)
+    # x tick labels a little below the axis, so the first one never touches the lowest y tick
+    # label at the plot's corner
+    fig.update_xaxes(**axes, ticklabelstandoff=6)
     fig.update_yaxes(**axes)
     # an axis title longer than a phone-wide plot wraps (a y title reads up the side: its own length)
     fig.for_each_xaxis(lambda axis: axis.update(title_text=wrap_markup(axis.title.text, AXIS_TITLE_CHARS))

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import LABEL_CHARS, ChartMeta, finish_figure, legend_below, text_on, wrap_text
+from dashboard.charts import ChartMeta, finish_figure, legend_below, text_on, wrap_text
 from dashboard.db import query
 
 RAG_COLUMNS = ["theme", "plan", "quarter", "status", "label", "n", "total", "pct", "summary_text"]
@@ -219,6 +219,11 @@ def _segment_text(status: str, n: int, total: int) -> str:
     return f"{domain.RAG_BY_CODE[status].icon} {int(n)} ({pct}%)"
 
 
+#: Characters per line of a theme's name beside its bars: narrower than other charts' labels,
+#: because the quarter stands beside it on the same axis.
+RAG_LABEL_CHARS = 16
+
+
 def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """Stacked bars of RAG counts per theme and quarter, each segment labelled 'icon n (pct%)'.
 
@@ -240,7 +245,7 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     )
     # Plotly reads labels as a little HTML: names from extracts are escaped to show as typed.
     label_of = {
-        (quarter, theme): f"{wrap_text(theme, LABEL_CHARS)}<br>{int(total)} deliverable{'' if total == 1 else 's'}"
+        (quarter, theme): f"{wrap_text(theme, RAG_LABEL_CHARS)}<br>{int(total)} deliverable{'' if total == 1 else 's'}"
         for quarter, theme, total in df[["quarter", "theme", "total"]].drop_duplicates().itertuples(index=False)
     }
     for status in domain.RAG_STATUSES:
@@ -270,12 +275,12 @@ def build_rag_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         barnorm="percent",
-        height=max(300, 190 + 80 * n_groups),
+        height=max(300, 190 + 90 * n_groups),  # four lines of label a group
         # a segment too narrow for its label drops it (hover and the data table keep every
         # count) instead of spilling over the next segment
         uniformtext={"minsize": 11, "mode": "hide"},
     )
-    fig.update_xaxes(title_text="Share of the theme's deliverables in the quarter", range=[0, 101],
+    fig.update_xaxes(title_text="Share of the theme's deliverables", range=[0, 101],
                      dtick=20, ticksuffix="%")
     fig.update_yaxes(autorange="reversed")
     return legend_below(finish_figure(fig, meta))

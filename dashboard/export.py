@@ -172,13 +172,16 @@ def _literal(text: str) -> str:
 
 
 def _legend_rows(fig: go.Figure) -> int:
-    """Rows a horizontal legend takes at print size: plotly lines its items up in columns as
-    wide as the widest item (about 0.56 em a character, plus the symbol)."""
+    """Rows a horizontal legend takes at print size. Plotly lines its items up in columns as wide
+    as the widest item (about 0.6 em a character, plus the symbol) across the plot's width, not
+    the image's; the plot's width depends on its tick labels, so this counts on no more than
+    60% of the image: a row too many is white space, a row too few pushes the plot up into
+    the source line."""
     names = [str(t.name) for t in fig.data if t.showlegend is not False and t.name]
     if not names:
         return 1
-    item_px = max(len(n) for n in names) * 0.56 * (PRINT_FONT_SIZE - 1) + 60
-    per_row = max(1, int((PRINT_WIDTH_PX - 40) // item_px))
+    item_px = max(len(n) for n in names) * 0.6 * (PRINT_FONT_SIZE - 1) + 50
+    per_row = max(1, int(PRINT_WIDTH_PX * 0.6 // item_px))
     return -(-len(names) // per_row)
 
 

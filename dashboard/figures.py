@@ -15,11 +15,13 @@ import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import (
+    AXIS_TITLE_CHARS,
     LABEL_CHARS,
     ChartMeta,
     finish_figure,
     ink,
     legend_below,
+    month_axis,
     text_on,
     unit_axis,
     wrap_text,
@@ -123,9 +125,9 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
     lines = max((plain_label(m).count("<br>") + 1 for m in drawn["measure"]), default=1)
     fig.update_layout(barmode="relative", height=220 + max(48, 18 * lines + 14) * max(len(drawn), 1))
     unit = next(iter(units)) if len(units) == 1 else ""
-    axis_title = wrap_text(_CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""]), 30)
+    axis_title = wrap_text(_CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""]), AXIS_TITLE_CHARS)
     if (drawn["change_basis"] == "published").any():
-        axis_title += "<br>" + wrap_text("Hatched bars: the change as published", 30)
+        axis_title += "<br>" + wrap_text("Hatched bars: the change as published", AXIS_TITLE_CHARS)
     fig.update_xaxes(
         range=[-reach, reach],
         zeroline=True,
@@ -220,7 +222,8 @@ def build_series_figure(series: pd.DataFrame, meta: ChartMeta, unit: str) -> go.
         hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
         showlegend=False,
     ))
-    fig.update_xaxes(tickformat="%b %Y")
+    if len(series):
+        fig.update_xaxes(**month_axis(series["period"].min(), series["period"].max()))
     fig.update_yaxes(**unit_axis(unit))
     fig.update_layout(height=400)
     return finish_figure(fig, meta)

