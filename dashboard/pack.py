@@ -40,6 +40,8 @@ from dashboard.export import ExportError, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
 
 Progress = Callable[[float, str], None]
+#: Report details for one pack: overrides of the loaded ones, or the whole set (see gather_pack_content).
+Details = dict[str, object] | reports.ReportDetails | None
 
 #: A4 text width with 2 cm margins is 17 cm; charts fill it.
 CHART_WIDTH_CM = 17.0
@@ -124,12 +126,13 @@ def _no_measures(con: duckdb.DuckDBPyConnection, period: date) -> PackError:
 
 
 def gather_pack_content(
-    con: duckdb.DuckDBPyConnection, period: date, details: dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection, period: date, details: Details = None
 ) -> PackContent:
     """Query everything the pack shows; PackError when the period has no measures.
 
-    `details` fills or overrides the loaded report details (front sheet, purpose, ...) for
-    this pack only (`reports.with_overrides`).
+    `details`, for this pack only: a dict fills or overrides the loaded report details (front
+    sheet, purpose, ...; `reports.with_overrides`); a `ReportDetails` (the Panel pack page's
+    form, filled from the loaded ones) is used as it is.
     """
     changes = measures.query_measure_changes(con, period)
     if changes.empty:
@@ -146,11 +149,20 @@ def gather_pack_content(
         budget=budget.query_budget_summary(con, period),
         sources="; ".join([measures.describe_measures_source(con, period),
                            describe_sources(con, ["deliverables", "budget"])]),
-        details=reports.with_overrides(reports.query_report_details(con, period), details),
+        details=_report_details(con, period, details),
         summary=measures.query_theme_summary(con, period),
     )
     content.charts = _with_unique_stems(_build_charts(con, content, exceptions))
     return content
+
+
+def _report_details(con: duckdb.DuckDBPyConnection, period: date, details: Details) -> reports.ReportDetails:
+    if isinstance(details, reports.ReportDetails):
+        if details.period != period:
+            raise PackError(f"The report details given are for {domain.format_month(details.period)}, "
+                            f"not {domain.format_month(period)}.")
+        return details
+    return reports.with_overrides(reports.query_report_details(con, period), details)
 
 
 def _with_unique_stems(charts: dict[str, list[PackChart]]) -> dict[str, list[PackChart]]:
@@ -828,7 +840,7 @@ def build_panel_pack(
     out_dir: Path,
     exporter: Exporter | None = None,
     progress: Progress | None = None,
-    details: dict[str, object] | None = None,
+    details: Details = None,
 ) -> PackResult:
     """Write the Word document and the ZIP for `period` into `out_dir`.
 

@@ -154,9 +154,12 @@ def query_report_details(con: duckdb.DuckDBPyConnection, period: date) -> Report
     return ReportDetails(period=period, source=source, **values)
 
 
-def with_overrides(details: ReportDetails, overrides: dict[str, Any] | None) -> ReportDetails:
-    """The details with each given override in place: a field left out, or given as None, keeps
-    the loaded value; text is trimmed, and text that is only spaces clears the field."""
+def with_overrides(details: ReportDetails, overrides: dict[str, Any] | None,
+                   none_clears: bool = False) -> ReportDetails:
+    """The details with each given override in place: a field left out keeps the loaded value,
+    and so does one given as None unless `none_clears` (a form that shows every field, filled
+    from the loaded ones, means exactly what it shows); text is trimmed, and text that is only
+    spaces clears the field."""
     if not overrides:
         return details
     unknown = sorted(set(overrides) - set(EDITABLE_FIELDS))
@@ -164,7 +167,7 @@ def with_overrides(details: ReportDetails, overrides: dict[str, Any] | None) -> 
         raise ValueError(f"unknown report detail(s) {', '.join(unknown)}; expected some of {', '.join(EDITABLE_FIELDS)}")
     changes: dict[str, Any] = {}
     for name, value in overrides.items():
-        if value is None:
+        if value is None and not none_clears:
             continue
         if isinstance(value, str):
             value = value.strip() or None

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import pack
+from dashboard import pack, reports
 from dashboard.domain import format_month
 from ui.data import cached_query, require_data
 from ui.export_server import chart_exporter
 from ui.filters import current_filters, period_selector, share_hint
 from ui.render import escape_markdown
+from ui.report_details import report_details_form
 
 _BUILT_KEY = "panel_pack_built"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -30,11 +31,12 @@ share_hint()
 month = format_month(period)
 
 st.write(
-    f"One click builds the pack for the report to {month}: a Word document laid out like the "
-    "performance section of the Commissioner's update report (headline table by theme, positive "
-    "and negative exceptions with their narratives, each theme's delivery-plan RAG summary, budget "
-    "against forecast outturn, every chart with alt text and a caption), and a ZIP of every chart "
-    "(PNG and SVG) and table (CSV)."
+    f"One click builds the paper for the report to {month}: a Word document a clerk can table, laid "
+    "out like the Commissioner's update report (front sheet; 1. Purpose, 2. Recommendations, "
+    "3. Summary of key points, 4. the headline table by theme, 5. positive and negative exceptions "
+    "with their narratives, 6. budget against forecast outturn; appendices with each theme's "
+    "delivery-plan RAG summary and the measures' charts, each with alt text and a caption; page "
+    "numbers on every page), and a ZIP of every chart (PNG and SVG) and table (CSV)."
 )
 st.caption("From the command line: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]")
 
@@ -43,11 +45,14 @@ if not exporter.available():
     st.info(escape_markdown(exporter.unavailable_reason()) + " The pack is still built, with tables but without chart images.")
 
 
-def build(period_chosen: date) -> dict:
+details = report_details_form(cached_query(reports.query_report_details, period))
+
+
+def build(period_chosen: date, details_chosen: reports.ReportDetails) -> dict:
     bar = st.progress(0.0, text="Starting")
     with tempfile.TemporaryDirectory(prefix="panel-pack-") as folder:
         result = pack.build_panel_pack(
-            con, period_chosen, Path(folder), exporter=exporter,
+            con, period_chosen, Path(folder), exporter=exporter, details=details_chosen,
             progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
         )
         built = {
@@ -62,7 +67,7 @@ def build(period_chosen: date) -> dict:
 
 if st.button(f"Build the panel pack for {month}", type="primary", key="build-pack"):
     try:
-        st.session_state[_BUILT_KEY] = build(period)
+        st.session_state[_BUILT_KEY] = build(period, details)
     except pack.PackError as error:
         st.error(str(error))
 

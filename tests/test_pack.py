@@ -427,6 +427,43 @@ def test_page_builds_the_pack_and_offers_both_downloads(sample_db_path: Path, mo
     assert {"pack-docx", "pack-zip"} <= keys
 
 
+def test_page_form_fills_the_front_sheet_from_the_extract_and_overrides_it_for_one_pack(
+    sample_db_path: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """The form starts from reports.csv's row for the period; a field changed (agenda item) and
+    one cleared (other contacts) go into this pack's front sheet only; the database is unchanged."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db_path))
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-browser"))
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "panel_pack.py"), default_timeout=60)
+    at.query_params["period"] = "2019-01"
+    at.run()
+    assert not at.exception
+    key = "pack-details-2019-01"
+    assert at.text_input(key=f"{key}-report_to").value == "Audit and Scrutiny Panel"
+    assert at.text_input(key=f"{key}-agenda_item").value == "13"
+    assert at.date_input(key=f"{key}-meeting_date").value == date(2019, 5, 8)
+    assert at.text_area(key=f"{key}-purpose").value.startswith("This report presents the Audit and Scrutiny")
+    at.text_input(key=f"{key}-agenda_item").set_value("7")
+    at.text_input(key=f"{key}-other_contacts").set_value("  ")
+    at.button(key="build-pack").click().run()
+    assert not at.exception
+    document = docx.Document(io.BytesIO(at.session_state["panel_pack_built"]["docx"]))
+    front = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert (front["Agenda Item:"], front["Other Contacts:"], front["Report to:"]) == ("7", "", "Audit and Scrutiny Panel")
+    assert document.sections[0].header.paragraphs[0].text.endswith("Agenda Item 7")
+    with connect_readonly(sample_db_path) as con:
+        assert reports.query_report_details(con, PERIOD).agenda_item == "13"
+
+
+def test_details_given_for_another_period_are_refused(con) -> None:
+    with pytest.raises(pack.PackError, match="The report details given are for Dec 2024, not Jan 2019"):
+        pack.gather_pack_content(con, PERIOD, reports.ReportDetails(DEC_2024))
+    overridden = pack.gather_pack_content(con, PERIOD, {"agenda_item": "9"}).details
+    assert (overridden.agenda_item, overridden.report_to) == ("9", "Audit and Scrutiny Panel")
+
+
 def test_free_text_with_control_characters_still_makes_a_document(tmp_path: Path) -> None:
     """Excel writes a line break inside a cell as \\x0b, which Word's XML cannot hold."""
     doc = pack._Doc()  # noqa: SLF001 - the document writer itself, without a database
