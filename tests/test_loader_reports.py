@@ -214,3 +214,15 @@ def test_a_schema_3_database_gains_the_exception_columns_and_reports_table(tmp_p
     columns = "SELECT column_name FROM duckdb_columns() WHERE table_name = 'measures' ORDER BY column_index"
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+
+
+def test_every_column_of_the_contract_is_documented() -> None:
+    """docs/EXTRACTS.md has a table row for every column the loader accepts, of every kind."""
+    from loaders.contract import FILE_KINDS
+
+    text = (PROJECT_ROOT / "docs" / "EXTRACTS.md").read_text(encoding="utf-8")
+    for kind in FILE_KINDS:
+        section = text[text.index(f"## {kind.prefix}.csv"):]
+        section = section[:section.index("\n## ", 1)]
+        for column in kind.columns:
+            assert f"\n| {column.name} | {'yes' if column.required else 'no'}" in section, (kind.prefix, column.name)
