@@ -508,8 +508,9 @@ class _Doc:
 
         meta = chart.meta
         if png is None:
-            self.paragraph(f"[Chart not included: {meta.title}. Its figures are in the pack's ZIP of tables.]",
-                           italic=True)
+            # no image prints the chart's subtitle and source, so the note gives them
+            self.paragraph(f"[Chart not included: {chart_caption(meta)} Its figures are in the pack's ZIP of "
+                           "tables.]", italic=True)
             return
         self.figure_number += 1
         picture = self.document.add_paragraph()
@@ -528,7 +529,7 @@ class _Doc:
 
 def chart_caption(meta: ChartMeta) -> str:
     """'RAG status, 2018-19 Q3. Helping and supporting victims · 2018-19 Q3. Source: ...': the
-    chart's words in one line, for where no image prints them (the ZIP's tables, alt text)."""
+    chart's words in one line, for where no image prints them (a chart left out of the pack)."""
     parts = [meta.title]
     if meta.subtitle:
         parts.append(meta.subtitle)

@@ -542,7 +542,8 @@ def figure_lines(charts: list[pack.PackChart], first: int, images: bool = True) 
         if images:
             lines += [f"image: {title}", f"Caption: Figure {number}: {title}"]
         else:
-            lines.append(f"[Chart not included: {title}. Its figures are in the pack's ZIP of tables.]")
+            lines.append(f"[Chart not included: {pack.chart_caption(chart.meta)} Its figures are in the pack's ZIP "
+                         "of tables.]")
     return lines
 
 
