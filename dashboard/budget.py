@@ -205,6 +205,7 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
                 texttemplate="%{customdata}", textposition="auto", cliponaxis=False,
                 insidetextfont={"color": text_on(colour)}, outsidetextfont={"color": TEXT_COLOUR},
                 insidetextanchor="end", textangle=0,
+                constraintext="none",  # the label at the chart's text size, not shrunk to the bar's depth
                 hovertemplate=f"%{{y}}<br>{label}: %{{customdata}}<extra></extra>",
             ),
             row=1, col=1,
@@ -220,7 +221,8 @@ def build_budget_figure(df: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     # room beyond the longest bar for an amount that does not fit inside a short one
     fig.update_xaxes(range=[low * 1.1, high * 1.1 or 1.0], **money_ticks_k(low, high), row=1, col=1)
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(barmode="group", height=max(460, 260 + 110 * len(df)))
+    # two bars a line, each deep enough for its amount in print-size text
+    fig.update_layout(barmode="group", height=max(460, 260 + 140 * len(df)))
     return legend_below(finish_figure(fig, meta))
 
 
@@ -251,7 +253,7 @@ def _add_variance_bars(fig: go.Figure, df: pd.DataFrame, names: list[str]) -> No
             # drawn as two lines ('Overspend' over '£1,052k'), narrow enough for half a phone
             customdata=[wrap_text(t, 10) for t in df["variance_text"]], texttemplate="%{customdata}",
             textposition=["middle left" if over else "middle right" for over in overspent],
-            textfont={"size": 13, "color": TEXT_COLOUR}, hoverinfo="skip", showlegend=False,
+            textfont={"color": TEXT_COLOUR}, hoverinfo="skip", showlegend=False,
         ),
         row=2, col=1,
     )

@@ -143,9 +143,9 @@ def print_figure(fig: go.Figure) -> go.Figure:
 
 def _extra_axis_lines(fig: go.Figure) -> int:
     """Lines under the plot beyond one of tick labels and one of axis title: a wrapped x-axis
-    title, category labels on two lines. The bottom margin is set for them, so that the axis
-    never pushes the plot up into the legend and source line below it."""
-    title_lines = max((a.title.text.count("<br>") + 1 for a in _x_axes(fig) if a.title.text), default=1)
+    title, category labels on two lines (fewer where there is no title). The bottom margin is
+    set for them, so that the axis never pushes the plot up into the legend and source line."""
+    title_lines = max((a.title.text.count("<br>") + 1 for a in _x_axes(fig) if a.title.text), default=0)
     tick_lines = 1
     for axis in _x_axes(fig):
         if axis.tickformat and "<br>" in axis.tickformat:
@@ -154,7 +154,7 @@ def _extra_axis_lines(fig: go.Figure) -> int:
         if getattr(trace, "orientation", None) != "h" and trace.x is not None:
             labels = [x for x in trace.x if isinstance(x, str)]
             tick_lines = max([tick_lines, *(label.count("<br>") + 1 for label in labels)])
-    return title_lines - 1 + tick_lines - 1
+    return title_lines - 1 + tick_lines - 1  # -1: no axis title, where the margin allowed one
 
 
 def _x_axes(fig: go.Figure) -> list:

@@ -218,6 +218,7 @@ def build_series_figure(series: pd.DataFrame, meta: ChartMeta, unit: str) -> go.
         text=texts,
         customdata=values,
         textposition=["top right" if i == 0 else "top left" for i in range(len(values))],
+        cliponaxis=False,
         line={"color": "#0072B2"},
         hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
         showlegend=False,

@@ -399,7 +399,7 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         icons = [marking.icon if before != variation else "" for before in previous]
         fig.add_trace(go.Scatter(
             x=points["period"], y=points["value"], name=f"{marking.label} ({marking.icon})",
-            mode="markers+text", text=icons, textposition="top center",
+            mode="markers+text", text=icons, textposition="top center", cliponaxis=False,  # an icon over the top point shows whole
             textfont={"color": ink(marking.colour), "size": 13},
             marker={"symbol": marking.symbol, "size": 12, "color": marking.colour,
                     "line": {"color": "#FFFFFF", "width": 1}},

@@ -47,13 +47,13 @@ MIN_CHARTS = 25
 #: In the SVG: every visible <text> with its box, its fill and what it is drawn on. Text inside a
 #: bar (Plotly's g.point holds the bar's path and its text) is on the bar's fill, or on each colour
 #: of its pattern; any other text is on the paper (the SVG's first rect).
-MEASURE_JS = """() => {
+MEASURE_JS = r"""() => {
   const svg = document.querySelector('svg');
   const origin = svg.getBoundingClientRect();
   const paper = getComputedStyle(svg.querySelector('rect')).fill;
   const fills = (element) => {
     const fill = getComputedStyle(element).fill;
-    const url = /url\\("?#([^")]+)"?\\)/.exec(fill);
+    const url = /url\("?#([^")]+)"?\)/.exec(fill);
     if (!url) return [fill];
     const pattern = document.getElementById(url[1]);
     return pattern ? [...pattern.querySelectorAll('rect, path')].map(e => getComputedStyle(e).fill) : [fill];
@@ -78,9 +78,22 @@ MEASURE_JS = """() => {
       const x = box.left + box.width / 2, y = box.top + box.height / 2;
       if (x >= area.left && x <= area.right && y >= area.top && y <= area.bottom) on = fills(bar);
     }
+    // the clip path around it (the plot area, for marks' labels): where the text would be cut
+    let clip = null;
+    for (let e = text; e && e !== svg && !clip; e = e.parentNode) {
+      const url = /url\("?#([^")]+)"?\)/.exec(e.getAttribute('clip-path') || '');
+      const rect = url && document.getElementById(url[1]) && document.getElementById(url[1]).querySelector('rect');
+      if (rect) {
+        const m = e.getScreenCTM(), r = rect;
+        const x = Number(r.getAttribute('x') || 0), y = Number(r.getAttribute('y') || 0);
+        const a = new DOMPoint(x, y).matrixTransform(m);
+        const b = new DOMPoint(x + Number(r.getAttribute('width')), y + Number(r.getAttribute('height'))).matrixTransform(m);
+        clip = [a.x - origin.left, a.y - origin.top, b.x - a.x, b.y - a.y];
+      }
+    }
     const style = getComputedStyle(text);
     texts.push({words, x: box.left - origin.left, y: box.top - origin.top, width: box.width,
-                height: box.height, fill: style.fill, alpha: opacity * Number(style.fillOpacity), on});
+                height: box.height, fill: style.fill, alpha: opacity * Number(style.fillOpacity), on, clip});
   }
   return {width: origin.width, height: origin.height, paper, texts};
 }"""
@@ -145,6 +158,7 @@ class Text:
     fill: str
     alpha: float
     on: tuple[str, ...]
+    clip: tuple[float, float, float, float] | None = None   # x, y, width, height it is clipped to
 
     def __str__(self) -> str:
         return f"{self.words[:60]!r} at ({self.x:.0f}, {self.y:.0f}) {self.width:.0f}x{self.height:.0f}"
@@ -162,7 +176,8 @@ def measure_svg(page, svg: bytes) -> tuple[tuple[float, float], tuple[Text, ...]
     """The image's size and its texts, as Chromium lays the SVG out."""
     page.set_content("<!doctype html><html><body style='margin:0'>" + svg.decode("utf-8") + "</body></html>")
     found = page.evaluate(MEASURE_JS)
-    texts = tuple(Text(**{**t, "on": tuple(t["on"])}) for t in found["texts"])
+    texts = tuple(Text(**{**t, "on": tuple(t["on"]), "clip": tuple(t["clip"]) if t["clip"] else None})
+                  for t in found["texts"])
     return (found["width"], found["height"]), texts
 
 
@@ -202,13 +217,15 @@ def drawings(sample_charts: list[Chart], browser) -> list[Drawing]:
 
 
 def collisions(size: tuple[float, float], texts: tuple[Text, ...]) -> list[str]:
-    """Text boxes that overlap one another or reach past the image's edge."""
+    """Text boxes that overlap one another, reach past the image's edge, or past the clip path
+    drawn around them (a label cut off by the plot area)."""
     width, height = size
     found = []
     for text in texts:
-        if (text.x < -TOLERANCE_PX or text.y < -TOLERANCE_PX
-                or text.x + text.width > width + TOLERANCE_PX or text.y + text.height > height + TOLERANCE_PX):
+        if _outside(text, (0.0, 0.0, width, height)):
             found.append(f"{text} leaves the {width:.0f}x{height:.0f} image")
+        elif text.clip and _outside(text, text.clip):
+            found.append(f"{text} is cut off by the plot area ({', '.join(f'{v:.0f}' for v in text.clip)})")
     for index, first in enumerate(texts):
         for second in texts[index + 1:]:
             across = min(first.x + first.width, second.x + second.width) - max(first.x, second.x)
@@ -216,6 +233,12 @@ def collisions(size: tuple[float, float], texts: tuple[Text, ...]) -> list[str]:
             if across > TOLERANCE_PX and down > TOLERANCE_PX:
                 found.append(f"{first} overlaps {second} by {across:.0f}x{down:.0f} px")
     return found
+
+
+def _outside(text: Text, area: tuple[float, float, float, float]) -> bool:
+    x, y, width, height = area
+    return (text.x < x - TOLERANCE_PX or text.y < y - TOLERANCE_PX
+            or text.x + text.width > x + width + TOLERANCE_PX or text.y + text.height > y + height + TOLERANCE_PX)
 
 
 _RGB = re.compile(r"rgba?\(\s*(\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?\s*\)")
@@ -290,6 +313,11 @@ def test_a_collision_and_a_cut_off_label_are_noticed(browser) -> None:
         fig.add_annotation(text="Second label", x=second_x, y=0.5, xref="paper", yref="paper", showarrow=False)
         fig.add_annotation(text="Third, a long label", x=third_x, y=0.2, xref="paper", yref="paper",
                            showarrow=False, xanchor="left")
+        # a value label on a point at the top of the plot, inside the plot's clip path
+        fig.add_trace(go.Scatter(x=["b"], y=[2], mode="text", text=["Top label"], textposition="top center",
+                                 cliponaxis=second_x < 0.5))
+        fig.update_yaxes(range=[0, 2])
+        fig.update_layout(showlegend=False, margin={"t": 80})
         return finish_figure(fig, ChartMeta("Test chart"))
 
     with Exporter() as exporter:
@@ -297,6 +325,7 @@ def test_a_collision_and_a_cut_off_label_are_noticed(browser) -> None:
         apart = collisions(*measure_svg(browser, exporter.render_screen(chart(0.8, 0.1), 390)))
     assert any("'First label'" in p and "'Second label'" in p and "overlaps" in p for p in clash), clash
     assert any("'Third, a long label'" in p and "leaves" in p for p in clash), clash
+    assert any("'Top label'" in p and "cut off by the plot area" in p for p in clash), clash
     assert apart == []
 
 
