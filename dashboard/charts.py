@@ -215,6 +215,10 @@ def finish_figure(fig: go.Figure, meta: ChartMeta) -> go.Figure:
     # label at the plot's corner
     fig.update_xaxes(**axes, ticklabelstandoff=6)
     fig.update_yaxes(**axes)
+    # axis titles at the text size (Plotly's default is 1.2 times it): a wrapped title then fits
+    # the plot's width on a phone (a size a builder set stays)
+    fig.for_each_xaxis(lambda axis: None if axis.title.font.size else axis.update(title_font_size=FONT_SIZE))
+    fig.for_each_yaxis(lambda axis: None if axis.title.font.size else axis.update(title_font_size=FONT_SIZE))
     # an axis title longer than a phone-wide plot wraps (a y title reads up the side: its own length)
     fig.for_each_xaxis(lambda axis: axis.update(title_text=wrap_markup(axis.title.text, AXIS_TITLE_CHARS))
                        if axis.title.text else None)

@@ -4,8 +4,8 @@ chart's edge, and all chart text reads at 4.5:1 against what it is drawn on.
 Every chart the sample data produces is drawn: each page's, in each of its variants (every measure
 on Theme headlines, each source on Exceptions; tests/test_chart_tables.py opens them the same way),
 at each report period loaded, and the panel pack's. Each is exported as SVG at the print size
-(`dashboard.export`) and as the page draws it (`theme=None`, `Exporter.render_screen`) at 1,400, 640
-and 390 px wide, opened in Debian's Chromium through Playwright, and every <text> element's
+(`dashboard.export`) and as the page draws it (`theme=None`, `Exporter.render_screen`) at 1,400, 640,
+390 and 358 px wide (a chart's width in a 390 px browser), opened in Debian's Chromium through Playwright, and every <text> element's
 `getBoundingClientRect()` is read. A tick label, an axis title, a legend entry, a bar's value and an
 annotation are all <text> elements, so two boxes that overlap are two labels drawn over each other
 (the exceptions chart once wrote "-40.7% (published)" over "People killed or seriously injured on
@@ -36,8 +36,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright cli
 pytestmark = pytest.mark.skipif(not browser_available(), reason="no Chromium to render charts with")
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Widths the page is read at: a wide screen, a narrow window or tablet, a phone.
-SCREEN_WIDTHS = (1400, 640, 390)
+#: Widths the page is read at: a wide screen, a narrow window or tablet, a phone; and 358 px, the
+#: chart's own width in a browser 390 px wide (Streamlit pads the column 16 px each side).
+SCREEN_WIDTHS = (1400, 640, 390, 358)
 WIDTHS = ("print", *SCREEN_WIDTHS)
 #: Pixels two text boxes may share (glyph boxes include a little air above and below the letters).
 TOLERANCE_PX = 1.0
