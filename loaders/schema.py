@@ -236,28 +236,44 @@ FROM budget b;
 """.replace("{tolerance}", repr(float(domain.BUDGET_VARIANCE_TOLERANCE_K)))
 
 
+#: The statements the functions below run. SQL text is kept in module constants, like TABLES_SQL
+#: and VIEWS_SQL: mutmut mutates only code inside functions, so it does not plant letter-case
+#: changes in SQL (DuckDB reads keywords and names in any case, so no test could tell); what
+#: the statements do is tested by running them (tests/test_schema.py). See docs/TESTING.md.
+_COUNT_VERSIONS_SQL = "SELECT count(*) FROM schema_info"
+_INSERT_VERSION_SQL = "INSERT INTO schema_info VALUES (?)"
+_OLDEST_VERSION_SQL = "SELECT min(version) FROM schema_info"
+_RAISE_VERSION_SQL = "UPDATE schema_info SET version = ? WHERE version < ?"
+_CLEAR_RAG_SQL = "DELETE FROM rag_lookup"
+_FILL_RAG_SQL = "INSERT INTO rag_lookup VALUES (?, ?, ?)"
+_CLEAR_GRADES_SQL = "DELETE FROM grade_lookup"
+_FILL_GRADES_SQL = "INSERT INTO grade_lookup VALUES (?, ?)"
+_CLEAR_CHANGE_UNITS_SQL = "DELETE FROM change_unit_lookup"
+_FILL_CHANGE_UNITS_SQL = "INSERT INTO change_unit_lookup VALUES (?, ?)"
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create tables, lookups and views if missing; refresh lookups and views from `domain`."""
     con.execute(TABLES_SQL)
-    if con.execute("SELECT count(*) FROM schema_info").fetchone()[0] == 0:
-        con.execute("INSERT INTO schema_info VALUES (?)", [SCHEMA_VERSION])
-    if con.execute("SELECT min(version) FROM schema_info").fetchone()[0] < SCHEMA_VERSION:
+    if con.execute(_COUNT_VERSIONS_SQL).fetchone()[0] == 0:
+        con.execute(_INSERT_VERSION_SQL, [SCHEMA_VERSION])
+    if con.execute(_OLDEST_VERSION_SQL).fetchone()[0] < SCHEMA_VERSION:
         _drop_series_key(con)
         _add_audit_columns(con)
         _add_exception_columns(con)
-        con.execute("UPDATE schema_info SET version = ? WHERE version < ?", [SCHEMA_VERSION] * 2)
-    con.execute("DELETE FROM rag_lookup")
+        con.execute(_RAISE_VERSION_SQL, [SCHEMA_VERSION] * 2)
+    con.execute(_CLEAR_RAG_SQL)
     con.executemany(
-        "INSERT INTO rag_lookup VALUES (?, ?, ?)",
+        _FILL_RAG_SQL,
         [[s.code, s.label, s.order] for s in domain.RAG_STATUSES],
     )
-    con.execute("DELETE FROM grade_lookup")
+    con.execute(_CLEAR_GRADES_SQL)
     con.executemany(
-        "INSERT INTO grade_lookup VALUES (?, ?)",
+        _FILL_GRADES_SQL,
         [[g, domain.grade_score(g)] for g in domain.GRADES],
     )
-    con.execute("DELETE FROM change_unit_lookup")
-    con.executemany("INSERT INTO change_unit_lookup VALUES (?, ?)", list(domain.CHANGE_UNIT.items()))
+    con.execute(_CLEAR_CHANGE_UNITS_SQL)
+    con.executemany(_FILL_CHANGE_UNITS_SQL, list(domain.CHANGE_UNIT.items()))
     con.execute(VIEWS_SQL)
 
 
@@ -289,17 +305,23 @@ def _series_table_sql() -> str:
     return TABLES_SQL[start:TABLES_SQL.index(";", start)]
 
 
+#: `_drop_series_key`'s statements, kept here for the same reason as those of `create_schema`.
+_SERIES_KEY_SQL = ("SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'main' "
+                   "AND table_name = 'series' AND constraint_type = 'PRIMARY KEY'")
+_DROP_UNKEYED_SQL = "DROP TABLE IF EXISTS series_unkeyed"
+_COPY_SERIES_SQL = "INSERT INTO series_unkeyed BY NAME SELECT * FROM series"
+_DROP_SERIES_SQL = "DROP TABLE series"
+_RENAME_UNKEYED_SQL = "ALTER TABLE series_unkeyed RENAME TO series"
+
+
 def _drop_series_key(con: duckdb.DuckDBPyConnection) -> None:
     """A database made at schema version 1 has a PRIMARY KEY on `series`; DuckDB cannot drop
     one, so the table is rebuilt without it, rows and all. Loads write to a staged copy, so
     this happens there and the live file changes only when the load succeeds."""
-    keyed = con.execute(
-        "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = 'main' "
-        "AND table_name = 'series' AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
-    if not keyed:
+    if not con.execute(_SERIES_KEY_SQL).fetchone()[0]:
         return
-    con.execute("DROP TABLE IF EXISTS series_unkeyed")
+    con.execute(_DROP_UNKEYED_SQL)
     con.execute(_series_table_sql().replace("IF NOT EXISTS series", "series_unkeyed"))
-    con.execute("INSERT INTO series_unkeyed BY NAME SELECT * FROM series")
-    con.execute("DROP TABLE series")
-    con.execute("ALTER TABLE series_unkeyed RENAME TO series")
+    con.execute(_COPY_SERIES_SQL)
+    con.execute(_DROP_SERIES_SQL)
+    con.execute(_RENAME_UNKEYED_SQL)
