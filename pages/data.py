@@ -40,8 +40,13 @@ if database_is_empty(con):
 st.header("Load history")
 st.caption("Every file loaded and every restore, newest first, with who did it and from where. "
            "SHA-256 identifies the exact file: the same hash, the same bytes.")
-show_text_table(loads.query_load_history(con), key="data-history",
-                column_config={"file_sha256": st.column_config.TextColumn("file_sha256", width="large")},
+history = loads.query_load_history(con)
+# Who, when, which file, which table and its rows first, so they show without a sideways scroll;
+# the encoding and the long SHA-256 after them.
+key_columns = [c for c in history.columns if c not in ("encoding", "file_sha256")]
+show_text_table(history[[*key_columns, *(c for c in ("encoding", "file_sha256") if c in history.columns)]],
+                key="data-history",
+                column_config={"file_sha256": st.column_config.TextColumn("file_sha256", width="medium")},
                 alt="Load history: each file with who loaded it, from where, its SHA-256, table, "
                     "encoding and rows added and replaced")
 
