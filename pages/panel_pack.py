@@ -9,10 +9,12 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import pack, reports
+from dashboard import periods as report_periods
 from dashboard.domain import format_month
 from ui.data import cached_query, require_data
 from ui.export_server import chart_exporter
 from ui.filters import current_filters, period_selector, share_hint
+from ui.guide import how_to_read
 from ui.render import escape_markdown
 from ui.report_details import report_details_form
 
@@ -20,13 +22,14 @@ _BUILT_KEY = "panel_pack_built"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 st.title("Panel pack")
+how_to_read("panel_pack")
 con = require_data()
 current_filters()
 periods = cached_query(pack.list_report_periods)
 if not periods:
     st.info("No headline measures are loaded yet: load a measures.csv extract (see the Data page).")
     st.stop()
-period = period_selector(periods)
+period = period_selector(periods, one_click=True, default=cached_query(report_periods.default_report_period))
 share_hint()
 month = format_month(period)
 

@@ -71,3 +71,18 @@ def test_the_sample_opens_on_the_seed_report(sample_db: Path) -> None:
 def test_describe_counts_in_words(count: int, word: str) -> None:
     contents = periods.PeriodContents(JAN_2019, headline_measures=count, themes=count, exceptions=count, title=None)
     assert word in contents.describe()
+
+
+@pytest.mark.parametrize("page", ["pages/delivery.py", "pages/budget.py", "pages/panel_pack.py"])
+def test_every_period_picker_opens_on_the_panel_report(page: str, sample_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    """The pages with their own period lists open on the same report as the Overview, one click to change."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db))
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-browser"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / page), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.radio(key="filter_period") if at.radio else at.selectbox(key="filter_period")
+    assert picker.value == JAN_2019
+    assert any(e.label == "How to read this page" for e in at.expander)
