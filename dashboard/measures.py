@@ -30,7 +30,7 @@ HEADLINE_TABLE_COLUMNS: tuple[str, ...] = (
     "Comment",
 )
 EXCEPTION_TABLE_COLUMNS: tuple[str, ...] = (
-    "Theme", "Measure", "Exception", "Change", "Published", "Source", "Comment",
+    "Theme", "Measure", "Exception", "Change", "Published", "Check", "Source", "Comment",
 )
 
 _CHANGES_SQL = """
@@ -441,7 +441,8 @@ def query_exceptions(
 
 
 def exception_table(exceptions: pd.DataFrame) -> pd.DataFrame:
-    """The exceptions as shown: kind in words with its icon, change with its basis, the narrative."""
+    """The exceptions as shown: kind in words with its icon, change with its basis, the figure the
+    exception table published and its check, the narrative."""
     rows = records(exceptions)
 
     def source_text(r: dict[str, Any]) -> str:
@@ -457,6 +458,8 @@ def exception_table(exceptions: pd.DataFrame) -> pd.DataFrame:
             ],
             "Change": [r["change_shown"] for r in rows],
             "Published": [r["published"] or "–" for r in rows],
+            # the exception table's own figure against baseline and current, as the headline table checks its trend
+            "Check": [r["check"] for r in rows],
             "Source": [source_text(r) for r in rows],
             "Comment": [r["comment"] for r in rows],
         },

@@ -144,10 +144,10 @@ def query_report_details(con: duckdb.DuckDBPyConnection, period: date) -> Report
     )
     if df.empty:
         return ReportDetails(period)
-    row = {key: _value(value) for key, value in df.iloc[0].items()}
-    loaded_at = row.get("loaded_at")
+    loaded_at = df["loaded_at"].iloc[0]   # a time: kept out of _value, which makes timestamps days
+    row = {key: _value(value) for key, value in df.drop(columns="loaded_at").iloc[0].items()}
     source = (f"{row['source_file']}, loaded {domain.format_loaded_at(pd.Timestamp(loaded_at).to_pydatetime())}"
-              if loaded_at is not None else f"{row['source_file']}, load time not recorded")
+              if _value(loaded_at) is not None else f"{row['source_file']}, load time not recorded")
     values = {name: row.get(name) for name in EDITABLE_FIELDS}
     if values["public"] is not None:
         values["public"] = bool(values["public"])

@@ -3,6 +3,7 @@ what loads, each check's message, all or nothing, and the upgrade of an existing
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -63,7 +64,10 @@ def test_report_details_load_and_read_back(tmp_path: Path) -> None:
     ]
     assert reports.paragraphs(details.purpose) == ["First purpose.", "Second purpose."]
     assert details.heading == "UPDATE REPORT TO JANUARY 2019"
-    assert details.source.startswith("reports.csv, loaded ")
+    assert re.fullmatch(r"reports\.csv, loaded \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC", details.source)
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded_at = con.execute("SELECT loaded_at FROM load_log WHERE file_name = 'reports.csv'").fetchone()[0]
+    assert details.source.endswith(f"{loaded_at:%H:%M} UTC")   # the time of the load, not midnight
 
 
 @pytest.mark.parametrize(("column", "value", "expected"), [

@@ -555,7 +555,7 @@ def test_exception_without_change_or_trend_and_without_comment(empty_con: duckdb
     }]
     assert measures.exception_table(found).to_dict("records") == [{
         "Theme": "Protecting people from harm", "Measure": "no figures", "Exception": "✖ Negative exception",
-        "Change": "–", "Published": "–", "Source": "Analyst's call", "Comment": "",
+        "Change": "–", "Published": "–", "Check": "", "Source": "Analyst's call", "Comment": "",
     }]
 
 
@@ -636,3 +636,4 @@ def test_an_exception_shows_its_own_tables_figure_and_narrative(empty_con: duckd
     assert headline.loc["sso", "check"] == "⚠ Published trend ↓ 0.5% pts disagrees with computed -2.7 pts"
     table = measures.exception_table(measures.query_exceptions(empty_con, JAN_2019))
     assert list(table["Published"]) == ["-2.7% pts", "-5% pts", "-10%"]
+    assert list(table["Check"]) == ["", "⚠ Published -5% pts disagrees with computed -10.0 pts", ""]

@@ -16,7 +16,6 @@ from dashboard import reports
 
 #: Front-sheet fields edited in a one-line box, with their labels as the front sheet prints them.
 _LINE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("title", "Title"),
     ("report_to", "Report to"),
     ("report_of", "Report of"),
     ("author", "Report author"),
@@ -43,7 +42,9 @@ def report_details_form(details: reports.ReportDetails) -> reports.ReportDetails
     with st.expander("Front sheet and opening text (this pack only)", expanded=not details.source):
         st.caption(source + " Changes here go into this pack only; to keep them, put them in reports.csv "
                    "and load it on the Data page.")
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"title": st.text_input(
+            "Title", value=details.title or "", key=f"{key}-title",
+            placeholder=reports.default_title(details.period), help="Empty: the placeholder's title.")}
         left, right = st.columns(2)
         paper_for = list(reports.PAPER_FOR)
         values["paper_for"] = left.selectbox(
@@ -59,8 +60,7 @@ def report_details_form(details: reports.ReportDetails) -> reports.ReportDetails
             min_value=date(1900, 1, 1), max_value=date(2099, 12, 31))
         for index, (name, label) in enumerate(_LINE_FIELDS):
             column = right if index % 2 == 0 else left
-            values[name] = column.text_input(label, value=getattr(details, name) or "", key=f"{key}-{name}",
-                                             placeholder=reports.default_title(details.period) if name == "title" else "")
+            values[name] = column.text_input(label, value=getattr(details, name) or "", key=f"{key}-{name}")
         for name in reports.PARAGRAPH_FIELDS:
             values[name] = st.text_area(
                 _PARAGRAPH_LABELS[name], value=getattr(details, name) or "", key=f"{key}-{name}",
