@@ -113,6 +113,7 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
             texttemplate="%{customdata}",
             textposition="outside",
             textfont={"color": ink(style.colour)},
+            constraintext="none",  # at the chart's text size, not shrunk to the bar's depth
             cliponaxis=False,
             hovertemplate="%{y}<br>Change: %{text}<extra></extra>",
         ))
@@ -177,8 +178,12 @@ def build_comparison_figure(row: dict, meta: ChartMeta) -> go.Figure:
         y=[v if v is not None else 0 for v in values],
         marker={"color": ["#6B6B6B", style.colour]},
         text=texts,
+        # drawn wrapped ('Requires' over 'Improvement'), so that it stays over its own bar
+        customdata=[wrap_text(t, 12) for t in texts],
+        texttemplate="%{customdata}",
         textposition="outside",
         textfont={"color": "#1A1A1A"},
+        constraintext="none",  # at the chart's text size, not shrunk to the bar's width
         cliponaxis=False,
         hovertemplate="%{x}: %{text}<extra></extra>",
         showlegend=False,

@@ -42,6 +42,9 @@ SCREEN_WIDTHS = (1400, 640, 390, 358)
 WIDTHS = ("print", *SCREEN_WIDTHS)
 #: Pixels two text boxes may share (glyph boxes include a little air above and below the letters).
 TOLERANCE_PX = 1.0
+#: The least height of a line of text, in px: a label Plotly shrank to fit its bar (it scales it
+#: down rather than move it) is drawn, overlaps nothing, and cannot be read.
+MIN_TEXT_PX = 10.0
 #: The sample must give at least this many distinct charts, so the checks cannot pass on nothing.
 MIN_CHARTS = 25
 
@@ -219,10 +222,12 @@ def drawings(sample_charts: list[Chart], browser) -> list[Drawing]:
 
 def collisions(size: tuple[float, float], texts: tuple[Text, ...]) -> list[str]:
     """Text boxes that overlap one another, reach past the image's edge, or past the clip path
-    drawn around them (a label cut off by the plot area)."""
+    drawn around them (a label cut off by the plot area), and text shrunk out of legibility."""
     width, height = size
     found = []
     for text in texts:
+        if text.height < MIN_TEXT_PX:
+            found.append(f"{text} is shrunk below {MIN_TEXT_PX:g} px")
         if _outside(text, (0.0, 0.0, width, height)):
             found.append(f"{text} leaves the {width:.0f}x{height:.0f} image")
         elif text.clip and _outside(text, text.clip):
