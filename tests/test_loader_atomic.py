@@ -221,38 +221,45 @@ def test_staging_file_is_named_beside_the_database() -> None:
     assert staging_path(Path("/data/dashboard")) == Path("/data/dashboard.new.duckdb")
 
 
-class _BlockBufferedStderr(io.BytesIO):
-    """The bytes under a block-buffered stderr (a pipe to a log collector, say): text reaches it
-    only when the stream is flushed, and `arrived` is set when it does."""
+class _BlockBufferedStderr(io.TextIOWrapper):
+    """A block-buffered stderr (a pipe to a log collector, say): text written to it reaches the
+    bytes underneath only when it is flushed. `printed` is set once anything is written."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.arrived = threading.Event()
+        super().__init__(io.BytesIO(), encoding="utf-8", line_buffering=False)
+        self.printed = threading.Event()
 
-    def write(self, data: bytes) -> int:
-        written = super().write(data)
-        self.arrived.set()
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        self.printed.set()
         return written
 
 
 def test_the_waiting_message_is_pushed_out_while_the_load_waits(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """A load kept waiting says so at once, even through a stderr that holds text back until it
-    is flushed: the person watching is not left with a silent command."""
+    """A load kept waiting says so before it waits, even through a stderr that holds text back
+    until it is flushed: the person watching is not left with a silent command."""
     db = tmp_path / "db.duckdb"
-    underneath = _BlockBufferedStderr()
-    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(underneath, encoding="utf-8", line_buffering=False))
-    got_lock = threading.Event()
+    stderr = _BlockBufferedStderr()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    out_when_it_got_the_lock: list[bytes] = []
 
     def second_writer() -> None:
         with writer_lock(db):
-            got_lock.set()
+            out_when_it_got_the_lock.append(stderr.buffer.getvalue())
 
     with writer_lock(db):
         waiter = threading.Thread(target=second_writer)
         waiter.start()
-        assert underneath.arrived.wait(30), "the waiting message stayed in the buffer"
-        assert underneath.getvalue() == b"Waiting for another load of db.duckdb to finish...\n"
-        assert not got_lock.is_set()  # still waiting
+        assert stderr.printed.wait(30), "the second writer did not say it was waiting"
+        assert not out_when_it_got_the_lock  # still waiting
     waiter.join(30)
-    assert got_lock.is_set()
+    assert out_when_it_got_the_lock == [b"Waiting for another load of db.duckdb to finish...\n"]
+
+
+def test_a_load_leaves_only_the_database_and_its_lock_file(tmp_path: Path) -> None:
+    """Beside `NAME.duckdb` a load leaves its lock file, `NAME.duckdb.lock` (the name .gitignore
+    ignores in data/), and nothing else: no staging copy, no write-ahead log."""
+    db = tmp_path / "dashboard.duckdb"
+    assert load_extracts([GOOD / "budget.csv"], db).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard.duckdb", "dashboard.duckdb.lock"]
