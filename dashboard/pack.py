@@ -642,14 +642,14 @@ def key_points(content: PackContent) -> list[str]:
         text += (f"; {open_} cannot yet be compared, a figure being pending, to be confirmed or a composite"
                  if open_ else "") + " (section 4)."
         if flagged:
-            text += (f" {flagged} published figure{'s' if flagged != 1 else ''} disagree{'' if flagged != 1 else 's'} "
-                     "with the report's own baseline and current, marked ⚠ in the tables.")
+            text += (f" {flagged} of them {'are' if flagged != 1 else 'is'} flagged for checking, marked ⚠ in the "
+                     "table: a published trend that does not follow from baseline and current, or a current "
+                     "figure dated before its baseline.")
         points.append(text)
     positive, negative = len(content.positive), len(content.negative)
     if positive or negative:
-        points.append(f"{positive} positive and {negative} negative exception{'s' if negative != 1 else ''} "
-                      f"{'are' if positive + negative != 1 else 'is'} reported: indicators that have seen a "
-                      "significant divergence from the level or trend expected (section 5).")
+        points.append(f"Exceptions reported: {positive} positive and {negative} negative, indicators that have "
+                      "seen a significant divergence from the level or trend expected (section 5).")
     else:
         points.append(f"No positive or negative exceptions are reported for {month} (section 5).")
     if not content.rag.empty:

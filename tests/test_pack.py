@@ -612,6 +612,24 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
     assert len(narratives["positive"]) == len(narratives["negative"]) == 5
 
 
+def test_key_points_are_drawn_from_the_figures(content) -> None:
+    """Section 3's points for January 2019: the headline directions and flags, the exceptions, the
+    delivery plan and the budget, each pointing to its section."""
+    assert pack.key_points(content) == [
+        "Of the 12 headline measures reported to Jan 2019, 3 are better than their baseline, 4 worse and 0 "
+        "unchanged; 5 cannot yet be compared, a figure being pending, to be confirmed or a composite (section 4). "
+        "2 of them are flagged for checking, marked ⚠ in the table: a published trend that does not follow from "
+        "baseline and current, or a current figure dated before its baseline.",
+        "Exceptions reported: 5 positive and 5 negative, indicators that have seen a significant divergence "
+        "from the level or trend expected (section 5).",
+        "Delivery plan at 2018-19 Q3: Helping and supporting victims: ● 14/14 (100%) Green (Appendix A).",
+        "Forecast outturn against budget for 2018-19: Force revenue: Overspend £1,052k; Force and OPCC revenue: "
+        "Overspend £1,100k; Force and OPCC capital: Underspend £3,980k; OPCC revenue: On budget (section 6).",
+    ]
+    one = replace(content, positive=content.positive.iloc[:1], negative=content.negative.iloc[:0])
+    assert pack.key_points(one)[1].startswith("Exceptions reported: 1 positive and 0 negative, indicators")
+
+
 def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(december, tmp_path: Path) -> None:
     """Each empty section says what is missing for the month; a purpose and recommendations nobody
     wrote are an italic placeholder, never text written for the author; charts without images are
