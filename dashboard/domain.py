@@ -187,6 +187,49 @@ def rag_summary_text(count: int, total: int) -> str:
     return f"{count}/{total} ({pct}%)"
 
 
+# --- Recommendations tracker ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendationStatus:
+    code: str
+    label: str
+    meaning: str
+    icon: str
+    colour: str
+    order: int
+
+
+#: The status of a recommendation in a reporting period, as the tracker states it. Where the
+#: tracker prints no status word the row is `not stated`: the dashboard shows that, and never
+#: guesses a status from the update's wording. Colours are Okabe-Ito, 3:1 against white, and
+#: always shown with the icon and the word.
+NOT_STATED = "not stated"
+RECOMMENDATION_STATUSES: tuple[RecommendationStatus, ...] = (
+    RecommendationStatus("complete", "Complete", "The recommendation has been implemented", "✔", "#1E7B34", 0),
+    RecommendationStatus("on track", "On track", "Work is under way and progressing as planned", "●", "#0072B2", 1),
+    RecommendationStatus("delayed", "Delayed", "Work is behind plan or at risk", "▲", "#B25E00", 2),
+    RecommendationStatus("not started", "Not started", "Work has not yet begun", "○", "#6A3D9A", 3),
+    RecommendationStatus(NOT_STATED, "Not stated", "The tracker gives no status word for this period; "
+                         "none is derived from the update", "–", "#6B6B6B", 4),
+)
+RECOMMENDATION_STATUS_BY_CODE: dict[str, RecommendationStatus] = {s.code: s for s in RECOMMENDATION_STATUSES}
+RECOMMENDATION_STATUS_ALIASES: dict[str, str] = {
+    "complete": "complete", "completed": "complete", "achieved": "complete", "implemented": "complete",
+    "done": "complete",
+    "on track": "on track", "in progress": "on track", "ongoing": "on track",
+    "delayed": "delayed", "behind": "delayed", "at risk": "delayed", "off track": "delayed",
+    "not started": "not started", "not yet started": "not started",
+    "not stated": NOT_STATED,
+}
+
+
+def recommendation_status_label(code: str) -> str:
+    """'✔ Complete', '– Not stated': icon and word, never colour alone."""
+    status = RECOMMENDATION_STATUS_BY_CODE[code]
+    return f"{status.icon} {status.label}"
+
+
 # --- Budget -------------------------------------------------------------------------------------------
 
 BUDGET_CATEGORIES: tuple[str, ...] = ("revenue", "capital")

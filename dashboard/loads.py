@@ -39,6 +39,7 @@ TABLE_QUERIES: dict[str, str] = {
     "deliverables": "SELECT * FROM deliverables ORDER BY quarter_start, plan, theme, ref",
     "budget": "SELECT * FROM budget_variance ORDER BY financial_year, period, entity, category",
     "reports": "SELECT * FROM reports ORDER BY period",
+    "recommendations": "SELECT * FROM recommendations ORDER BY review, quarter_start, source_file, source_line",
     "load_log": "SELECT * FROM load_log ORDER BY load_id, file_name",
 }
 LOADED_TABLES: tuple[str, ...] = tuple(TABLE_QUERIES)
@@ -106,6 +107,16 @@ EXAMPLE_VALUES: dict[str, dict[str, str]] = {
         "summary": "",
         "headlines": "",
         "financial": "",
+    },
+    "recommendations": {
+        "review": "Domestic and sexual violence",
+        "theme": "Policy context",
+        "ref": "2",
+        "recommendation": "The PCC to continue to work with local authority partners to co-commission professional development activity",
+        "lead_agencies": "PCC; City Council; County Council",
+        "quarter": "January - March 2020-21",
+        "status": "Not stated",
+        "update": "This is ongoing work.",
     },
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.prefix for kind in FILE_KINDS)
@@ -314,9 +325,14 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         """,
     )
     found = {str(t): int(n) for t, n in zip(counts["t"], counts["n"])}
-    found["reports"] = (int(query(con, "SELECT count(*) AS n FROM reports")["n"].iloc[0])
-                        if "reports" in present else 0)
+    # Tables added since (reports, recommendations, ...): counted where the database has them.
+    # Their names come from TABLE_QUERIES, never from a request.
+    for table in LOADED_TABLES:
+        if table not in found:
+            found[table] = (int(query(con, f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])
+                            if table in present else 0)
     return found
+
 
 
 def table_counts_frame(counts: dict[str, int]) -> pd.DataFrame:

@@ -92,8 +92,17 @@ REPORTS = FileKind(
     key=("period",),
 )
 
+# A review's recommendations tracker: per reporting quarter each recommendation's status and
+# update. The quarter is in the key, so a later quarter adds rows and keeps the earlier ones.
+RECOMMENDATIONS = FileKind(
+    prefix="recommendations",
+    table="recommendations",
+    columns=_columns("review theme ref recommendation lead_agencies quarter status", "update"),
+    key=("review", "ref", "quarter"),
+)
+
 #: Load order: measures before series, so a series may name a measure loaded with it.
-FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS)
+FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS, RECOMMENDATIONS)
 
 #: Area of a series row whose `area` is absent or empty.
 DEFAULT_AREA = domain.FORCE_AREA

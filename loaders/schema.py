@@ -141,6 +141,24 @@ CREATE TABLE IF NOT EXISTS reports (
     PRIMARY KEY (period)
 );
 
+-- recommendations.csv: a review's recommendations tracker. One row per review, ref and
+-- quarter, so each quarter's update is kept beside the earlier ones.
+CREATE TABLE IF NOT EXISTS recommendations (
+    review         VARCHAR NOT NULL,   -- the review whose recommendations these are
+    theme          VARCHAR NOT NULL,   -- the tracker's section, as printed
+    ref            VARCHAR NOT NULL,
+    recommendation VARCHAR NOT NULL,
+    lead_agencies  VARCHAR NOT NULL,   -- one agency per line, in the tracker's order
+    quarter        VARCHAR NOT NULL,   -- canonical '2020-21 Q4'
+    quarter_start  DATE    NOT NULL,
+    status         VARCHAR NOT NULL,   -- complete | on track | delayed | not started | not stated
+    "update"       VARCHAR,
+    source_file    VARCHAR NOT NULL,
+    source_line    BIGINT  NOT NULL,
+    load_id        INTEGER NOT NULL,
+    PRIMARY KEY (review, ref, quarter)
+);
+
 CREATE TABLE IF NOT EXISTS rag_lookup (
     status VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, sort_order INTEGER NOT NULL
 );

@@ -21,6 +21,7 @@ from loaders.contract import (
     ERROR,
     MEASURES,
     NO_HEADER,
+    RECOMMENDATIONS,
     REPORTS,
     WARNING,
     FileKind,
@@ -35,6 +36,7 @@ from loaders.reading import (
     read_header,
     records,
 )
+from loaders.recommendations import RECOMMENDATION_COLUMNS, recommendation_row
 from loaders.reports import REPORT_COLUMNS, report_row
 
 T = TypeVar("T")
@@ -63,6 +65,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "series": ("measure", "area", "period", "value", "source_file"),
     "reports": REPORT_COLUMNS + ("source_file", "source_line"),
+    "recommendations": RECOMMENDATION_COLUMNS + ("source_file", "source_line"),
 }
 
 #: Units whose values are plain numbers: either may be declared for the other.
@@ -319,6 +322,7 @@ _ROW_BUILDERS: dict[str, Callable[[Row], tuple[Any, ...] | None]] = {
     DELIVERABLES.table: _deliverable_row,
     BUDGET.table: _budget_row,
     REPORTS.table: report_row,
+    RECOMMENDATIONS.table: recommendation_row,
 }
 
 
