@@ -40,6 +40,8 @@ TABLE_QUERIES: dict[str, str] = {
     "budget": "SELECT * FROM budget_variance ORDER BY financial_year, period, entity, category",
     "reports": "SELECT * FROM reports ORDER BY period",
     "recommendations": "SELECT * FROM recommendations ORDER BY review, quarter_start, source_file, source_line",
+    "decisions": "SELECT * FROM decisions ORDER BY period, source_file, source_line",
+    "estates": "SELECT * FROM estates ORDER BY period, source_file, source_line",
     "load_log": "SELECT * FROM load_log ORDER BY load_id, file_name",
 }
 LOADED_TABLES: tuple[str, ...] = tuple(TABLE_QUERIES)
@@ -117,6 +119,28 @@ EXAMPLE_VALUES: dict[str, dict[str, str]] = {
         "quarter": "January - March 2020-21",
         "status": "Not stated",
         "update": "This is ongoing work.",
+    },
+    "decisions": {
+        "period": "2019-01",
+        "plan": "February 2019",
+        "section": "2.0",
+        "section_title": "Contracts (above £250k)",
+        "ref": "2.1",
+        "date": "March 2019",
+        "subject": "Hucknall EMAS Works",
+        "summary": "Building Contractors",
+        "cost": "£515,000",
+        "contact": "Ronnie Adams EMSCU",
+        "report_of": "Force",
+    },
+    "estates": {
+        "period": "2019-01",
+        "list": "sold",
+        "site": "Meadows",
+        "completion_date": "31 July, 2016",
+        "status": "",
+        "proposed_use": "Residential",
+        "total_receipt": "",
     },
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.prefix for kind in FILE_KINDS)
@@ -332,7 +356,6 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             found[table] = (int(query(con, f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])
                             if table in present else 0)
     return found
-
 
 
 def table_counts_frame(counts: dict[str, int]) -> pd.DataFrame:

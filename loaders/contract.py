@@ -92,6 +92,26 @@ REPORTS = FileKind(
     key=("period",),
 )
 
+# The forward plan of key decisions a report appends: one row per decision, and one per section
+# with nothing to report (ref empty), so such a section is shown, not dropped.
+DECISIONS = FileKind(
+    prefix="decisions",
+    table="decisions",
+    columns=_columns("period plan section section_title ref date subject",
+                     "summary cost contact report_of"),
+    key=("period", "section", "ref"),
+)
+
+# The estates update: sites sold and contracts exchanged, each list's total on a row of its
+# own with site empty (the report publishes no receipt per site).
+ESTATES = FileKind(
+    prefix="estates",
+    table="estates",
+    columns=_columns("period list site",
+                     "completion_date status proposed_use total_receipt"),
+    key=("period", "list", "site"),
+)
+
 # A review's recommendations tracker: per reporting quarter each recommendation's status and
 # update. The quarter is in the key, so a later quarter adds rows and keeps the earlier ones.
 RECOMMENDATIONS = FileKind(
@@ -102,7 +122,8 @@ RECOMMENDATIONS = FileKind(
 )
 
 #: Load order: measures before series, so a series may name a measure loaded with it.
-FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS, RECOMMENDATIONS)
+FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS, RECOMMENDATIONS, DECISIONS,
+                                    ESTATES)
 
 #: Area of a series row whose `area` is absent or empty.
 DEFAULT_AREA = domain.FORCE_AREA

@@ -159,6 +159,48 @@ CREATE TABLE IF NOT EXISTS recommendations (
     PRIMARY KEY (review, ref, quarter)
 );
 
+-- decisions.csv: the forward plan of key decisions a report appends. A section with nothing
+-- to report has one row with ref '' holding the published words in subject.
+CREATE TABLE IF NOT EXISTS decisions (
+    period              DATE    NOT NULL,   -- the report period whose paper appends the plan
+    plan                DATE    NOT NULL,   -- the forward plan's month ('Forward Plan February 2019')
+    section             VARCHAR NOT NULL,   -- '2.0'
+    section_title       VARCHAR NOT NULL,   -- 'Contracts (above £250k)'
+    ref                 VARCHAR NOT NULL,   -- '2.1'; '' for the section's 'None to report' row
+    date_text           VARCHAR,            -- as published: 'March 2019', 'TBC', 'March – September 2019'
+    date_from           DATE,               -- first month of the date; NULL for TBC
+    date_to             DATE,               -- last month (the same month unless a span)
+    subject             VARCHAR NOT NULL,
+    summary             VARCHAR,
+    cost_text           VARCHAR,            -- as published: '£515,000', '>£250k', 'Potentially over £250k'
+    cost_pounds         DOUBLE,             -- the amount, or its lower bound; NULL when the text gives neither
+    cost_is_lower_bound BOOLEAN,
+    contact             VARCHAR,
+    report_of           VARCHAR,            -- OPCC | Force | Force/OPCC (in the published order)
+    source_file         VARCHAR NOT NULL,
+    source_line         BIGINT  NOT NULL,
+    load_id             INTEGER NOT NULL,
+    PRIMARY KEY (period, section, ref)
+);
+
+-- estates.csv: sites sold and contracts exchanged subject to planning. Each list's total is a
+-- row with site '' (the report publishes no receipt per site), kept as published.
+CREATE TABLE IF NOT EXISTS estates (
+    period             DATE    NOT NULL,   -- the report period whose paper gives the lists
+    list               VARCHAR NOT NULL,   -- sold | exchanged
+    site               VARCHAR NOT NULL,   -- '' for the list's total
+    completion_text    VARCHAR,            -- as published: '9 June, 2016'
+    completion_date    DATE,
+    status             VARCHAR,            -- planning status of an exchanged contract
+    proposed_use       VARCHAR,
+    total_receipt_text VARCHAR,            -- as published: '£5,128,400'
+    total_receipt      DOUBLE,             -- in pounds
+    source_file        VARCHAR NOT NULL,
+    source_line        BIGINT  NOT NULL,
+    load_id            INTEGER NOT NULL,
+    PRIMARY KEY (period, list, site)
+);
+
 CREATE TABLE IF NOT EXISTS rag_lookup (
     status VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, sort_order INTEGER NOT NULL
 );

@@ -17,8 +17,10 @@ from dashboard import domain
 from loaders import values
 from loaders.contract import (
     BUDGET,
+    DECISIONS,
     DELIVERABLES,
     ERROR,
+    ESTATES,
     MEASURES,
     NO_HEADER,
     RECOMMENDATIONS,
@@ -37,6 +39,8 @@ from loaders.reading import (
     records,
 )
 from loaders.recommendations import RECOMMENDATION_COLUMNS, recommendation_row
+from loaders.decisions import DECISION_COLUMNS, check_decisions_file, decision_row
+from loaders.estates import ESTATE_COLUMNS, check_estates_file, estate_row
 from loaders.reports import REPORT_COLUMNS, report_row
 
 T = TypeVar("T")
@@ -65,6 +69,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "series": ("measure", "area", "period", "value", "source_file"),
     "reports": REPORT_COLUMNS + ("source_file", "source_line"),
+    "decisions": DECISION_COLUMNS + ("source_file", "source_line"),
+    "estates": ESTATE_COLUMNS + ("source_file", "source_line"),
     "recommendations": RECOMMENDATION_COLUMNS + ("source_file", "source_line"),
 }
 
@@ -322,7 +328,17 @@ _ROW_BUILDERS: dict[str, Callable[[Row], tuple[Any, ...] | None]] = {
     DELIVERABLES.table: _deliverable_row,
     BUDGET.table: _budget_row,
     REPORTS.table: report_row,
+    DECISIONS.table: decision_row,
+    ESTATES.table: estate_row,
     RECOMMENDATIONS.table: recommendation_row,
+}
+
+
+#: Rules across the rows of one file (a section's title agreeing on every row, ...), run on
+#: the rows that passed their own checks.
+_FILE_CHECKS: dict[str, Callable[[SourceFile, list[tuple[Any, ...]], list[LoadIssue]], None]] = {
+    DECISIONS.table: check_decisions_file,
+    ESTATES.table: check_estates_file,
 }
 
 
@@ -366,6 +382,9 @@ def check_small_file(source: SourceFile) -> CheckedFile:
             continue
         first_line_of_key[key] = record.line
         checked.rows.append(built)
+    check_rows = _FILE_CHECKS.get(source.kind.table)
+    if check_rows is not None:
+        check_rows(source, checked.rows, checked.issues)
     return checked
 
 
