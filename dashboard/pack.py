@@ -411,8 +411,10 @@ class _Doc:
         if new_page:
             heading.paragraph_format.page_break_before = True
 
-    def paragraph(self, text: str, bold_lead: str = "", italic: bool = False) -> None:
+    def paragraph(self, text: str, bold_lead: str = "", italic: bool = False, keep_with_next: bool = False) -> None:
         paragraph = self.document.add_paragraph()
+        if keep_with_next:
+            paragraph.paragraph_format.keep_with_next = True
         if bold_lead:
             paragraph.add_run(_text(bold_lead)).bold = True
         paragraph.add_run(_text(text)).italic = italic
@@ -767,14 +769,15 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     appendices = [("A", f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}")]
     if content.charts.get("measures"):
         appendices.append(("B", "Headline Measure Charts"))
+    # The list of appendices and the sources move to a new page together, never the sources alone.
     doc.heading("Appendices", level=1)
     for letter, name in appendices:
-        doc.paragraph(name, bold_lead=f"{letter}. ")
+        doc.paragraph(name, bold_lead=f"{letter}. ", keep_with_next=True)
     doc.paragraph(f"Figures as published in the extracts: {content.sources}"
                   + (f"; report details: {details.source}" if details.source else "")
                   + f". Pack produced {datetime.now(timezone.utc):%d %b %Y %H:%M} UTC.")
 
-    doc.heading(f"Appendix A: {appendices[0][1]}", level=1, new_page=True)
+    doc.heading(f"Appendix A: {appendices[0][1]}", level=1)
     if content.rag.empty:
         doc.paragraph(f"No delivery-plan deliverables are loaded for a quarter up to {month}.")
     else:
