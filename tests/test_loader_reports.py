@@ -199,8 +199,8 @@ def test_a_schema_3_database_gains_the_exception_columns_and_reports_table(tmp_p
                        "exception_trend_decimals", "exception_comment"):
             con.execute(f"ALTER TABLE measures DROP COLUMN {column}")
         con.execute("UPDATE schema_info SET version = 3")
-        create_view = con.execute  # the old view, without the exception columns
-        create_view("CREATE VIEW measure_changes AS SELECT m.*, NULL::DOUBLE AS change, NULL AS direction, "
+        # a stand-in for the old view: the measures' columns and the computed ones, no exception columns
+        con.execute("CREATE VIEW measure_changes AS SELECT m.*, NULL::DOUBLE AS change, NULL AS direction, "
                     "NULL::DOUBLE AS trend_compared, false AS trend_disagrees, false AS current_before_baseline, "
                     "'count' AS change_unit FROM measures m")
     with duckdb.connect(str(db), read_only=True) as con:
