@@ -55,6 +55,11 @@ TERMS: dict[str, Term] = {
         Term("Forecast outturn", "What the year's spending is expected to be by the year end, as "
              "forecast in the month shown. Variance is forecast minus budget: above zero an "
              "overspend, below zero an underspend."),
+        Term("Lead agency", "An organisation a recommendation names to take it forward (the PCC, a "
+             "council, the Police, ...). A recommendation with several leads is listed and counted "
+             "under each of them, so the agencies' counts add up to more than the recommendations."),
+        Term("Not stated", "The tracker printed no status word for the recommendation in that "
+             "quarter. The dashboard shows – Not stated and does not guess a status from the update."),
     )
 }
 
@@ -108,6 +113,13 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "The budget for the financial year against the latest forecast outturn, line by line, "
         "then how the forecast moved month by month. Figures are in £ thousands as published.",
         ("Forecast outturn",),
+    ),
+    "recommendations": (
+        "A review's recommendations and what the tracker says of each in the chosen quarter: how "
+        "many stand at each status, in all and under each lead agency (chart and table), the "
+        "recommendations with no update in the latest quarter, the tracker's table with every "
+        "update in full, and one recommendation with all its updates, quarter by quarter.",
+        ("Lead agency", "Not stated"),
     ),
     "panel_pack": (
         "Builds the report as a Word paper for the Panel: front sheet, numbered sections, the "

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import streamlit as st
 
 from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
 from ui.data import cached_query, require_data
-from ui.filters import period_selector, share_hint, theme_selector
+from ui.filters import linked_choice, period_selector, share_hint, theme_selector
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart, show_report_table
 from ui.report import open_on_latest_report
-
-ALL = "All"
-
-
-def linked_choice(param: str, options: Sequence[str], label: str, default: str | None = None,
-                  format_func: Callable[[str], str] = str, where=None) -> str | None:
-    """A selectbox whose choice lives in the link (`?param=value`), like the shared filters."""
-    choices = [ALL, *options]
-    requested = st.query_params.get(param, default)
-    key = f"delivery_{param}"
-    # The link is the source of truth: the widget shows what it says on every run.
-    st.session_state[key] = requested if requested in choices else ALL
-
-    def on_change() -> None:
-        value = st.session_state[key]
-        if value == ALL and default is None:
-            st.query_params.pop(param, None)
-        else:  # 'All' is kept in the link when leaving it out would mean the default
-            st.query_params[param] = value
-
-    chosen = (where or st).selectbox(label, choices, key=key, on_change=on_change,
-                                     format_func=lambda c: c if c == ALL else format_func(c))
-    return None if chosen == ALL else chosen
-
 
 st.title("Delivery plan")
 how_to_read("delivery")
@@ -97,11 +71,11 @@ with st.expander("What the statuses mean"):
 # --- The deliverables ---
 st.header("Deliverables")
 columns = st.columns(3)
-chosen_quarter = linked_choice("quarter", cached_query(delivery.list_quarters), "Quarter",
+chosen_quarter = linked_choice("delivery", "quarter", cached_query(delivery.list_quarters), "Quarter",
                                default=quarter, where=columns[0])
-status = linked_choice("status", [s.code for s in domain.RAG_STATUSES], "Status",
+status = linked_choice("delivery", "status", [s.code for s in domain.RAG_STATUSES], "Status",
                        format_func=domain.rag_label, where=columns[1])
-organisation = linked_choice("lead", cached_query(delivery.list_organisations), "Lead organisation",
+organisation = linked_choice("delivery", "lead", cached_query(delivery.list_organisations), "Lead organisation",
                              where=columns[2])
 items = cached_query(delivery.query_deliverables, chosen_quarter, theme, status, organisation)
 st.caption(escape_markdown(

@@ -11,6 +11,11 @@ annotation are all <text> elements, so two boxes that overlap are two labels dra
 (the exceptions chart once wrote "-40.7% (published)" over "People killed or seriously injured on
 the roads"), and a box past the image's edge is a label cut off.
 
+The same checks run on the live pages too: `streamlit run` on loopback, each page with a chart
+opened at each report period in a browser window 1,400, 640 and 390 px wide, and the text of each
+chart (both of Plotly's SVG layers) measured as Streamlit's own plotly.js draws it with
+`theme=None`; with Streamlit's chart theme the ticks would be #808495 (3.7:1) and fail.
+
 Needs Chromium at /usr/bin/chromium (or BROWSER_PATH) and the playwright client (never
 `playwright install`: the system's browser is used).
 """
@@ -18,7 +23,11 @@ Needs Chromium at /usr/bin/chromium (or BROWSER_PATH) and the playwright client 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +38,7 @@ import pytest
 from dashboard import charts, pack
 from dashboard.charts import ChartMeta, contrast_ratio, finish_figure
 from dashboard.export import Exporter, browser_available, find_browser
+from browser_support import free_port, wait_healthy
 from loaders.load import load_extracts
 from ui.navigation import PAGES
 
@@ -50,11 +60,16 @@ MIN_CHARTS = 25
 
 #: In the SVG: every visible <text> with its box, its fill and what it is drawn on. Text inside a
 #: bar (Plotly's g.point holds the bar's path and its text) is on the bar's fill, or on each colour
-#: of its pattern; any other text is on the paper (the SVG's first rect).
+#: of its pattern; any other text is on the paper (the SVG's background, or its first rect).
 MEASURE_JS = r"""() => {
   const svg = document.querySelector('svg');
   const origin = svg.getBoundingClientRect();
-  const paper = getComputedStyle(svg.querySelector('rect')).fill;
+  // the paper: the SVG's background, or (in an exported SVG) the rect drawn first, under all else
+  const first = svg.matches('svg') ? svg : svg.querySelector('svg');
+  const backdrop = getComputedStyle(first).backgroundColor;
+  const sheet = first.querySelector(':scope > rect');
+  const paper = backdrop && backdrop !== 'rgba(0, 0, 0, 0)' ? backdrop
+      : sheet ? getComputedStyle(sheet).fill : 'rgb(255, 255, 255)';
   const fills = (element) => {
     const fill = getComputedStyle(element).fill;
     const url = /url\("?#([^")]+)"?\)/.exec(fill);
@@ -194,13 +209,22 @@ def paper_of(svg_texts: tuple[Text, ...]) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=find_browser(), args=["--no-sandbox"])
         try:
-            yield launched.new_page()
+            yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """A tab to open the exported SVGs in."""
+    tab = chromium.new_page()
+    yield tab
+    tab.close()
 
 
 @pytest.fixture(scope="module")
@@ -358,3 +382,91 @@ def test_text_on_a_bar_and_text_in_a_palette_colour_read_at_4_5_to_1() -> None:
     assert charts.ink("#D55E00") != "#D55E00"       # 3.9:1: darkened just enough
     for text in (charts.TEXT_COLOUR, charts.MUTED_TEXT_COLOUR):
         assert contrast_ratio(text, charts.BACKGROUND) >= charts.TEXT_CONTRAST
+
+
+# --- The live pages ------------------------------------------------------------------------------------------
+
+#: Browser windows the live pages are read in (the chart is the column's width: 940, 608, 358 px).
+BROWSER_WIDTHS = (1400, 640, 390)
+#: Pages that draw charts.
+CHART_PAGES = ("overview", "headlines", "exceptions", "delivery", "budget")
+#: True once the script has finished and every Plotly chart has drawn its SVG.
+_SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => chart.querySelector('svg.main-svg'));
+}"""
+#: MEASURE_JS over one chart on the page: its two SVG layers (marks, then titles, legend and
+#: annotations) together, measured from the chart's own box.
+_LIVE_MEASURE_JS = MEASURE_JS.replace(
+    "const svg = document.querySelector('svg');",
+    "const svg = document.querySelectorAll('[data-testid=stPlotlyChart]')[INDEX]"
+    ".querySelector('svg.main-svg').parentNode;",
+).replace("() => {", "(INDEX) => {", 1)
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """The app on loopback over the sample, and the report periods loaded ('2019-01', ...)."""
+    folder = tmp_path_factory.mktemp("live")
+    db = folder / "dashboard.duckdb"
+    report = load_extracts(sorted((ROOT / "data").glob("*.csv")), db)
+    assert report.ok, report.to_text()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        periods = [f"{p:%Y-%m}" for p in pack.list_report_periods(con)]
+    finally:
+        con.close()
+    port = free_port()
+    env = {**os.environ, "DASHBOARD_DB": str(db), "BROWSER_PATH": str(folder / "no-browser")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, server)
+        yield base, periods
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.mark.parametrize("window", BROWSER_WIDTHS, ids=[f"{w}px" for w in BROWSER_WIDTHS])
+def test_charts_on_the_live_pages_keep_their_labels_apart_and_legible(
+    window: int, live_app: tuple[str, list[str]], chromium,
+) -> None:
+    """Each chart on each page with one, at each report period: no label over another, cut off
+    or shrunk, and every text at 4.5:1, as Streamlit's own plotly.js draws it."""
+    base, periods = live_app
+    context = chromium.new_context(viewport={"width": window, "height": 1000})
+    tab = context.new_page()
+    problems, measured = [], 0
+    try:
+        for path in CHART_PAGES:
+            for period in periods:
+                where = f"/{'' if path == 'overview' else path}?period={period}"
+                tab.goto(base + where)
+                tab.get_by_role("heading", level=1).first.wait_for(timeout=60_000)
+                tab.wait_for_function(_SETTLED, timeout=60_000)
+                drawn = tab.locator('[data-testid="stPlotlyChart"]')
+                for index in range(drawn.count()):
+                    drawn.nth(index).scroll_into_view_if_needed()
+                    found = tab.evaluate(_LIVE_MEASURE_JS, index)
+                    texts = tuple(Text(**{**t, "on": tuple(t["on"]), "clip": tuple(t["clip"]) if t["clip"] else None})
+                                  for t in found["texts"])
+                    measured += 1
+                    label = f"{where} chart {index + 1} ({found['width']:.0f} px) in a {window} px window"
+                    problems += [f"{label}: {p}" for p in collisions((found["width"], found["height"]), texts)]
+                    problems += [f"{label}: {t.words[:50]!r} in {t.fill}: {text_contrast(t):.2f}:1"
+                                 for t in texts if text_contrast(t) < charts.TEXT_CONTRAST]
+    finally:
+        context.close()
+    assert measured >= len(CHART_PAGES), f"only {measured} charts found on the live pages"
+    assert not problems, "\n".join(problems)

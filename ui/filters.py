@@ -7,7 +7,7 @@ back to both, so the address bar always holds a link to the view on screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import streamlit as st
@@ -190,3 +190,30 @@ def linked_selectbox(
         st.query_params[param] = st.session_state[key]
 
     return st.selectbox(label, choices, index=choices.index(chosen), key=key, on_change=on_change)
+
+
+#: The choice that sets a page's own filter aside.
+ALL = "All"
+
+
+def linked_choice(page: str, param: str, options: Sequence[str], label: str, default: str | None = None,
+                  format_func: Callable[[str], str] = str, where: DeltaGenerator | None = None) -> str | None:
+    """A selectbox of `options` and 'All' whose choice lives in the link (`?param=value`), like
+    the shared filters; None for 'All'. Its widget key is `{page}_{param}`."""
+    choices = [ALL, *options]
+    requested = st.query_params.get(param, default)
+    key = f"{page}_{param}"
+    # The link is the source of truth: the widget shows what it says on every run.
+    st.session_state[key] = requested if requested in choices else ALL
+
+    def on_change() -> None:
+        value = st.session_state[key]
+        if value == ALL and default is None:
+            st.query_params.pop(param, None)
+        else:  # 'All' is kept in the link when leaving it out would mean the default
+            st.query_params[param] = value
+
+    # In the page, not the sidebar: the page's own filters sit beside what they filter.
+    chosen = (where if where is not None else st).selectbox(
+        label, choices, key=key, on_change=on_change, format_func=lambda c: c if c == ALL else format_func(c))
+    return None if chosen == ALL else chosen
