@@ -52,6 +52,13 @@ TERMS: dict[str, Term] = {
              + " Each status is written as a word and a symbol as well as a colour."),
         Term("White", f"{RAG_BY_CODE['W'].icon} White: {RAG_BY_CODE['W'].meaning.lower()}, so it has "
              "no Red, Amber or Green status yet."),
+        Term("Forward plan", "The list of key decisions the Commissioner and the Force expect to "
+             "take in the coming months, published with the report. A date of TBC means the plan "
+             "has not fixed one yet; a section with nothing in it says \"None to report\"."),
+        Term("Lower bound", "A cost published as more than an amount (>£250k) is shown as \"at "
+             "least\" that amount: the true cost is not known, only that it is no less."),
+        Term("Capital receipt", "Money received from selling land or buildings, here police "
+             "station sites. The report publishes one total per list, not a receipt per site."),
         Term("Forecast outturn", "What the year's spending is expected to be by the year end, as "
              "forecast in the month shown. Variance is forecast minus budget: above zero an "
              "overspend, below zero an underspend."),
@@ -120,6 +127,15 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "recommendations with no update in the latest quarter, the tracker's table with every "
         "update in full, and one recommendation with all its updates, quarter by quarter.",
         ("Lead agency", "Not stated"),
+    ),
+    "decisions_estates": (
+        "Two records the report appends. First the forward plan of key decisions, section by "
+        "section as published: each decision's date, subject, summary, cost as published (with "
+        "its figure where the text gives one), contact officer and whether the OPCC or the Force "
+        "reports it; sections with nothing in them say so. Then the estates update: police "
+        "station sites sold and contracts exchanged, with each list's total capital receipt as "
+        "published, and a timeline of the completed sales.",
+        ("Forward plan", "Lower bound", "Capital receipt"),
     ),
     "panel_pack": (
         "Builds the report as a Word paper for the Panel: front sheet, numbered sections, the "

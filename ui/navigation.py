@@ -28,6 +28,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/delivery.py", "Delivery plan", ":material/checklist:", "delivery"),
     PageSpec("pages/budget.py", "Budget", ":material/account_balance:", "budget"),
     PageSpec("pages/recommendations.py", "Recommendations tracker", ":material/fact_check:", "recommendations"),
+    PageSpec("pages/decisions_estates.py", "Decisions and estates", ":material/gavel:", "decisions_estates"),
     PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel_pack"),
     PageSpec("pages/data.py", "Data", ":material/database:", "data"),
 )
