@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import plotly.graph_objects as go
 
-from dashboard.charts import FONT_FAMILY, chart_meta, file_stem
+from dashboard.charts import FONT_FAMILY, chart_meta, file_stem, wrap_markup
 
 ImageFormat = Literal["png", "svg"]
 
@@ -60,6 +60,7 @@ _TITLE_LINE_PX = 30
 _TITLE_CHARS = 62
 _SUBTITLE_CHARS = 92
 _SOURCE_CHARS = 120
+_AXIS_TITLE_CHARS = 70   # an x-axis title (16 px) across the plot
 
 #: Seconds an export may take before it is abandoned. Start-up is Chromium launching; a
 #: render is one image once it runs (typically 0.1 to 0.3 s).
@@ -129,6 +130,8 @@ def print_figure(fig: go.Figure) -> go.Figure:
             "font": {"size": PRINT_FONT_SIZE - 1},
         })
     printed.update_xaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
+    printed.for_each_xaxis(lambda axis: axis.update(title_text=_print_axis_title(axis.title.text))
+                           if axis.title.text else None)
     printed.update_yaxes(tickfont={"size": PRINT_FONT_SIZE - 1}, title_font={"size": PRINT_FONT_SIZE})
     if meta.source:
         printed.add_annotation(
@@ -145,7 +148,8 @@ def _extra_axis_lines(fig: go.Figure) -> int:
     """Lines under the plot beyond one of tick labels and one of axis title: a wrapped x-axis
     title, category labels on two lines (fewer where there is no title). The bottom margin is
     set for them, so that the axis never pushes the plot up into the legend and source line."""
-    title_lines = max((a.title.text.count("<br>") + 1 for a in _x_axes(fig) if a.title.text), default=0)
+    title_lines = max((_print_axis_title(a.title.text).count("<br>") + 1 for a in _x_axes(fig) if a.title.text),
+                      default=0)
     tick_lines = 1
     for axis in _x_axes(fig):
         if axis.tickformat and "<br>" in axis.tickformat:
@@ -155,6 +159,11 @@ def _extra_axis_lines(fig: go.Figure) -> int:
             labels = [x for x in trace.x if isinstance(x, str)]
             tick_lines = max([tick_lines, *(label.count("<br>") + 1 for label in labels)])
     return title_lines - 1 + tick_lines - 1  # -1: no axis title, where the margin allowed one
+
+
+def _print_axis_title(markup: str) -> str:
+    """An x-axis title wrapped for the print width (on screen it wraps for a phone)."""
+    return wrap_markup(markup.replace("<br>", " "), _AXIS_TITLE_CHARS)
 
 
 def _x_axes(fig: go.Figure) -> list:

@@ -126,14 +126,14 @@ def build_exceptions_figure(exceptions: pd.DataFrame, meta: ChartMeta) -> go.Fig
     lines = max((plain_label(m).count("<br>") + 1 for m in drawn["measure"]), default=1)
     fig.update_layout(barmode="relative", height=220 + max(48, 18 * lines + 14) * max(len(drawn), 1))
     unit = next(iter(units)) if len(units) == 1 else ""
-    axis_title = wrap_text(_CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""]), AXIS_TITLE_CHARS)
+    axis_title = _CHANGE_AXIS_TITLES.get(unit, _CHANGE_AXIS_TITLES[""])
     if (drawn["change_basis"] == "published").any():
-        axis_title += "<br>" + wrap_text("Hatched bars: the change as published", AXIS_TITLE_CHARS)
+        axis_title += " · hatched bars: the change as published"
     fig.update_xaxes(
         range=[-reach, reach],
         zeroline=True,
         zerolinewidth=2,
-        title_text=axis_title,
+        title_text=wrap_text(axis_title, AXIS_TITLE_CHARS),
         **_CHANGE_AXIS_SUFFIX.get(unit, {}),
     )
     fig.update_yaxes(autorange="reversed")
