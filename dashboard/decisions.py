@@ -155,14 +155,21 @@ def undated(decisions: pd.DataFrame) -> pd.DataFrame:
     return decisions[(decisions["ref"] != "") & decisions["date_from"].isna()]
 
 
-def summary_line(decisions: pd.DataFrame, period: date) -> str:
-    """'21 decisions in 3 of the plan's 6 sections: 13 due in the next quarter (Feb 2019–Apr 2019), 4 dated TBC.'"""
+def _counts(decisions: pd.DataFrame, period: date) -> tuple[str, str]:
+    """('21 decisions in 3 of the plan's 6 sections', '13 due in the next quarter (Feb 2019–Apr 2019), 4 dated TBC')."""
     first, last = next_quarter(period)
     listed = decisions[decisions["ref"] != ""]
     window = f"{domain.format_month(first)}–{domain.format_month(last)}"
     return (f"{len(listed)} decision{'s' if len(listed) != 1 else ''} in {listed['section'].nunique()} of the "
-            f"plan's {decisions['section'].nunique()} sections: {len(due_in(decisions, first, last))} due in the "
-            f"next quarter ({window}), {len(undated(decisions))} dated TBC.")
+            f"plan's {decisions['section'].nunique()} sections",
+            f"{len(due_in(decisions, first, last))} due in the next quarter ({window}), "
+            f"{len(undated(decisions))} dated TBC")
+
+
+def summary_line(decisions: pd.DataFrame, period: date) -> str:
+    """'21 decisions in 3 of the plan's 6 sections: 13 due in the next quarter (Feb 2019–Apr 2019), 4 dated TBC.'"""
+    listed, due = _counts(decisions, period)
+    return f"{listed}: {due}."
 
 
 def overview_line(con: duckdb.DuckDBPyConnection, period: date) -> str | None:
@@ -171,6 +178,7 @@ def overview_line(con: duckdb.DuckDBPyConnection, period: date) -> str | None:
     if shown is None:
         return None
     decisions = query_decisions(con, shown)
-    note = "" if shown == period else f" (the plan of the report to {domain.format_month(shown)})"
-    return f"Forward plan ({plan_title(decisions).rsplit('Forward Plan ', 1)[-1]}): " + \
-        summary_line(decisions, period).rstrip(".") + note + "."
+    listed, due = _counts(decisions, period)
+    month = f"{pd.Timestamp(decisions['plan'].iloc[0]):%B %Y}"
+    note = "" if shown == period else f"; the plan of the report to {domain.format_month(shown)}"
+    return f"Forward plan of key decisions, {month}: {due} ({listed}{note})."

@@ -34,6 +34,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import budget, delivery, domain, figures, loads, measures, reports
+from dashboard import decisions, estates, pack_records
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
@@ -87,6 +88,8 @@ class PackContent:
     details: reports.ReportDetails
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)   # headline directions per theme
     charts: dict[str, list[PackChart]] = field(default_factory=dict)   # by section
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)   # the forward plan (an appendix)
+    estates: pd.DataFrame = field(default_factory=pd.DataFrame)     # sites sold, contracts exchanged
 
     def all_charts(self) -> list[PackChart]:
         return [chart for charts in self.charts.values() for chart in charts]
@@ -153,7 +156,20 @@ def gather_pack_content(
         summary=measures.query_theme_summary(con, period),
     )
     content.charts = _with_unique_stems(_build_charts(con, content, exceptions))
+    _gather_records(con, content)
     return content
+
+
+def _gather_records(con: duckdb.DuckDBPyConnection, content: PackContent) -> None:
+    """The forward plan and estates lists of the period (else the latest before it), and their sources."""
+    plan_period = decisions.period_shown(con, content.period)
+    estates_period = estates.period_shown(con, content.period)
+    if plan_period is not None:
+        content.decisions = decisions.query_decisions(con, plan_period)
+        content.sources += "; " + loads.describe_source(con, "decisions")
+    if estates_period is not None:
+        content.estates = estates.query_estates(con, estates_period)
+        content.sources += "; " + loads.describe_source(con, "estates")
 
 
 def _report_details(con: duckdb.DuckDBPyConnection, period: date, details: Details) -> reports.ReportDetails:
@@ -766,9 +782,15 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         doc.table(budget_report_table(content.budget), widths_cm=BUDGET_WIDTHS_CM)
     _charts(doc, content, "budget", images)
 
+    if not content.estates.empty:
+        pack_records.write_estates_section(doc, content.estates, 7)
+
     appendices = [("A", f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}")]
     if content.charts.get("measures"):
         appendices.append(("B", "Headline Measure Charts"))
+    plan_letter = chr(ord("A") + len(appendices))
+    if not content.decisions.empty:
+        appendices.append((plan_letter, "Forward Plan of Key Decisions for the OPCC and the Force"))
     # The list of appendices and the sources move to a new page together, never the sources alone.
     doc.heading("Appendices", level=1)
     for letter, name in appendices:
@@ -791,6 +813,8 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     if content.charts.get("measures"):
         doc.heading("Appendix B: Headline Measure Charts", level=1, new_page=True)
         _charts(doc, content, "measures", images)
+    if not content.decisions.empty:
+        pack_records.write_forward_plan_appendix(doc, content.decisions, plan_letter)
     doc.save(path)
 
 
@@ -813,6 +837,7 @@ def pack_tables(content: PackContent) -> list[PackTable]:
     for theme in dict.fromkeys(str(t) for t in content.rag.get("theme", [])):
         tables.append(PackTable(f"rag-summary-{file_stem(theme)}", rag_key_table(content.rag, theme)))
     tables.append(PackTable("budget", budget_report_table(content.budget)))
+    tables.extend(pack_records.record_tables(content.decisions, content.estates))
     names = {t.name for t in tables}
     for chart in content.all_charts():
         if f"{chart.stem}-data" not in names:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import budget, delivery, loads, measures
+from dashboard import budget, decisions, delivery, estates, loads, measures
 from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
@@ -68,6 +68,12 @@ else:
     table = budget.budget_table(money)
     show_report_table(table, f"Budget against forecast outturn, {month}", numeric=table.columns[1:])
     show_caption(f"Latest forecast by {month} for each entity · source: {cached_query(loads.describe_source, 'budget')}")
+
+st.subheader("Forward plan and estates")
+record_lines = [line for line in (cached_query(decisions.overview_line, period),
+                                  cached_query(estates.receipts_line, period)) if line]
+for line in record_lines or ["No forward plan or estates list is loaded (see Decisions and estates)."]:
+    show_caption(line)
 
 st.subheader("What changed since the previous report")
 previous = cached_query(measures.previous_period, period)

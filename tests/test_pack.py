@@ -552,6 +552,7 @@ def numbered(section: int, texts: list[str], first: int = 1) -> list[str]:
 
 
 FRONT_SHEET = "table: For Consideration | "
+PLAN_HEADER = "table: Ref | Date | Subject | Summary of Decision | Cost (£) Where available | Contact Officer | Report of OPCC / Force"
 
 
 def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> None:
@@ -591,7 +592,18 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
         "table: Entity | Category | Forecast made | Budget £'000 | Forecast outturn £'000 | "
         "Variance to budget £'000 | Variance", "",
         *figure_lines(charts["budget"], 3),
+        "Heading 1: 7. Estates Update",
+        "7.1\tPolice station sites sold since 1 April 2016 with their proposed future use, and contracts "
+        "exchanged subject to planning, with the total capital receipts as published (no receipt is published "
+        "per site).",
+        "Heading 2: Police Station Sites Sold Since 1 April 2016",
+        "table: POLICE STATION SITE | COMPLETION OF SALE | PROPOSED FUTURE USE", "",
+        "Total capital receipt from above completed sales = £5,128,400",
+        "Heading 2: Contracts Exchanged subject to planning",
+        "table: POLICE STATION SITE | STATUS | PROPOSED FUTURE USE", "",
+        "Total capital receipt to be received on completion of above = £2,104,000",
         "Heading 1: Appendices", "A. Delivery Plan RAG Status (2018-19 Q3)", "B. Headline Measure Charts",
+        "C. Forward Plan of Key Decisions for the OPCC and the Force",
         "SOURCES",
         "Heading 1: Appendix A: Delivery Plan RAG Status (2018-19 Q3)",
         "Each theme's deliverables by RAG status at 2018-19 Q3, the latest delivery-plan update loaded up to Jan 2019.",
@@ -600,9 +612,19 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
         *figure_lines(charts["rag"], 4),
         "Heading 1: Appendix B: Headline Measure Charts",
         *figure_lines(charts["measures"], 5),
+        "",   # the section break to the landscape pages of the forward plan
+        "Heading 1: Appendix C: Forward Plan of Key Decisions for the OPCC and the Force",
+        "Decisions of Significant Public Interest: Forward Plan February 2019",
+        *[line for heading in ("1.0 Business cases", "2.0 Contracts (above £250k)",
+                               "3.0 Estates, ICT and Asset Strategic Planning",
+                               "4.0 Workforce Plan and Recruitment Strategies",
+                               "5.0 Strategic Issues including Finance", "6.0 Other OPCC Commissioning")
+          for line in (f"Heading 2: {heading}", PLAN_HEADER, "")],
+        "Costs are as published; a figure in brackets is the amount the text gives, 'at least' where the text "
+        "gives only a lower bound.",
     ]
     got = outline(stand_in_document)
-    sources = got.index("B. Headline Measure Charts") + 1
+    sources = next(i for i, line in enumerate(got) if line.startswith("Figures as published in the extracts: "))
     assert got[sources].startswith(f"Figures as published in the extracts: {content.sources}; report details: "
                                    f"{details.source}. Pack produced ")
     assert re.fullmatch(r".*Pack produced \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC\.", got[sources])

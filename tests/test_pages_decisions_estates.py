@@ -153,3 +153,15 @@ def test_a_database_without_the_extracts_says_how_to_load_them(tmp_path, monkeyp
     monkeypatch.setenv("DASHBOARD_DB", str(db))
     at = open_page()
     assert "Upload decisions.csv or estates.csv on the Data page" in at.info[0].value
+
+
+def test_the_overview_gives_one_line_for_each_record(sample_app) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["period"] = "2019-01"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert ("Forward plan of key decisions, February 2019: 13 due in the next quarter (Feb 2019–Apr 2019), "
+            "4 dated TBC (21 decisions in 3 of the plan's 6 sections).") in captions
+    assert ("Estates: 10 police station sites sold since 1 April 2016, capital receipt £5,128,400; 3 contracts "
+            "exchanged subject to planning, £2,104,000 to be received on completion (totals as published).") in captions
