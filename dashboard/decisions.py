@@ -173,12 +173,10 @@ def summary_line(decisions: pd.DataFrame, period: date) -> str:
 
 
 def overview_line(con: duckdb.DuckDBPyConnection, period: date) -> str | None:
-    """The Overview's line: decisions due in the next quarter, or None when no plan is loaded."""
-    shown = period_shown(con, period)
-    if shown is None:
+    """The Overview's line: decisions due in the next quarter, or None when the report has no plan."""
+    if period not in list_periods(con):
         return None
-    decisions = query_decisions(con, shown)
+    decisions = query_decisions(con, period)
     listed, due = _counts(decisions, period)
     month = f"{pd.Timestamp(decisions['plan'].iloc[0]):%B %Y}"
-    note = "" if shown == period else f"; the plan of the report to {domain.format_month(shown)}"
-    return f"Forward plan of key decisions, {month}: {due} ({listed}{note})."
+    return f"Forward plan of key decisions, {month}: {due} ({listed})."

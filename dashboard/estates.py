@@ -147,15 +147,13 @@ def timeline_table(estates: pd.DataFrame) -> pd.DataFrame:
 
 
 def receipts_line(con: duckdb.DuckDBPyConnection, period: date) -> str | None:
-    """The Overview's line: receipts to date and to come, as published, or None when not loaded."""
-    shown = period_shown(con, period)
-    if shown is None:
+    """The Overview's line: receipts to date and to come, as published; None when the report has no lists."""
+    if period not in list_periods(con):
         return None
-    estates = query_estates(con, shown)
+    estates = query_estates(con, period)
     sold, exchanged = total(estates, SOLD), total(estates, EXCHANGED)
     parts = [f"{len(sites(estates, SOLD))} police station sites sold since 1 April 2016"
-             + (f", capital receipt {sold[0]}" if sold else "")]
-    parts.append(f"{len(sites(estates, EXCHANGED))} contracts exchanged subject to planning"
-                 + (f", {exchanged[0]} to be received on completion" if exchanged else ""))
-    note = "" if shown == period else f" (the estates list of the report to {domain.format_month(shown)})"
-    return "Estates: " + "; ".join(parts) + " (totals as published)" + note + "."
+             + (f", capital receipt {sold[0]}" if sold else ""),
+             f"{len(sites(estates, EXCHANGED))} contracts exchanged subject to planning"
+             + (f", {exchanged[0]} to be received on completion" if exchanged else "")]
+    return "Estates: " + "; ".join(parts) + " (totals as published)."

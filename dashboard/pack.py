@@ -35,6 +35,7 @@ import plotly.graph_objects as go
 
 from dashboard import budget, delivery, domain, figures, loads, measures, reports
 from dashboard import decisions, estates, pack_records
+from dashboard import pack_recommendations
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
@@ -90,6 +91,7 @@ class PackContent:
     charts: dict[str, list[PackChart]] = field(default_factory=dict)   # by section
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)   # the forward plan (an appendix)
     estates: pd.DataFrame = field(default_factory=pd.DataFrame)     # sites sold, contracts exchanged
+    trackers: list[pack_recommendations.TrackerContent] = field(default_factory=list)   # appendices
 
     def all_charts(self) -> list[PackChart]:
         return [chart for charts in self.charts.values() for chart in charts]
@@ -157,18 +159,20 @@ def gather_pack_content(
     )
     content.charts = _with_unique_stems(_build_charts(con, content, exceptions))
     _gather_records(con, content)
+    content.trackers = pack_recommendations.gather_trackers(con, period)
+    if content.trackers:
+        content.sources += "; " + loads.describe_source(con, "recommendations")
     return content
 
 
 def _gather_records(con: duckdb.DuckDBPyConnection, content: PackContent) -> None:
-    """The forward plan and estates lists of the period (else the latest before it), and their sources."""
-    plan_period = decisions.period_shown(con, content.period)
-    estates_period = estates.period_shown(con, content.period)
-    if plan_period is not None:
-        content.decisions = decisions.query_decisions(con, plan_period)
+    """The forward plan and estates lists the period's own paper gives, and their sources (an
+    earlier report's plan is not this paper's: it is left out, not carried forward)."""
+    if content.period in decisions.list_periods(con):
+        content.decisions = decisions.query_decisions(con, content.period)
         content.sources += "; " + loads.describe_source(con, "decisions")
-    if estates_period is not None:
-        content.estates = estates.query_estates(con, estates_period)
+    if content.period in estates.list_periods(con):
+        content.estates = estates.query_estates(con, content.period)
         content.sources += "; " + loads.describe_source(con, "estates")
 
 
@@ -791,6 +795,10 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     plan_letter = chr(ord("A") + len(appendices))
     if not content.decisions.empty:
         appendices.append((plan_letter, "Forward Plan of Key Decisions for the OPCC and the Force"))
+    tracker_letters = []
+    for tracker in content.trackers:
+        tracker_letters.append(chr(ord("A") + len(appendices)))
+        appendices.append((tracker_letters[-1], tracker.title))
     # The list of appendices and the sources move to a new page together, never the sources alone.
     doc.heading("Appendices", level=1)
     for letter, name in appendices:
@@ -815,6 +823,8 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         _charts(doc, content, "measures", images)
     if not content.decisions.empty:
         pack_records.write_forward_plan_appendix(doc, content.decisions, plan_letter)
+    for tracker, letter in zip(content.trackers, tracker_letters):
+        pack_recommendations.write_tracker_appendix(doc, tracker, letter)
     doc.save(path)
 
 
@@ -838,6 +848,7 @@ def pack_tables(content: PackContent) -> list[PackTable]:
         tables.append(PackTable(f"rag-summary-{file_stem(theme)}", rag_key_table(content.rag, theme)))
     tables.append(PackTable("budget", budget_report_table(content.budget)))
     tables.extend(pack_records.record_tables(content.decisions, content.estates))
+    tables.extend(pack_recommendations.tracker_tables(content.trackers))
     names = {t.name for t in tables}
     for chart in content.all_charts():
         if f"{chart.stem}-data" not in names:

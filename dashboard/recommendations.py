@@ -88,6 +88,15 @@ def latest_quarter(con: duckdb.DuckDBPyConnection, review: str, by: date | None 
     return None if df.empty else str(df["quarter"].iloc[0])
 
 
+_QUARTER_MONTHS = {"Q1": "April - June", "Q2": "July - September", "Q3": "October - December", "Q4": "January - March"}
+
+
+def quarter_words(quarter: str) -> str:
+    """'2020-21 Q4' as the tracker heads its update column: 'January - March 2020-21'."""
+    year, _, q = quarter.partition(" ")
+    return f"{_QUARTER_MONTHS[q]} {year}" if q in _QUARTER_MONTHS else quarter
+
+
 def _with_labels(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["status_label"] = [domain.recommendation_status_label(s) for s in df["status"]]
@@ -223,11 +232,11 @@ def describe_counts(counts: pd.DataFrame) -> str:
 
 
 def status_summary(df: pd.DataFrame) -> str:
-    """'23 recommendations: 23 – Not stated' — every status present, in tracker order."""
+    """'23 recommendations; by status: 23 – Not stated': every status present, in tracker order."""
     shown = [f"{int((df['status'] == s.code).sum())} {domain.recommendation_status_label(s.code)}"
              for s in domain.RECOMMENDATION_STATUSES if (df["status"] == s.code).any()]
     n = len(df)
-    return f"{n} recommendation{'' if n == 1 else 's'}" + (": " + ", ".join(shown) if shown else "")
+    return f"{n} recommendation{'' if n == 1 else 's'}" + ("; by status: " + ", ".join(shown) if shown else "")
 
 
 def recommendations_table(df: pd.DataFrame, quarter: str) -> pd.DataFrame:
@@ -273,15 +282,22 @@ def status_legend() -> pd.DataFrame:
     })
 
 
-def status_counts_text(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The Overview's line: each review's latest quarter by status, or None with no tracker."""
+def status_counts_text(con: duckdb.DuckDBPyConnection, period: date | None = None) -> str | None:
+    """The Overview's line: each review's latest quarter begun by the report month `period`
+    (None: the latest loaded) by status; None when no tracker is loaded."""
     if not has_recommendations(con):
         return None
     lines = []
     for review in list_reviews(con):
-        quarter = latest_quarter(con, review)
-        df = query_recommendations(con, review, str(quarter))
-        flagged = len(query_not_updated(con, review))
+        quarter = latest_quarter(con, review, by=period)
+        if quarter is None:
+            first = list_quarters(con, review)[0]
+            lines.append(f"{review} recommendations: no quarter reported by {domain.format_month(period)} "
+                         f"(the tracker loaded starts at {first})")
+            continue
+        df = query_recommendations(con, review, quarter)
+        flagged = query_not_updated(con, review)
+        flagged = flagged[flagged["latest_quarter"] == quarter]
         lines.append(f"{review} recommendations, {quarter}: {status_summary(df)}"
-                     + (f"; ⚠ {flagged} without an update this quarter" if flagged else ""))
+                     + (f"; ⚠ {len(flagged)} without an update this quarter" if len(flagged) else ""))
     return ". ".join(lines) + "."

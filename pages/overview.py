@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import budget, decisions, delivery, estates, loads, measures
+from dashboard import budget, decisions, delivery, estates, loads, measures, recommendations
 from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
@@ -72,8 +72,12 @@ else:
 st.subheader("Forward plan and estates")
 record_lines = [line for line in (cached_query(decisions.overview_line, period),
                                   cached_query(estates.receipts_line, period)) if line]
-for line in record_lines or ["No forward plan or estates list is loaded (see Decisions and estates)."]:
+for line in record_lines or [f"No forward plan or estates list is loaded for the report to {month}."]:
     show_caption(line)
+
+st.subheader("Recommendations tracker")
+show_caption(cached_query(recommendations.status_counts_text, period)
+             or "No recommendations tracker is loaded (see Recommendations tracker).")
 
 st.subheader("What changed since the previous report")
 previous = cached_query(measures.previous_period, period)

@@ -27,7 +27,7 @@ NOT_STATED = domain.recommendation_status_label(domain.NOT_STATED)
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("recommendations") / "sample.duckdb"
-    report = load_extracts([SAMPLE, ROOT / "data" / "measures.csv"], path)
+    report = load_extracts([SAMPLE, ROOT / "data" / "measures.csv", ROOT / "data" / "measures_police_uk.csv"], path)
     assert report.ok, report.to_text()
     return path
 
@@ -127,3 +127,21 @@ def test_hostile_text_in_every_free_text_field_is_shown_literally(tmp_path, monk
     (fig,) = [json.loads(node.proto.spec) for node in at.get("plotly_chart")]
     assert "<script>" not in json.dumps(fig["layout"]["title"]) and "<script>" not in json.dumps(fig["data"])
     assert set(at.selectbox(key="recommendations_review").options) == {HOSTILE}
+
+
+def test_the_overview_gives_the_trackers_statuses_for_the_report_month(sample_db, monkeypatch) -> None:
+    """One line: the latest quarter begun by the report month, counted by status; a report
+    month before the tracker's first quarter says so rather than show a later quarter."""
+    monkeypatch.setenv("DASHBOARD_DB", str(sample_db))
+    for period, expected in (
+            ("2024-12", "Domestic and sexual violence recommendations, 2020-21 Q4: 23 recommendations; by status: "
+                        f"23 {NOT_STATED}."),
+            ("2019-01", "Domestic and sexual violence recommendations: no quarter reported by Jan 2019 "
+                        "(the tracker loaded starts at 2020-21 Q4).")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["period"] = period
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "Recommendations tracker" in [s.value for s in at.subheader]
+        shown = [c.value.replace("\\", "") for c in at.caption]   # the caption's Markdown escapes undone
+        assert expected in shown, shown
