@@ -4,7 +4,7 @@ on landscape pages with its header row repeated, each exception table's own figu
 word inside the page's margins.
 
 Needs Debian's libreoffice-writer-nogui and poppler-utils (`make office`, part of `make test`);
-skipped without them. The pages are also saved as PNG in artifacts/pack-pages/ to look at.
+fails without them, as the browser tests do without Chromium. The pages are also saved as PNG in artifacts/pack-pages/ to look at.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ MARGIN_PT = pack.MARGIN_CM * POINTS_PER_CM
 HEADER_EDGE_PT = 1.0 * POINTS_PER_CM
 TOLERANCE_PT = 0.5
 
-pytestmark = pytest.mark.skipif(
-    not all(shutil.which(tool) for tool in ("soffice", "pdftotext", "pdfinfo")),
-    reason="LibreOffice or poppler-utils missing: make office (apt-get install libreoffice-writer-nogui poppler-utils)",
-)
+# `make test` installs them (`make office`); a machine without them fails here and says so,
+# rather than passing without having looked at the printed paper.
+if not all(shutil.which(tool) for tool in ("soffice", "pdftotext", "pdfinfo")):
+    pytest.fail("LibreOffice or poppler-utils missing: run `make office` "
+                "(apt-get install libreoffice-writer-nogui poppler-utils)", pytrace=False)
 
 
 @dataclass(frozen=True)
