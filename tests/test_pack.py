@@ -552,6 +552,8 @@ def numbered(section: int, texts: list[str], first: int = 1) -> list[str]:
 
 
 FRONT_SHEET = "table: For Consideration | "
+#: The sample's recommendations tracker, an appendix of a paper whose month its quarter has begun.
+TRACKER_TITLE = "Domestic and sexual violence Recommendations Tracker, January - March 2020-21"
 PLAN_HEADER = "table: Ref | Date | Subject | Summary of Decision | Cost (£) Where available | Contact Officer | Report of OPCC / Force"
 
 
@@ -684,11 +686,17 @@ def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(dece
         "Heading 1: 6. Financial Implications and Budget Provision: 2024-25",
         "6.1\tNo budget figures are loaded for 2024-25 up to Dec 2024.",
         "Heading 1: Appendices", "A. Delivery Plan RAG Status", "B. Headline Measure Charts",
-        got[got.index("B. Headline Measure Charts") + 1],
+        f"C. {TRACKER_TITLE}",
+        got[got.index(f"C. {TRACKER_TITLE}") + 1],
         "Heading 1: Appendix A: Delivery Plan RAG Status",
         "No delivery-plan deliverables are loaded for a quarter up to Dec 2024.",
         "Heading 1: Appendix B: Headline Measure Charts",
         *figure_lines(december.charts["measures"], 2, images=False),
+        "",   # the section break to the tracker's landscape pages
+        f"Heading 1: Appendix C: {TRACKER_TITLE}",
+        got[got.index(f"Heading 1: Appendix C: {TRACKER_TITLE}") + 1],   # what the tracker shows
+        "23 recommendations; by status: 23 – Not stated.",
+        "table: Theme | Ref | Recommendation | Lead agencies | Status | Update January - March 2020-21", "",
     ]
     placeholders = [p for p in document.paragraphs if "not yet written" in p.text]
     assert len(placeholders) == 2 and all(run.italic for p in placeholders for run in p.runs[1:])
