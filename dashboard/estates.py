@@ -14,7 +14,6 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import domain
 from dashboard.charts import CATEGORICAL_PALETTE, ChartMeta, finish_figure, wrap_text
 from dashboard.db import query
 

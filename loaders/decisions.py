@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from loaders import values
@@ -70,8 +70,6 @@ class Cost:
 
 def _month_alone(text: str, year_of: date) -> date | None:
     """'March' in 'March – September 2019' takes the year that follows it."""
-    from datetime import datetime
-
     for pattern in _MONTH_NAME_FORMATS:
         try:
             return date(year_of.year, datetime.strptime(text.strip(), pattern).month, 1)
