@@ -55,3 +55,47 @@ def test_an_exception_without_its_own_figure_carries_the_headline_trends_check(e
     found = {r["measure"]: r for r in measures.records(measures.query_exceptions(empty_con, JAN_2019))}
     assert found["Agrees"]["check"] == ""
     assert found["Disagrees"]["check"] == "⚠ Published trend +5% disagrees with computed -10.0%"
+
+
+def set_exception_figure(con: duckdb.DuckDBPyConnection, measure: str, text: str, value: float, unit: str) -> None:
+    con.execute("UPDATE measures SET exception_trend_text = ?, exception_trend_value = ?, exception_trend_unit = ?, "
+                "exception_trend_decimals = 0 WHERE measure = ?", [text, value, unit, measure])
+
+
+def test_an_exceptions_own_figure_is_checked_in_its_unit(empty_con) -> None:
+    """The exception table's figure against baseline and current (100 to 90): a percentage against
+    the change in per cent, a count against the difference; agreeing, no check."""
+    for line, (name, text, value, unit) in enumerate([
+        ("Percent wrong", "-5%", -5, "percent"), ("Count wrong", "+3", 3, "number"),
+        ("Percent right", "-10%", -10, "percent"), ("Count right", "-10", -10, "number"),
+    ], start=2):
+        add(empty_con, name, line)
+        set_exception_figure(empty_con, name, text, value, unit)
+    found = {r["measure"]: r for r in measures.records(measures.query_exceptions(empty_con, JAN_2019))}
+    assert found["Percent wrong"]["check"] == "⚠ Published -5% disagrees with computed -10.0%"
+    assert found["Count wrong"]["check"] == "⚠ Published +3 disagrees with computed -10"
+    assert (found["Percent right"]["check"], found["Count right"]["check"]) == ("", "")
+    assert found["Percent wrong"]["published"] == "-5%"
+
+
+def test_without_a_computed_change_the_exceptions_own_figure_is_drawn(empty_con) -> None:
+    """No current figure, so no computed change: the exception's change is the figure its own table
+    published (before the headline trend), marked as published."""
+    add(empty_con, "Pending", 2, trend_text="-1%", trend_value=-1)
+    empty_con.execute("UPDATE measures SET current_value = NULL WHERE measure = 'Pending'")
+    set_exception_figure(empty_con, "Pending", "-4%", -4, "percent")
+    (row,) = measures.records(measures.query_exceptions(empty_con, JAN_2019))
+    assert (row["change"], row["change_unit"], row["change_basis"]) == (-4, "percent", "published")
+    assert row["change_shown"] == measures.published_change_text(-4, "percent") + " (published)"
+
+
+def test_headline_rows_are_the_headline_measures_renumbered_with_the_same_columns(empty_con) -> None:
+    add(empty_con, "Headline", 2)
+    add(empty_con, "Not a headline", 3)
+    empty_con.execute("UPDATE measures SET headline = false WHERE measure = 'Not a headline'")
+    add(empty_con, "Another headline", 4)
+    changes = measures.query_measure_changes(empty_con, JAN_2019)
+    rows = measures.headline_rows(changes)
+    assert list(rows["measure"]) == ["Headline", "Another headline"]
+    assert list(rows.columns) == list(changes.columns)
+    assert list(rows.index) == [0, 1]
