@@ -129,6 +129,7 @@ def build_sales_timeline_figure(estates: pd.DataFrame, meta: ChartMeta) -> go.Fi
         customdata=[format_completion(d) for d in found["completion_date"]],
         hovertemplate="%{y}<br>completed %{customdata}<extra></extra>",
         name="Completed sale",
+        orientation="h",   # each row's figure is its x (the day), as for the dashboard's horizontal bars
     ))
     fig.update_yaxes(autorange="reversed", type="category", title_text="")
     fig.update_xaxes(title_text="Completion of sale", tickformat="%b<br>%Y", tickangle=0, nticks=5)

@@ -732,7 +732,9 @@ def test_document_page_fonts_and_properties(stand_in_document) -> None:
                  section.top_margin, section.bottom_margin]
         layouts.append((section.orientation, [round(size.cm, 2) for size in sizes]))
     portrait, landscape = [21.0, 29.7, 2.0, 2.0, 2.0, 2.0], [29.7, 21.0, 2.0, 2.0, 2.0, 2.0]
-    assert layouts == [(WD_ORIENT.PORTRAIT, portrait), (WD_ORIENT.LANDSCAPE, landscape), (WD_ORIENT.PORTRAIT, portrait)]
+    # portrait, the landscape headline table, portrait again, and the forward plan's landscape appendix
+    assert layouts == [(WD_ORIENT.PORTRAIT, portrait), (WD_ORIENT.LANDSCAPE, landscape), (WD_ORIENT.PORTRAIT, portrait),
+                       (WD_ORIENT.LANDSCAPE, landscape)]
     normal = stand_in_document.styles["Normal"].font
     assert (normal.name, normal.size) == ("Arial", Pt(10))
     for name, size in (("Title", 16), ("Heading 1", 12), ("Heading 2", 11)):
@@ -976,9 +978,10 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
     with the published trend and the check beside them."""
     assert content.period == PERIOD and content.quarter == "2018-19 Q3"
     assert content.sources == "; ".join([measures.describe_measures_source(con, PERIOD),
-                                         loads.describe_source(con, "deliverables"), loads.describe_source(con, "budget")])
-    assert re.fullmatch(r"measures\.csv, loaded .+ UTC; deliverables\.csv, loaded .+ UTC; budget\.csv, loaded .+ UTC",
-                        content.sources)
+                                         *(loads.describe_source(con, t) for t in ("deliverables", "budget", "decisions",
+                                                                                   "estates"))])
+    assert re.fullmatch(r"measures\.csv, loaded .+ UTC; deliverables\.csv, loaded .+ UTC; budget\.csv, loaded .+ UTC; "
+                        r"decisions\.csv, loaded .+ UTC; estates\.csv, loaded .+ UTC", content.sources)
     assert pack.describe_sources(con, ["budget", "nothing"]) == (
         loads.describe_source(con, "budget") + "; nothing (no load recorded)")
     assert list(content.headlines["measure"]) == [m for m, *_ in EXPECTED_HEADLINES]
@@ -1083,6 +1086,7 @@ def test_pack_tables_are_the_report_tables_then_each_charts_data(content) -> Non
     assert [t.name for t in tables] == [
         "headline-measures", "positive-exceptions", "negative-exceptions",
         "rag-summary-helping-and-supporting-victims", "budget",
+        "forward-plan", "estates-sold", "estates-exchanged",   # dashboard/pack_records.py
         *(f"{chart.stem}-data" for chart in content.all_charts()),
     ]
     by_name = {t.name: t.table for t in tables}
