@@ -5,15 +5,12 @@ Fails on any Streamlit exception block; saves a screenshot of each page to artif
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_support import free_port, wait_healthy
+from browser_support import SETTLED, served_app
 
 from loaders.atomic import staged_database
 from loaders.load import load_extracts
@@ -57,24 +54,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with staged_database(db_path) as con:
         con.execute("UPDATE measures SET comment = ?, exception_comment = ? WHERE measure = 'Fraud offences'",
                     [HOSTILE, HOSTILE])
-    port = free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(db_path)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, server)
+    with served_app(db_path) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -97,20 +78,11 @@ def _page_url(base: str, index: int) -> str:
     return base + "/" if index == 0 else f"{base}/{PAGES[index].url_path}"
 
 
-#: True once the script has finished, no lazily loaded element is still a placeholder, and every
-#: Plotly chart has drawn its SVG.
-_SETTLED = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every(chart => chart.querySelector('svg.main-svg'));
-}"""
 
 
 def _wait_for_page(tab: object, title: str, timeout_ms: int = 30_000) -> None:
     tab.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
-    tab.wait_for_function(_SETTLED, timeout=timeout_ms)
+    tab.wait_for_function(SETTLED, timeout=timeout_ms)
 
 
 def test_a_link_to_a_page_is_the_first_request(app_url: str, page: object) -> None:

@@ -8,14 +8,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import free_port, wait_healthy
+from browser_support import SETTLED, served_app
 
 from loaders.load import load_extracts
 from ui.navigation import PAGES
@@ -38,14 +35,6 @@ axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 if not Path(CHROMIUM).exists():
     pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)", pytrace=False)
 
-#: The script has finished, no placeholder is left, every chart has drawn.
-_SETTLED = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-    return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every(chart => chart.querySelector('svg.main-svg'));
-}"""
 
 #: What sticks out sideways: the document wider than the window, or a report table or a main
 #: block element whose right edge passes the main column's (grids scroll inside themselves).
@@ -70,24 +59,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db_path = tmp_path_factory.mktemp("reading") / "dashboard.duckdb"
     report = load_extracts(sorted((ROOT / "data").glob("*.csv")), db_path)
     assert report.ok, report.to_text()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "DASHBOARD_DB": str(db_path)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, server)
+    with served_app(db_path) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +82,7 @@ def _open(browser: object, url: str, width: int) -> object:
     tab = context.new_page()
     tab.goto(url)
     tab.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
-    tab.wait_for_function(_SETTLED, timeout=60_000)
+    tab.wait_for_function(SETTLED, timeout=60_000)
     assert tab.locator('[role="dialog"]').count() == 0, f"{url} opened a dialog: " + tab.locator('[role="dialog"]').first.inner_text()
     return tab
 
@@ -120,7 +93,7 @@ def test_the_seed_headline_figures_are_page_text_at_every_width(app_url: str, br
     tab = _open(browser, f"{app_url}/headlines", width)
     # A cold server's first link runs the page twice (ui.navigation.ensure_frame): wait for the table.
     tab.get_by_role("table").first.wait_for(timeout=60_000)
-    tab.wait_for_function(_SETTLED, timeout=60_000)
+    tab.wait_for_function(SETTLED, timeout=60_000)
     text = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
     missing = [figure for figure in SEED_FIGURES if figure not in text]
     assert not missing, f"at {width} px the page text lacks {missing}"
@@ -146,7 +119,7 @@ def test_axe_finds_no_wcag_22_aa_violation(app_url: str, browser: object, spec: 
     # Open every "How to read" note and data table, so their content is checked too.
     for expander in tab.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
         expander.click()
-    tab.wait_for_function(_SETTLED, timeout=30_000)
+    tab.wait_for_function(SETTLED, timeout=30_000)
     results = axe_module.Axe().run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response
     violations = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
