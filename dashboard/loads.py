@@ -42,6 +42,7 @@ TABLE_QUERIES: dict[str, str] = {
     "recommendations": "SELECT * FROM recommendations ORDER BY review, quarter_start, source_file, source_line",
     "decisions": "SELECT * FROM decisions ORDER BY period, source_file, source_line",
     "estates": "SELECT * FROM estates ORDER BY period, source_file, source_line",
+    "framework": "SELECT * FROM framework ORDER BY plan, theme_no, source_file, source_line",
     "load_log": "SELECT * FROM load_log ORDER BY load_id, file_name",
 }
 LOADED_TABLES: tuple[str, ...] = tuple(TABLE_QUERIES)
@@ -141,6 +142,18 @@ EXAMPLE_VALUES: dict[str, dict[str, str]] = {
         "status": "",
         "proposed_use": "Residential",
         "total_receipt": "",
+    },
+    "framework": {
+        "plan": "2016-18",
+        "plan_title": "Revised Police and Crime Plan (2016-18) - Strategic Framework",
+        "theme_no": "1",
+        "theme": "Protect, support and respond to victims, witnesses and vulnerable people",
+        "focus_area": "",
+        "ref": "F03",
+        "lead": "",
+        "revised": "",
+        "activity": "PL2: Review existing DA information sharing protocols to ensure real time information sharing.",
+        "pledges": "PL2",
     },
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.prefix for kind in FILE_KINDS)

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard.db import DEFAULT_DB
+from loaders.contract import FILE_KINDS
 from loaders.load import load_extracts, validate_extracts
 from loaders.provenance import LOAD_SOURCES, Actor, command_line_actor
 from loaders.restore import restore_version
@@ -26,8 +27,8 @@ from loaders.versions import kept_versions
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loaders",
-        description="Check CSV extracts (measures*.csv, series*.csv, deliverables*.csv, "
-        "budget*.csv, or folders holding them) and load them into the dashboard's database, "
+        description=f"Check CSV extracts ({', '.join(f'{kind.prefix}*.csv' for kind in FILE_KINDS)}, "
+        "or folders holding them) and load them into the dashboard's database, "
         "all or nothing. Every load is logged with who ran it; the database it replaces is "
         "kept, so a load can be undone with --restore.",
     )

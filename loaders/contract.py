@@ -121,9 +121,19 @@ RECOMMENDATIONS = FileKind(
     key=("review", "ref", "quarter"),
 )
 
+# A plan's strategic framework: its themes (and focus areas) and each activity or objective,
+# with its lead, revised marker and pledges as published. Keyed within a plan's theme, since
+# the 2016-18 plan's refs (C01, F01, ...) start again in every theme.
+FRAMEWORK = FileKind(
+    prefix="framework",
+    table="framework",
+    columns=_columns("plan theme_no theme ref activity", "plan_title focus_area lead revised pledges"),
+    key=("plan", "theme_no", "ref"),
+)
+
 #: Load order: measures before series, so a series may name a measure loaded with it.
 FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS, RECOMMENDATIONS, DECISIONS,
-                                    ESTATES)
+                                    ESTATES, FRAMEWORK)
 
 #: Area of a series row whose `area` is absent or empty.
 DEFAULT_AREA = domain.FORCE_AREA

@@ -21,6 +21,7 @@ from loaders.contract import (
     DELIVERABLES,
     ERROR,
     ESTATES,
+    FRAMEWORK,
     MEASURES,
     NO_HEADER,
     RECOMMENDATIONS,
@@ -41,6 +42,7 @@ from loaders.reading import (
 from loaders.recommendations import RECOMMENDATION_COLUMNS, recommendation_row
 from loaders.decisions import DECISION_COLUMNS, check_decisions_file, decision_row
 from loaders.estates import ESTATE_COLUMNS, check_estates_file, estate_row
+from loaders.framework import FRAMEWORK_COLUMNS, check_framework_file, framework_row
 from loaders.reports import REPORT_COLUMNS, report_row
 
 T = TypeVar("T")
@@ -72,6 +74,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "decisions": DECISION_COLUMNS + ("source_file", "source_line"),
     "estates": ESTATE_COLUMNS + ("source_file", "source_line"),
     "recommendations": RECOMMENDATION_COLUMNS + ("source_file", "source_line"),
+    "framework": FRAMEWORK_COLUMNS + ("source_file", "source_line"),
 }
 
 #: Units whose values are plain numbers: either may be declared for the other.
@@ -331,6 +334,7 @@ _ROW_BUILDERS: dict[str, Callable[[Row], tuple[Any, ...] | None]] = {
     DECISIONS.table: decision_row,
     ESTATES.table: estate_row,
     RECOMMENDATIONS.table: recommendation_row,
+    FRAMEWORK.table: framework_row,
 }
 
 
@@ -339,6 +343,7 @@ _ROW_BUILDERS: dict[str, Callable[[Row], tuple[Any, ...] | None]] = {
 _FILE_CHECKS: dict[str, Callable[[SourceFile, list[tuple[Any, ...]], list[LoadIssue]], None]] = {
     DECISIONS.table: check_decisions_file,
     ESTATES.table: check_estates_file,
+    FRAMEWORK.table: check_framework_file,
 }
 
 
