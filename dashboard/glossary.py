@@ -67,6 +67,16 @@ TERMS: dict[str, Term] = {
              "under each of them, so the agencies' counts add up to more than the recommendations."),
         Term("Not stated", "The tracker printed no status word for the recommendation in that "
              "quarter. The dashboard shows – Not stated and does not guess a status from the update."),
+        Term("Lead", "Who leads a plan activity. In the 2016-18 plan the first letter of each "
+             "reference says so: C the Commissioner, F the Force, P partners (F03 is a Force "
+             "activity). Where a plan publishes no lead, the dashboard says – Not published and "
+             "does not guess one."),
+        Term("Pledge", "One of the Commissioner's 7 pledges, which the 2016-18 plan's activities "
+             "support: PL1 neighbourhood police teams up to PL7 Nottingham Citizens, whose 10 asks "
+             "are numbered PL7.1 to PL7.10. An activity supporting two pledges is counted under "
+             "each, so the pledges' counts can add up to more than the activities."),
+        Term("Revised marker", "The star (*) the 2016-18 plan puts beside an activity that was "
+             "revised to support one of the new pledges."),
     )
 }
 
@@ -136,6 +146,15 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "station sites sold and contracts exchanged, with each list's total capital receipt as "
         "published, and a timeline of the completed sales.",
         ("Forward plan", "Lower bound", "Capital receipt"),
+    ),
+    "framework": (
+        "A plan's framework, theme by theme: the 2016-18 plan's activities and the 2019/20 "
+        "delivery plan's objectives, as published. Choose the plan, and for the 2016-18 plan a "
+        "lead or a pledge. The charts count the activities in each theme by lead, and by pledge "
+        "(their tables give every count). Where a delivery-plan deliverable is the same as an "
+        "objective (same plan and theme, same number or same words), the objective shows that "
+        "deliverable's latest RAG status; the page says so plainly where none matches.",
+        ("Lead", "Pledge", "Revised marker", "RAG"),
     ),
     "panel_pack": (
         "Builds the report as a Word paper for the Panel: front sheet, numbered sections, the "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import budget, decisions, delivery, estates, loads, measures, recommendations
+from dashboard import budget, decisions, delivery, estates, framework, loads, measures, recommendations
 from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
@@ -78,6 +78,9 @@ for line in record_lines or [f"No forward plan or estates list is loaded for the
 st.subheader("Recommendations tracker")
 show_caption(cached_query(recommendations.status_counts_text, period)
              or "No recommendations tracker is loaded (see Recommendations tracker).")
+
+st.subheader("Plan framework")
+show_caption(cached_query(framework.overview_line) or "No plan framework is loaded (see Plan framework).")
 
 st.subheader("What changed since the previous report")
 previous = cached_query(measures.previous_period, period)

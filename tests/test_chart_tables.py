@@ -36,7 +36,7 @@ PERIODS = ("2019-01", None)  # the seed report's month, and the default (latest)
 #: Pages that must show at least this many charts at 2019-01, so the checks below cannot pass
 #: by finding nothing to check.
 CHARTS_AT_2019_01 = {"overview": 1, "headlines": 1, "exceptions": 1, "delivery": 1, "budget": 2,
-                     "decisions_estates": 1}
+                     "decisions_estates": 1, "framework": 1}
 
 #: A number as tables print it: 4,872 / +10.2 / -2.7 / 1.1 (the unit around it is ignored).
 _NUMBER = re.compile(r"(?P<sign>[-+\u2212])?(?P<digits>\d[\d,]*(?:\.\d+)?)(?P<suffix>[km])?(?![\d])")
@@ -271,7 +271,8 @@ def open_page(path: str, period: str | None) -> AppTest:
 
 def page_variants(at: AppTest, path: str):
     """The page as opened, then each choice that draws another chart: every measure on Theme
-    headlines, each source on Exceptions (the detection rule finds others)."""
+    headlines, each source on Exceptions (the detection rule finds others), each plan on Plan
+    framework."""
     yield "as opened"
     if path == "pages/headlines.py" and at.get("selectbox"):
         try:
@@ -291,6 +292,15 @@ def page_variants(at: AppTest, path: str):
             at.radio(key="exceptions_source").set_value(source).run()
             assert not at.exception, [e.value for e in at.exception]
             yield f"source {source!r}"
+    if path == "pages/framework.py":
+        try:
+            plans = at.selectbox(key="framework_plan").options
+        except KeyError:
+            return
+        for plan in plans:   # the 2016-18 plan draws the pledge chart too
+            at.selectbox(key="framework_plan").set_value(plan).run()
+            assert not at.exception, [e.value for e in at.exception]
+            yield f"plan {plan!r}"
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=["2019-01", "default"])

@@ -29,6 +29,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/budget.py", "Budget", ":material/account_balance:", "budget"),
     PageSpec("pages/recommendations.py", "Recommendations tracker", ":material/fact_check:", "recommendations"),
     PageSpec("pages/decisions_estates.py", "Decisions and estates", ":material/gavel:", "decisions_estates"),
+    PageSpec("pages/framework.py", "Plan framework", ":material/account_tree:", "framework"),
     PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel_pack"),
     PageSpec("pages/data.py", "Data", ":material/database:", "data"),
 )
