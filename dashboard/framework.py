@@ -322,9 +322,9 @@ def link_deliverables(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.Da
         same = delivered[(delivered["plan_key"] == row["plan"]) & (delivered["theme_key"] == text_key(row["theme"]))]
         if same.empty:
             continue
-        by_ref = same["ref"] == str(row["ref"])
-        by_text = same["text_key"] == text_key(row["activity"])
-        found = same[by_ref | by_text].assign(score=by_ref.astype(int) * 2 + by_text.astype(int))
+        by_ref = (same["ref"] == str(row["ref"])).to_numpy(dtype=bool)
+        by_text = (same["text_key"] == text_key(row["activity"])).to_numpy(dtype=bool)
+        found = same.assign(score=by_ref.astype(int) * 2 + by_text.astype(int)).loc[by_ref | by_text]
         if found.empty:
             continue
         best = found.sort_values(["quarter_start", "score"], ascending=False).iloc[0]
