@@ -389,7 +389,8 @@ def test_text_on_a_bar_and_text_in_a_palette_colour_read_at_4_5_to_1() -> None:
 #: Browser windows the live pages are read in (the chart is the column's width: 940, 608, 358 px).
 BROWSER_WIDTHS = (1400, 640, 390)
 #: Pages that draw charts.
-CHART_PAGES = ("overview", "headlines", "exceptions", "delivery", "budget", "decisions_estates", "recommendations")
+CHART_PAGES = ("overview", "headlines", "exceptions", "delivery", "budget", "decisions_estates", "recommendations",
+               "framework")
 #: True once the script has finished and every Plotly chart has drawn its SVG.
 _SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
