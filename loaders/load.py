@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from loaders.atomic import quiet_connect, staged_database
+from loaders.history import replace_changed
 from loaders.contract import (
     ERROR,
     FILE_KINDS,
@@ -135,9 +136,10 @@ def _s(n: int) -> str:
 
 
 def _files_table(files: list[FileReport], written: bool) -> list[str]:
-    heads = ["file", "table", "encoding", "rows"] + (["added", "replaced"] if written else [])
+    heads = ["file", "table", "encoding", "rows"] + (["added", "replaced", "unchanged"] if written else [])
     body = [
-        [escaped(f.name), f.table, f.encoding, f"{f.rows:,}"] + ([f"{f.added:,}", f"{f.replaced:,}"] if written else [])
+        [escaped(f.name), f.table, f.encoding, f"{f.rows:,}"]
+        + ([f"{f.added:,}", f"{f.replaced:,}", f"{f.rows - f.added - f.replaced:,}"] if written else [])
         for f in files
     ]
     widths = [max(len(r[i]) for r in [heads, *body]) for i in range(len(heads))]
@@ -368,9 +370,9 @@ def _write_all(con: duckdb.DuckDBPyConnection, checked: _Checked, entry: LogEntr
                 if checked.has_errors():
                     raise _Rejected
                 continue  # the same position now holds the staged file
-            item.rows_in_file, replaced = result
+            item.rows_in_file, added, replaced = result
             item.written = True
-            written.append(_log_file(con, item, entry, item.rows_in_file - replaced, replaced))
+            written.append(_log_file(con, item, entry, added, replaced))
         else:
             written.append(write_file(con, item, entry))
         position += 1
@@ -418,19 +420,12 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, checked: CheckedFile) -> str:
 
 def write_file(con: duckdb.DuckDBPyConnection, checked: CheckedFile | StagedSeries,
                entry: LogEntry) -> FileReport:
-    """Replace the file's rows by key in the staged database and log the file."""
+    """Replace by key the file's rows whose figures changed (the old rows kept in history) in
+    the staged database and log the file."""
     kind: FileKind = checked.source.kind
     staged = checked.table if isinstance(checked, StagedSeries) else _stage_rows(con, checked)
-    columns = _quoted(TABLE_COLUMNS[kind.table])
-    match = " AND ".join(f't."{k}" = n."{k}"' for k in kind.key)
-    # Each key is in the table at most once and in a file that got this far at most once
-    # (a repeat is an error), so the rows deleted are the rows replaced.
-    replaced = con.execute(
-        f"DELETE FROM {kind.table} t USING {staged} n WHERE {match}").fetchone()[0]
-    inserted = con.execute(
-        f"INSERT INTO {kind.table} ({columns}, load_id) SELECT {columns}, ? FROM {staged}", [entry.load_id]
-    ).fetchone()[0]
-    return _log_file(con, checked, entry, inserted - replaced, replaced)
+    added, replaced = replace_changed(con, kind, staged, entry.load_id, TABLE_COLUMNS[kind.table])
+    return _log_file(con, checked, entry, added, replaced)
 
 
 def _log_file(con: duckdb.DuckDBPyConnection, checked: _FileCheck, entry: LogEntry,

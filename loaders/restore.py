@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.atomic import latest_load_id, staged_database
+from loaders.history import has_table, supersede_all_changed
 from loaders.load import LOG_COLUMNS
 from loaders.provenance import RESTORE, Actor
 from loaders.versions import KeptVersion, find_version, kept_versions, live_path
@@ -78,9 +79,12 @@ def _log_restore(con: duckdb.DuckDBPyConnection, db_path: Path, version: KeptVer
         carried = ", ".join(c if c in live_columns else f"NULL AS {c}" for c in LOG_COLUMNS)
         con.execute(f"INSERT INTO load_log ({', '.join(LOG_COLUMNS)}) "
                     f"SELECT {carried} FROM live.load_log WHERE load_id > ?", [restored_latest])
+        new_load_id = max(live_latest or 0, restored_latest) + 1
+        # The figures the restore takes away are kept, as a load's replaced rows are.
+        supersede_all_changed(con, "live", new_load_id)
+        _carry_publications(con)
     finally:
         con.execute("DETACH live")
-    new_load_id = max(live_latest or 0, restored_latest) + 1
     con.execute(
         f"INSERT INTO load_log ({', '.join(LOG_COLUMNS)}) "
         "VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, ?, ?, ?)",
@@ -88,6 +92,14 @@ def _log_restore(con: duckdb.DuckDBPyConnection, db_path: Path, version: KeptVer
          actor.name, actor.source, version.load_id],
     )
     return new_load_id
+
+
+def _carry_publications(con: duckdb.DuckDBPyConnection) -> None:
+    """What the Panel was shown stays recorded when the figures go back to before it."""
+    if not has_table(con, "live", "published_reports"):
+        return
+    con.execute("INSERT INTO published_reports SELECT * FROM live.published_reports "
+                "EXCEPT SELECT * FROM published_reports")
 
 
 def _sha256(path: Path) -> str:

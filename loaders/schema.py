@@ -10,12 +10,15 @@ from __future__ import annotations
 import duckdb
 
 from dashboard import domain
+from loaders.history import create_history_tables
 
 #: 2: `series` has no PRIMARY KEY (see its comment); databases at 1 are rebuilt on the next load.
 #: 3: `load_log` says who loaded, from where, and which earlier load a restore went back to.
 #: 4: `measures` carries the exception table's own figure and narrative; `reports` (the paper's
 #:    front sheet) is new.
-SCHEMA_VERSION = 4
+#: 5: every loaded table has a `*_history` twin keeping the rows loads replaced
+#:    (loaders/history.py), and `published_reports` records what the Panel was shown.
+SCHEMA_VERSION = 5
 
 TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
@@ -201,6 +204,22 @@ CREATE TABLE IF NOT EXISTS estates (
     PRIMARY KEY (period, list, site)
 );
 
+-- A report period published to the Panel: the figures as they stood after load
+-- `as_of_load_id`, kept as a frozen copy of the database (`frozen_file`, beside the live one in
+-- NAME.published/) and, when the pack was built for the meeting, the pack's own file.
+CREATE TABLE IF NOT EXISTS published_reports (
+    period          DATE      NOT NULL,
+    as_of_load_id   INTEGER   NOT NULL,  -- the last load whose figures the Panel was shown
+    published_at    TIMESTAMP NOT NULL,  -- UTC
+    published_by    VARCHAR   NOT NULL,
+    meeting_date    DATE,
+    frozen_file     VARCHAR   NOT NULL,  -- file name in NAME.published/
+    frozen_sha256   VARCHAR   NOT NULL,
+    pack_file       VARCHAR,             -- file name in NAME.published/, when a pack was kept
+    pack_sha256     VARCHAR,
+    PRIMARY KEY (period, as_of_load_id)
+);
+
 CREATE TABLE IF NOT EXISTS rag_lookup (
     status VARCHAR PRIMARY KEY, label VARCHAR NOT NULL, sort_order INTEGER NOT NULL
 );
@@ -322,6 +341,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         _add_audit_columns(con)
         _add_exception_columns(con)
         con.execute(_RAISE_VERSION_SQL, [SCHEMA_VERSION] * 2)
+    create_history_tables(con)
     con.execute(_CLEAR_RAG_SQL)
     con.executemany(
         _FILL_RAG_SQL,

@@ -25,7 +25,8 @@ import duckdb
 import pandas as pd
 
 from loaders import values
-from loaders.contract import DEFAULT_AREA, ERROR, MAX_LISTED_ISSUES, NO_HEADER, LoadIssue
+from loaders.contract import DEFAULT_AREA, ERROR, MAX_LISTED_ISSUES, NO_HEADER, SERIES, LoadIssue
+from loaders.history import replace_changed
 from loaders.reading import (
     BrokenCsv,
     Header,
@@ -124,12 +125,14 @@ class StagedSeries:
 #: keeps it, refusing a file that repeats a key and replacing stored rows by key.
 SERIES_KEY = ("measure", "area", "period")
 _KEY = ", ".join(SERIES_KEY)
-_KEY_MATCH = " AND ".join(f"t.{k} = n.{k}" for k in SERIES_KEY)
+#: The columns of `_fast_select`'s rows, in its order.
+_FAST_COLUMNS = ("measure", "area", "period", "value", "source_file")
 
 
 def insert_series_fast(con: duckdb.DuckDBPyConnection, source: SourceFile, layout: SeriesLayout,
-                       load_id: int, workdir: Path) -> tuple[int, int] | None:
-    """Replace-by-key a clean series file straight from DuckDB's reader: (rows, replaced).
+                       load_id: int, workdir: Path) -> tuple[int, int, int] | None:
+    """Replace-by-key a clean series file straight from DuckDB's reader: (rows, added,
+    replaced); a row whose value is unchanged is left as it was.
 
     None, with nothing changed, when anything is unusual (a ragged row, a cell SQL cannot
     read, a repeated key, an unknown measure): `stage_series` then finds out what and where.
@@ -158,10 +161,10 @@ def _any_row_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _replace_in_transaction(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str,
-                            params: list, load_id: int) -> tuple[int, int] | None:
+                            params: list, load_id: int) -> tuple[int, int, int] | None:
     con.begin()
     try:
-        rows, replaced = _replace(con, source, select, params, load_id)
+        rows, added, replaced = _replace(con, source, select, params, load_id)
         unknown = _unknown_rows(con, source, load_id)
     except (duckdb.Error, _RepeatedKey, _RowsMissing):  # a CSV the strict reader refuses, a NOT
         con.rollback()                                  # NULL violation, a record not read
@@ -170,11 +173,11 @@ def _replace_in_transaction(con: duckdb.DuckDBPyConnection, source: SourceFile, 
         con.rollback()
         return None
     con.commit()
-    return rows, replaced
+    return rows, added, replaced
 
 
 def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str,
-                       params: list, load_id: int) -> tuple[int, int] | None:
+                       params: list, load_id: int) -> tuple[int, int, int] | None:
     """The first series load: one INSERT into the empty table, outside a transaction
     (committing a million-row transaction costs as much again), then the checks that need
     the rows: a repeated key, an unknown measure. Undone by emptying the table."""
@@ -187,7 +190,7 @@ def _insert_into_empty(con: duckdb.DuckDBPyConnection, source: SourceFile, selec
             or _unknown_rows(con, source, load_id)):
         con.execute("DELETE FROM series")
         return None
-    return rows, 0
+    return rows, rows, 0
 
 
 def _repeats_a_key(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -215,8 +218,8 @@ class _RowsMissing(Exception):
 
 
 def _replace(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str, params: list,
-             load_id: int) -> tuple[int, int]:
-    """Replace by key into a series table holding rows: (rows, replaced). The rows are
+             load_id: int) -> tuple[int, int, int]:
+    """Replace by key into a series table holding rows: (rows, added, replaced). The rows are
     staged first so that a file repeating a key is refused before anything is deleted."""
     # Inside the caller's transaction: a rollback drops the staged rows too.
     con.execute(f"CREATE OR REPLACE TEMP TABLE series_fast AS {select}", params)
@@ -225,12 +228,9 @@ def _replace(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str, pa
         raise _RowsMissing
     if _repeats_a_key(con, "series_fast"):
         raise _RepeatedKey
-    # The table holds each key once, so the rows deleted are the rows replaced.
-    replaced = con.execute(
-        f"DELETE FROM series t USING series_fast n WHERE {_KEY_MATCH}").fetchone()[0]
-    con.execute("INSERT INTO series BY NAME SELECT *, ? AS load_id FROM series_fast", [load_id])
+    added, replaced = replace_changed(con, SERIES, "series_fast", load_id, _FAST_COLUMNS)
     con.execute("DROP TABLE series_fast")
-    return rows, replaced
+    return rows, added, replaced
 
 
 def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tuple[str, list]:

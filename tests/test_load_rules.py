@@ -56,8 +56,8 @@ def test_report_of_a_load_lists_files_with_counts_then_warnings(tmp_path: Path) 
     report = load_extracts([measures_with_extra_column(tmp_path)], db)
     assert report.to_text() == (
         f"Loaded 1 file into {db} (load 1).\n\n"
-        "  file          table     encoding  rows  added  replaced\n"
-        "  measures.csv  measures  utf-8        1      1         0\n\n"
+        "  file          table     encoding  rows  added  replaced  unchanged\n"
+        "  measures.csv  measures  utf-8        1      1         0          0\n\n"
         "Warnings (1):\n"
         f"  {EXTRA_COLUMN_WARNING}\n"
     )

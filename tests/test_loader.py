@@ -96,8 +96,11 @@ def test_load_log_records_each_file(tmp_path: Path) -> None:
     sha = hashlib.sha256((GOOD / "measures.csv").read_bytes()).hexdigest()
     assert log[0] == (1, "measures.csv", sha, "measures", "utf-8", 3, 3, 0)
     assert log[1][:4] == (1, "series.csv", hashlib.sha256((GOOD / "series.csv").read_bytes()).hexdigest(), "series")
-    assert log[2] == (2, "measures.csv", sha, "measures", "utf-8", 3, 0, 3)
-    assert rows(db, "SELECT DISTINCT load_id, source_file FROM measures") == [(2, "measures.csv")]
+    # The same figures again: nothing added, nothing replaced (no revision recorded).
+    assert log[2] == (2, "measures.csv", sha, "measures", "utf-8", 3, 0, 0)
+    # ... and the rows keep the load their figures came from.
+    assert rows(db, "SELECT DISTINCT load_id, source_file FROM measures") == [(1, "measures.csv")]
+    assert rows(db, "SELECT count(*) FROM measures_history") == [(0,)]
 
 
 def test_header_is_case_insensitive_trimmed_and_in_any_order(tmp_path: Path) -> None:

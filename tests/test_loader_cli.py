@@ -16,11 +16,11 @@ GOOD = Path(__file__).resolve().parent / "fixtures" / "loader" / "good"
 EXPECTED_SUCCESS = """\
 Loaded 4 files into {db} (load 1).
 
-  file              table         encoding  rows  added  replaced
-  measures.csv      measures      utf-8        3      3         0
-  series.csv        series        utf-8        3      3         0
-  deliverables.csv  deliverables  utf-8        2      2         0
-  budget.csv        budget        utf-8        3      3         0
+  file              table         encoding  rows  added  replaced  unchanged
+  measures.csv      measures      utf-8        3      3         0          0
+  series.csv        series        utf-8        3      3         0          0
+  deliverables.csv  deliverables  utf-8        2      2         0          0
+  budget.csv        budget        utf-8        3      3         0          0
 """
 
 

@@ -166,7 +166,7 @@ def test_a_file_named_like_a_glob_is_read_itself(tmp_path: Path, fast_path_calls
     db = tmp_path / "db.duckdb"
     report = load_extracts([tmp_path / "measures.csv", given], db)
     assert report.ok, report.to_text()
-    assert fast_path_calls == [(1, 0)]
+    assert fast_path_calls == [(1, 1, 0)]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT period::VARCHAR, value, source_file FROM series").fetchall() == [
             ("2019-01-01", 1.0, "series[12].csv")]

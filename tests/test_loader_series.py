@@ -79,7 +79,7 @@ def test_fast_path_reads_every_accepted_form(folder: Path, fast_path_calls: list
     write_series(folder, VARIED)
     report = load_extracts([folder], folder / "db.duckdb")
     assert report.ok, report.to_text()
-    assert fast_path_calls == [(8, 0)]
+    assert fast_path_calls == [(8, 8, 0)]
     assert series_rows(folder / "db.duckdb") == VARIED_EXPECTED
 
 
@@ -119,7 +119,7 @@ def test_reload_replaces_by_key_and_counts(folder: Path, fast_path_calls: list) 
     assert (report.files[0].added, report.files[0].replaced) == (1, 1)
     assert [r[2:4] for r in series_rows(db)] == [(date(2019, 1, 1), 1.0), (date(2019, 2, 1), 20.0),
                                                   (date(2019, 3, 1), 30.0)]
-    assert fast_path_calls == [(2, 0), (2, 1)]
+    assert fast_path_calls == [(2, 2, 0), (2, 1, 1)]
 
 
 def test_cell_python_reads_but_sql_does_not_takes_the_careful_path(folder: Path, fast_path_calls: list) -> None:
@@ -198,7 +198,7 @@ def test_windows_1252_series(folder: Path, fast_path_calls: list) -> None:
     report = load_extracts([folder], folder / "db.duckdb")
     assert report.ok, report.to_text()
     assert report.files[1].encoding == "windows-1252"
-    assert fast_path_calls == [(1, 0)]
+    assert fast_path_calls == [(1, 1, 0)]
     assert series_rows(folder / "db.duckdb")[0][3] == 1500.0
 
 
@@ -220,7 +220,7 @@ def test_second_series_file_failing_after_the_first_was_written_loads_nothing(
     write_series(folder, "measure,period,value\nReferrals,2019-01,1\n", "series_a.csv")
     write_series(folder, "measure,period,value\nRate,2019-01,1\nNobody,2019-01,2\n", "series_b.csv")
     report = load_extracts([folder], db)
-    assert fast_path_calls == [(1, 0), None]
+    assert fast_path_calls == [(1, 1, 0), None]
     assert errors(report) == [
         'series_b.csv, line 3, column measure: "Nobody": expected a measure named in a measures file of '
         "this load or already loaded"
@@ -257,7 +257,7 @@ def test_repeated_key_is_caught_when_replacing_too(folder: Path, fast_path_calls
     assert load_extracts([folder], db).ok
     write_series(folder, "measure,period,value\nReferrals,2019-01,2\nReferrals,2019-02,3\nReferrals,2019-01,4\n")
     report = load_extracts([folder / "series.csv"], db)
-    assert fast_path_calls == [(1, 0), None]
+    assert fast_path_calls == [(1, 1, 0), None]
     assert [(i.line, i.column) for i in report.errors] == [(4, "measure, area, period")]
 
 
@@ -266,7 +266,7 @@ def test_series_table_has_its_not_nulls_and_no_primary_key(folder: Path, fast_pa
     write_series(folder, "measure,period,value\nReferrals,2019-01,1\n")
     db = folder / "db.duckdb"
     assert load_extracts([folder], db).ok
-    assert fast_path_calls == [(1, 0)]
+    assert fast_path_calls == [(1, 1, 0)]
     with duckdb.connect(str(db), read_only=True) as con:
         constraints = con.execute(
             "SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
