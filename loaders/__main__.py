@@ -1,7 +1,8 @@
 """`python -m loaders PATH... [--db FILE]`: load extracts and print the load report.
 
-Also `--check` (check only), `--versions` (the earlier versions kept) and `--restore LOAD_ID`
-(put the database back as it was after that load). Exits 0 when it did what was asked, 1 when
+Also `--check` (check only), `--versions` (the earlier versions kept), `--restore LOAD_ID`
+(put the database back as it was after that load) and `--publish PERIOD [--meeting DATE]`
+(mark a report as published to the Panel, freezing what it showed). Exits 0 when it did what was asked, 1 when
 nothing was changed because of errors (each one is also written to stderr), 2 for a usage
 mistake.
 """
@@ -12,14 +13,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from dashboard.db import DEFAULT_DB
+from loaders import values
 from loaders.contract import FILE_KINDS
 from loaders.load import load_extracts, validate_extracts
 from loaders.provenance import LOAD_SOURCES, Actor, command_line_actor
+from loaders.publish import publish_report
 from loaders.restore import restore_version
 from loaders.versions import kept_versions
 
@@ -42,11 +46,30 @@ def _parser() -> argparse.ArgumentParser:
                         help="put the database back as it was after load LOAD_ID (see --versions)")
     action.add_argument("--versions", action="store_true",
                         help="list the earlier versions kept, by the load they end with")
+    action.add_argument("--publish", type=_month, metavar="PERIOD",
+                        help="mark the report for PERIOD (e.g. 2019-01) as published to the Panel "
+                             "with the figures loaded now; later changes to them are revisions")
+    parser.add_argument("--meeting", type=_day, metavar="DATE",
+                        help="with --publish: the date of the Panel meeting (e.g. 2019-05-08)")
     # For the app, which runs uploads and restores in a child process: who asked, and from where.
     parser.add_argument("--as-user", help=argparse.SUPPRESS)
     parser.add_argument("--source", choices=LOAD_SOURCES, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+def _month(text: str) -> date:
+    try:
+        return values.parse_month(text).start
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a report month such as 2019-01, not {text!r} ({exc})") from None
+
+
+def _day(text: str) -> date:
+    try:
+        return values.parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2019-05-08, not {text!r} ({exc})") from None
 
 
 def _actor(args: argparse.Namespace) -> Actor:
@@ -71,8 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.versions:
         return _print_versions(args.db)
+    if args.meeting is not None and args.publish is None:
+        parser.error("--meeting goes with --publish PERIOD")
+    if args.publish is not None:
+        if args.paths:
+            parser.error("--publish takes no extract files")
+        return _publish(args)
     if args.restore is None and not args.paths:
-        parser.error("give extract files or folders to load, or --restore LOAD_ID, or --versions")
+        parser.error("give extract files or folders to load, or --restore LOAD_ID, --publish PERIOD or --versions")
     if args.restore is not None and args.paths:
         parser.error("--restore takes no extract files")
     try:
@@ -92,6 +121,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report.to_text(), end="", file=sys.stdout if report.ok else sys.stderr)
         return 0 if report.ok else 1
     return report.print_for_cli()
+
+
+def _publish(args: argparse.Namespace) -> int:
+    try:
+        report = publish_report(args.db, args.publish, _actor(args), args.meeting)
+    except (duckdb.Error, OSError) as exc:
+        print(f"error: cannot use the database {args.db}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.to_text(), end="", file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

@@ -75,6 +75,12 @@ def keep_version(db_path: Path | str, load_id: int) -> Path:
     target = folder / f"after-load-{load_id:06d}.duckdb"
     if target.exists():
         return target
+    return link_or_copy(live, target)
+
+
+def link_or_copy(live: Path, target: Path) -> Path:
+    """`target` becomes the live file as it is now, at no cost where a hard link can be made
+    (the live file is never written in place); with its WAL, a copy of both."""
     live_wal = live.with_name(live.name + ".wal")
     partial = target.with_name(target.name + ".partial")
     with contextlib.suppress(FileNotFoundError):
