@@ -177,6 +177,17 @@ def theme_lead_table(counts: pd.DataFrame, words: tuple[str, str] = ("activity",
     return table
 
 
+#: Height of one wrapped line of a category label, in print's larger type (16 px) with its leading.
+_LINE_PX = 24
+
+
+def _row_px(labels) -> int:  # noqa: ANN001 - any iterable of wrapped labels
+    """A category row's height: a category axis spaces its rows evenly, so every row must hold
+    the label with the most lines (the 2016-18 plan's theme names wrap onto six)."""
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    return max(48, _LINE_PX * lines + 20)
+
+
 def build_theme_lead_figure(counts: pd.DataFrame, meta: ChartMeta) -> go.Figure:
     """Horizontal stacked bars: per theme, the activities of each lead. Each segment carries the
     lead's letter and its count, so colour is never the only cue."""
@@ -198,7 +209,7 @@ def build_theme_lead_figure(counts: pd.DataFrame, meta: ChartMeta) -> go.Figure:
             hovertemplate=f"<b>{html.escape(name)}</b><br>%{{y}}: %{{x}}<extra></extra>",
         ))
     totals = counts.drop_duplicates("theme")["total"]
-    fig.update_layout(barmode="stack", height=max(300, 160 + 56 * len(order)),
+    fig.update_layout(barmode="stack", height=max(300, 160 + len(order) * _row_px(label_of.values())),
                       uniformtext={"minsize": 11, "mode": "hide"})
     fig.update_xaxes(title_text="Number", rangemode="tozero", dtick=max(1, int(totals.max()) // 5 or 1))
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=[label_of[t] for t in order])
@@ -242,7 +253,7 @@ def build_pledge_figure(counts: pd.DataFrame, meta: ChartMeta, words: tuple[str,
         marker={"color": PLEDGE_COLOUR}, text=[str(int(n)) for n in counts["n"]], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>", showlegend=False,
     ))
-    fig.update_layout(height=max(300, 140 + 44 * len(labels)))
+    fig.update_layout(height=max(300, 140 + len(labels) * _row_px(labels)))
     top = int(counts["n"].max())
     fig.update_xaxes(title_text="Number", rangemode="tozero", range=[0, top * 1.15 + 1],
                      dtick=max(1, top // 5 or 1))
