@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.data import read_figures_from
 from ui.filters import sync_filters
 from ui.navigation import build_navigation
 from ui.render import apply_styles
@@ -18,4 +19,6 @@ st.set_page_config(page_title=f"{page.title} · {APP_TITLE}")
 render_account()
 # Put the shared filters back into the link before the page runs, so they carry across pages.
 sync_filters()
+# Each page run starts on the live figures; a page showing a published report may switch to them as reported.
+read_figures_from(None)
 page.run()

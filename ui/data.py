@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
@@ -74,24 +75,82 @@ def current_connection() -> duckdb.DuckDBPyConnection | None:
         return None
 
 
+#: Where this page run's figures come from: absent for the live database, else the path of a
+#: published report's frozen file (`read_figures_from`); app.py resets it before every page run.
+_FIGURES_FILE_KEY = "_figures_file"
+
+
+def read_figures_from(frozen: Path | None) -> None:
+    """Make every later `cached_query` of this page run read `frozen` (a published report's
+    database as the Panel was shown it), or the live database again with None."""
+    if frozen is None:
+        st.session_state.pop(_FIGURES_FILE_KEY, None)
+    else:
+        st.session_state[_FIGURES_FILE_KEY] = str(frozen)
+
+
+def figures_file() -> Path | None:
+    """The frozen file this page run reads, or None for the live database."""
+    chosen = st.session_state.get(_FIGURES_FILE_KEY)
+    return Path(chosen) if chosen else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _frozen_connection(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+    """A read-only connection per frozen file: published files never change, so it stays open."""
+    return db.connect_readonly(path)
+
+
+def _connection_for(version_key: tuple) -> duckdb.DuckDBPyConnection | None:
+    if version_key and version_key[0] == "frozen":
+        return _frozen_connection(*version_key[1:4])
+    return current_connection()
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(version_key: tuple, func_name: str, _func: Callable[..., Any], args: tuple) -> Any:
-    con = current_connection()
+    con = _connection_for(version_key)
     if con is None:
         raise RuntimeError("The database disappeared while a query was running.")
     return _func(con, *args)
 
 
-def cached_query(func: Callable[..., T], *args: Any) -> T:
-    """`func(con, *args)` memoised per database version; args must be hashable."""
+def _version_key(frozen: Path | None) -> tuple:
+    """Which file a cached result came from: the live database's version, or a frozen file's,
+    so that results of the two never share a cache entry."""
+    if frozen is not None:
+        version = db.database_version(frozen)
+        if version is not None:
+            return ("frozen", version.path, version.inode, version.mtime_ns)
     version = _current_version()
-    version_key = (version.path, version.inode, version.mtime_ns, version.size) if version else ()
+    return ("live", version.path, version.inode, version.mtime_ns, version.size) if version else ()
+
+
+def _run_cached(version_key: tuple, func: Callable[..., T], args: tuple) -> T:
     func_name = f"{func.__module__}.{func.__qualname__}"
     try:
         return _cached_call(version_key, func_name, func, args)
     except duckdb.ConnectionException:
         # Another session reconnected to a newer file under this query: run it once more.
         return _cached_call(version_key, func_name, func, args)
+
+
+def cached_query(func: Callable[..., T], *args: Any) -> T:
+    """`func(con, *args)` memoised per database version; args must be hashable. It reads the
+    figures this page run shows: the live database, or a published report's frozen file when
+    the reader chose "as reported to the Panel" (`read_figures_from`)."""
+    return _run_cached(_version_key(figures_file()), func, args)
+
+
+def cached_live_query(func: Callable[..., T], *args: Any) -> T:
+    """`cached_query` on the live database whatever figures the page shows (publications,
+    revisions: what the frozen file cannot know)."""
+    return _run_cached(_version_key(None), func, args)
+
+
+def cached_frozen_query(frozen: Path, func: Callable[..., T], *args: Any) -> T:
+    """`cached_query` on one frozen file, e.g. a series as it stood at publication."""
+    return _run_cached(_version_key(frozen), func, args)
 
 
 def database_is_empty(con: duckdb.DuckDBPyConnection | None) -> bool:
