@@ -10,6 +10,7 @@ from ui.data import cached_query, require_data
 from ui.filters import period_selector, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart
+from ui.published import choose_figures, show_revisions
 from ui.report import open_on_latest_report
 
 st.title("Budget")
@@ -21,6 +22,8 @@ if not cached_query(budget.list_financial_years):
 
 open_on_latest_report()
 period = period_selector(cached_query(budget.list_periods), one_click=True)
+figures = choose_figures(period)  # as reported: the queries below read the frozen report
+show_revisions(figures, ("budget",))
 share_hint()
 year = budget.financial_year_of(period)
 month = domain.format_month(period)

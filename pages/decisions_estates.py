@@ -11,6 +11,7 @@ from ui.data import cached_query, require_data
 from ui.filters import linked_selectbox, period_selector, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_report_table
+from ui.published import choose_figures, show_revisions
 from ui.report import open_on_latest_report
 
 ALL = "All"
@@ -25,6 +26,8 @@ if not periods:
     st.stop()
 open_on_latest_report()
 period = period_selector(periods, one_click=True)
+figures = choose_figures(period)  # as reported: the queries below read the frozen report
+show_revisions(figures, ("decisions", "estates"))
 share_hint()
 
 # --- Forward plan of key decisions ---

@@ -10,6 +10,7 @@ from ui.data import cached_query, require_data
 from ui.filters import linked_choice, period_selector, share_hint, theme_selector
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart, show_report_table
+from ui.published import choose_figures, show_revisions
 from ui.report import open_on_latest_report
 
 st.title("Delivery plan")
@@ -21,6 +22,8 @@ if not cached_query(delivery.list_quarters):
 
 open_on_latest_report()
 period = period_selector(cached_query(delivery.list_periods), one_click=True)
+figures = choose_figures(period)  # as reported: the queries below read the frozen report
+show_revisions(figures, ("deliverables",))
 theme = theme_selector(cached_query(delivery.list_themes))
 share_hint()
 quarter = cached_query(delivery.quarter_for_period, period)

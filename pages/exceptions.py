@@ -4,10 +4,12 @@ import streamlit as st
 
 from dashboard import domain, glossary, measures
 from dashboard.charts import ChartMeta
+from dashboard.revision_views import EXCEPTION_FIELD_COLUMNS
 from dashboard.figures import build_exceptions_figure
 from ui.data import cached_query
 from ui.render import show_caption, show_chart, show_report_table
 from ui.guide import how_to_read
+from ui.published import mark_measures, show_revisions
 from ui.report import choose_report
 
 ANALYSTS_CALL = "Analyst's call"
@@ -21,6 +23,7 @@ how_to_read("exceptions")
 report = choose_report()
 period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
+show_revisions(report.figures, ("measures",))
 
 left, right = st.columns(2)
 kind_choice = left.radio("Show", list(KIND_CHOICES), horizontal=True, key="exceptions_kind")
@@ -59,6 +62,6 @@ show_chart(
 
 st.subheader("Narratives")
 show_report_table(
-    measures.exception_table(found), f"Exceptions, report to {month}: {scope}",
+    mark_measures(report.figures, measures.exception_table(found), EXCEPTION_FIELD_COLUMNS), f"Exceptions, report to {month}: {scope}",
     row_header="Measure", numeric=("Change",), wide=("Comment",),
 )

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import domain, measures
 from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
+from dashboard.revision_views import HEADLINE_FIELD_COLUMNS
 from dashboard.figures import build_measure_view
 from ui.data import cached_query
 from ui.filters import linked_selectbox
@@ -16,6 +17,7 @@ from ui.render import (
     show_report_table,
 )
 from ui.guide import how_to_read, show_source
+from ui.published import mark_measures, show_revisions
 from ui.report import choose_report
 
 st.title("Theme headlines")
@@ -29,11 +31,12 @@ all_changes = cached_query(measures.query_measure_changes, period, theme)
 changes = measures.headline_rows(all_changes)
 show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures")
 show_source(cached_query(report_periods.report_name, period), provenance)
+show_revisions(report.figures, ("measures", "series"))
 flagged = int((changes["check"] != "").sum())
 if flagged:
     st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")
 # One table per theme, as the report sets them out, so the figures fit beside the measure.
-table = measures.headline_table(changes)
+table = mark_measures(report.figures, measures.headline_table(changes), HEADLINE_FIELD_COLUMNS)
 for theme_name, rows in table.groupby("Theme", sort=False):
     st.subheader(escape_markdown(theme_name))
     show_report_table(

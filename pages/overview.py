@@ -10,6 +10,7 @@ from dashboard.figures import build_direction_summary_figure
 from ui.data import cached_query
 from ui.render import show_caption, show_chart, show_report_table
 from ui.guide import how_to_read, show_glossary, show_source
+from ui.published import show_revisions
 from ui.report import choose_report
 
 METRICS_PER_ROW = 4
@@ -21,6 +22,7 @@ period, month, theme = report.period, report.month, report.theme
 provenance = cached_query(measures.describe_measures_source, period, theme)
 show_caption(f"Report to {month}" + (f" · {theme}" if theme else " · all themes"))
 show_source(cached_query(report_periods.report_name, period), provenance)
+show_revisions(report.figures)  # every record the report holds
 
 summary = cached_query(measures.query_theme_summary, period)
 if theme:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
@@ -18,6 +18,7 @@ from ui.filters import (
     share_hint,
     theme_selector,
 )
+from ui.published import FiguresView, choose_figures
 
 NO_MEASURES = "No headline measures are loaded yet: load a measures.csv extract (see the Data page)."
 
@@ -28,6 +29,7 @@ class ReportChoice:
     month: str          # "Jan 2019"
     theme: str | None   # None: all themes
     area: str | None    # None: the whole force (only pages that chart series offer a choice)
+    figures: FiguresView | None = field(default=None, compare=False)  # as reported or latest, and revisions
 
 
 def open_on_latest_report() -> None:
@@ -49,9 +51,10 @@ def choose_report(with_area: bool = False) -> ReportChoice:
         st.info(NO_MEASURES)
         st.stop()
     period = period_selector(periods, one_click=True, default=cached_query(report_periods.default_report_period))
+    figures = choose_figures(period)  # as reported: every query from here on reads the frozen report
     theme = theme_selector(cached_query(measures.list_themes, period))
     area = None
     if with_area:
         area = area_selector([a for a in cached_query(measures.list_series_areas) if a != FORCE_AREA])
     share_hint()
-    return ReportChoice(period, format_month(period), theme, area)
+    return ReportChoice(period, format_month(period), theme, area, figures)
