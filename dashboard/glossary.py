@@ -77,6 +77,16 @@ TERMS: dict[str, Term] = {
              "each, so the pledges' counts can add up to more than the activities."),
         Term("Revised marker", "The star (*) the 2016-18 plan puts beside an activity that was "
              "revised to support one of the new pledges."),
+        Term("Published", "A report is published when an analyst marks it as the one put to the "
+             "Panel for a meeting. The dashboard then keeps its figures exactly as they stood, so "
+             "what the Panel was told can always be shown again."),
+        Term("Revised", "A figure marked ✎ Revised has changed since its report was published: a "
+             "later extract corrected it (late recording or reclassification of crimes, for "
+             "example). The mark says what the Panel was told, what the figure is now, and when "
+             "and by whom the change was loaded."),
+        Term("As reported", "The figures of a published report exactly as the Panel was shown "
+             "them, before any later correction. Latest shows today's figures instead, with each "
+             "revised one marked."),
     )
 }
 
@@ -155,6 +165,13 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "objective (same plan and theme, same number or same words), the objective shows that "
         "deliverable's latest RAG status; the page says so plainly where none matches.",
         ("Lead", "Pledge", "Revised marker", "RAG"),
+    ),
+    "revisions": (
+        "Every change to a report since it was published to the Panel: which figure, what the "
+        "Panel was told, what it is now, and which load changed it, when, by whom and from "
+        "which file. Choose a report to see only its changes. A monthly series with a revised "
+        "month is drawn as it stood at publication (dashed) beside the latest (solid).",
+        ("Published", "Revised", "As reported"),
     ),
     "panel_pack": (
         "Builds the report as a Word paper for the Panel: front sheet, numbered sections, the "

@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/decisions_estates.py", "Decisions and estates", ":material/gavel:", "decisions_estates"),
     PageSpec("pages/framework.py", "Plan framework", ":material/account_tree:", "framework"),
     PageSpec("pages/panel_pack.py", "Panel pack", ":material/description:", "panel_pack"),
+    PageSpec("pages/revisions.py", "Revisions", ":material/history:", "revisions"),
     PageSpec("pages/data.py", "Data", ":material/database:", "data"),
 )
 
