@@ -117,6 +117,11 @@ def test_the_toggle_switches_the_headline_figure_and_the_link_carries_it(publish
     # A link sent by a reader opens as reported.
     linked = _open("pages/headlines.py", period="2019-01", figures="reported")
     assert linked.radio(key="figures_mode").value == "As reported to the Panel" and _referrals(linked) == REPORTED
+    # The choice goes with the reader to the next report page, as the shared filters do.
+    del linked.query_params["figures"]   # the menu drops the query string
+    linked.switch_page("pages/exceptions.py").run()
+    assert linked.radio(key="figures_mode").value == "As reported to the Panel"
+    assert linked.query_params["figures"] == "reported"
 
 
 def test_the_revised_mark_and_sentence_show_on_the_latest_figures_only_for_a_published_report(published_db: Path) -> None:
@@ -202,3 +207,13 @@ def test_without_a_publication_the_revisions_page_says_how_to_publish(sample_db:
     assert "--publish YYYY-MM --meeting YYYY-MM-DD" in at.code[0].value
     headlines = _open("pages/headlines.py", period="2019-01")
     assert all(r.key != "figures_mode" for r in headlines.radio)
+
+
+def test_a_long_list_of_revisions_is_cut_short_on_the_page(published_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-extracted series can revise hundreds of months: the page lists a few, Revisions all."""
+    import ui.published
+
+    monkeypatch.setattr(ui.published, "NOTICE_MOST", 1)
+    at = _open("pages/headlines.py", period="2019-01")
+    notice = "\n".join(w.value for w in at.warning).replace("\\", "")
+    assert notice.count("Revised:") == 1 and "- and 1 more: see Revisions." in notice

@@ -16,7 +16,6 @@ import streamlit as st
 
 from dashboard import db, revision_views, revisions
 from dashboard.domain import format_month
-from dashboard.filters import FILTER_PARAMS
 from loaders.publish import frozen_path
 from ui.data import cached_live_query, read_figures_from
 from ui.render import escape_markdown
@@ -28,6 +27,8 @@ _CHOICES = {REPORTED: revision_views.AS_REPORTED, LATEST: revision_views.LATEST}
 _WIDGET_KEY = "figures_mode"
 _SAVED_KEY = "_figures_mode"
 REVISIONS_PAGE = "pages/revisions.py"
+#: A page's notice lists at most this many revised figures; the Revisions page lists them all.
+NOTICE_MOST = 10
 PUBLISH_COMMAND = ".venv/bin/python -m loaders --publish YYYY-MM --meeting YYYY-MM-DD --db data/dashboard.duckdb"
 
 
@@ -50,10 +51,14 @@ class FiguresView:
 def _requested() -> str:
     """The link's choice; where navigation dropped the link, the one this session made last."""
     requested = st.query_params.get(FIGURES_PARAM)
-    link_is_empty = not any(key in st.query_params for key in (*FILTER_PARAMS, FIGURES_PARAM))
-    if requested is None and link_is_empty and st.session_state.get(_SAVED_KEY) == REPORTED:
+    # Within a session the link changes only through its widgets and the menu, and the menu drops
+    # the query string: a link without the choice after this session chose "as reported" is one
+    # the menu dropped (a link opened afresh starts a new session, on the latest figures).
+    if requested is None and st.session_state.get(_SAVED_KEY) == REPORTED:
         requested = REPORTED
         st.query_params[FIGURES_PARAM] = REPORTED
+    if requested in _CHOICES:
+        st.session_state[_SAVED_KEY] = requested
     if requested not in (None, *_CHOICES):
         st.caption(escape_markdown(f"⚠ Ignored the link's figures {requested[:40]!r}: expected "
                                    f"{REPORTED} or {LATEST}."))
@@ -112,7 +117,10 @@ def show_revisions(view: FiguresView, tables: Iterable[str] | None = None) -> No
     head = (f"✎ {revision_views.count_text(len(lines))} on this page "
             f"{'has' if len(lines) == 1 else 'have'} been revised since the {format_month(view.period)} "
             f"report was {view.publication.told()}:")
-    st.warning("\n".join([escape_markdown(head), *(f"- {escape_markdown(line)}" for line in lines)]))
+    shown = [f"- {escape_markdown(line)}" for line in lines[:NOTICE_MOST]]
+    if len(lines) > NOTICE_MOST:  # a re-extracted series can revise hundreds of months
+        shown.append(f"- and {len(lines) - NOTICE_MOST:,} more: see Revisions.")
+    st.warning("\n".join([escape_markdown(head), *shown]))
 
 
 def mark_measures(view: FiguresView | None, table: pd.DataFrame, field_columns: Mapping[str, str]) -> pd.DataFrame:
