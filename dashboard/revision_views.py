@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure, legend_below, month_axis, unit_axis
+from dashboard.charts import ChartMeta, finish_figure, ink, legend_below, month_axis, unit_axis
 from dashboard.db import query
 from dashboard.revisions import REVISION_COLUMNS, Publication, revision_sentence
 
@@ -156,7 +156,7 @@ def build_series_revision_figure(reported: pd.DataFrame, latest: pd.DataFrame, m
             marker={"symbol": symbol, "size": 9, "color": colour},
             text=[name if i == len(values) - 1 else "" for i in range(len(values))],
             textposition="top left" if name == LATEST else "bottom left",
-            textfont={"color": colour}, cliponaxis=False, customdata=values,
+            textfont={"color": ink(colour)}, cliponaxis=False, customdata=values,
             hovertemplate=f"{name}, %{{x|%b %Y}}: %{{customdata}}<extra></extra>",
         ))
     periods = list(reported["period"]) + list(latest["period"])

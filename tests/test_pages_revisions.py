@@ -217,3 +217,33 @@ def test_a_long_list_of_revisions_is_cut_short_on_the_page(published_db: Path, m
     at = _open("pages/headlines.py", period="2019-01")
     notice = "\n".join(w.value for w in at.warning).replace("\\", "")
     assert notice.count("Revised:") == 1 and "- and 1 more: see Revisions." in notice
+
+
+def test_the_series_chart_keeps_its_labels_apart_and_legible_at_every_width(
+        published_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks of tests/test_chart_layout.py (whose sample has no publication) on this chart:
+    printed and at 1,400 to 358 px, no label overlaps another or is cut off, all at 4.5:1."""
+    figure_spec = charts_with_tables(_open("pages/revisions.py"))[0].figure
+    monkeypatch.delenv("BROWSER_PATH")  # the page needed no images; the measuring does
+    layout = pytest.importorskip("test_chart_layout")
+    if not layout.browser_available():
+        pytest.fail("no Chromium to render the chart with: make test installs it")
+    import plotly.graph_objects as go
+    from playwright.sync_api import sync_playwright
+
+    figure = go.Figure(figure_spec)
+    problems = []
+    with sync_playwright() as playwright, layout.Exporter() as exporter:
+        chromium = playwright.chromium.launch(executable_path=layout.find_browser(), args=["--no-sandbox"])
+        try:
+            tab = chromium.new_page()
+            for width in layout.WIDTHS:
+                svg = exporter.to_svg(figure) if width == "print" else exporter.render_screen(figure, width)
+                size, texts = layout.measure_svg(tab, svg)
+                assert any(t.words == "As reported to the Panel" for t in texts), width
+                problems += [f"{width}: {p}" for p in layout.collisions(size, texts)]
+                problems += [f"{width}: {t} at {layout.text_contrast(t):.1f}:1" for t in texts
+                             if layout.text_contrast(t) < 4.5]
+        finally:
+            chromium.close()
+    assert not problems, "\n".join(problems)
