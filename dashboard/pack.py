@@ -35,11 +35,13 @@ import plotly.graph_objects as go
 
 from dashboard import budget, delivery, domain, figures, loads, measures, reports
 from dashboard import decisions, estates, pack_records
-from dashboard import pack_recommendations
+from dashboard import pack_framework, pack_recommendations, pack_revisions, revisions
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
 from dashboard.tables import table_to_csv
+from loaders.provenance import command_line_actor
+from loaders.publish import frozen_path, publish_report
 
 Progress = Callable[[float, str], None]
 #: Report details for one pack: overrides of the loaded ones, or the whole set (see gather_pack_content).
@@ -92,6 +94,8 @@ class PackContent:
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)   # the forward plan (an appendix)
     estates: pd.DataFrame = field(default_factory=pd.DataFrame)     # sites sold, contracts exchanged
     trackers: list[pack_recommendations.TrackerContent] = field(default_factory=list)   # appendices
+    frameworks: list[pack_framework.FrameworkContent] = field(default_factory=list)     # appendices
+    revisions: pd.DataFrame = field(default_factory=pd.DataFrame)   # to earlier published reports
 
     def all_charts(self) -> list[PackChart]:
         return [chart for charts in self.charts.values() for chart in charts]
@@ -162,6 +166,10 @@ def gather_pack_content(
     content.trackers = pack_recommendations.gather_trackers(con, period)
     if content.trackers:
         content.sources += "; " + loads.describe_source(con, "recommendations")
+    content.frameworks = pack_framework.gather_framework(con, period)
+    if content.frameworks:
+        content.sources += "; " + loads.describe_source(con, "framework")
+    content.revisions = pack_revisions.gather_revisions(con, period)
     return content
 
 
@@ -786,8 +794,12 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         doc.table(budget_report_table(content.budget), widths_cm=BUDGET_WIDTHS_CM)
     _charts(doc, content, "budget", images)
 
+    section = 7
     if not content.estates.empty:
-        pack_records.write_estates_section(doc, content.estates, 7)
+        pack_records.write_estates_section(doc, content.estates, section)
+        section += 1
+    if not content.revisions.empty:
+        pack_revisions.write_revisions_section(doc, content.revisions, section)
 
     appendices = [("A", f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}")]
     if content.charts.get("measures"):
@@ -799,6 +811,10 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     for tracker in content.trackers:
         tracker_letters.append(chr(ord("A") + len(appendices)))
         appendices.append((tracker_letters[-1], tracker.title))
+    framework_letters = []
+    for plan in content.frameworks:
+        framework_letters.append(chr(ord("A") + len(appendices)))
+        appendices.append((framework_letters[-1], plan.heading))
     # The list of appendices and the sources move to a new page together, never the sources alone.
     doc.heading("Appendices", level=1)
     for letter, name in appendices:
@@ -825,6 +841,8 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         pack_records.write_forward_plan_appendix(doc, content.decisions, plan_letter)
     for tracker, letter in zip(content.trackers, tracker_letters):
         pack_recommendations.write_tracker_appendix(doc, tracker, letter)
+    for plan, letter in zip(content.frameworks, framework_letters):
+        pack_framework.write_framework_appendix(doc, plan, letter)
     doc.save(path)
 
 
@@ -849,6 +867,8 @@ def pack_tables(content: PackContent) -> list[PackTable]:
     tables.append(PackTable("budget", budget_report_table(content.budget)))
     tables.extend(pack_records.record_tables(content.decisions, content.estates))
     tables.extend(pack_recommendations.tracker_tables(content.trackers))
+    tables.extend(pack_framework.framework_tables(content.frameworks))
+    tables.extend(pack_revisions.revision_tables(content.revisions))
     names = {t.name for t in tables}
     for chart in content.all_charts():
         if f"{chart.stem}-data" not in names:
@@ -953,18 +973,33 @@ def _parse_period(text: str) -> date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m dashboard.pack --period YYYY-MM --out DIR [--db FILE]`; 1 when charts are missing."""
+    """`python -m dashboard.pack --period YYYY-MM --out DIR [--db FILE]`; 1 when charts are missing.
+
+    `--publish [--meeting DATE]` then publishes the report to the Panel with this pack;
+    `--as-reported` builds the pack from the figures of its latest publication."""
     parser = argparse.ArgumentParser(prog="python -m dashboard.pack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--period", required=True, type=_parse_period, help="report month, YYYY-MM")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the .docx and .zip into")
     parser.add_argument("--db", type=Path, default=None, help=f"database (default: {database_path()})")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--publish", action="store_true",
+                      help="publish the report to the Panel with this pack (its figures are frozen)")
+    mode.add_argument("--as-reported", action="store_true",
+                      help="the figures as the report was published to the Panel, not the latest")
+    parser.add_argument("--meeting", type=_parse_day, default=None, help="with --publish: the meeting, YYYY-MM-DD")
     args = parser.parse_args(argv)
+    if args.meeting is not None and not args.publish:
+        parser.error("--meeting goes with --publish")
     db_file = args.db or database_path()
     if missing := missing_database_error(db_file):
         print(f"error: {missing}", file=sys.stderr)
         return 2
     try:
-        con = connect_readonly(db_file)
+        source = _reported_file(db_file, args.period) if args.as_reported else db_file
+        con = connect_readonly(source)
+    except PackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except duckdb.Error as error:
         print(f"error: cannot open the database {db_file}: {error}", file=sys.stderr)
         return 2
@@ -983,7 +1018,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Wrote {result.docx_path} and {result.zip_path} ({result.charts} charts, {result.tables} tables)")
     for note in result.notes:
         print(f"warning: {note}", file=sys.stderr)
+    if args.publish:
+        published = publish_report(db_file, args.period, command_line_actor(), args.meeting, result.docx_path)
+        print(published.to_text(), end="", file=sys.stdout if published.ok else sys.stderr)
+        if not published.ok:
+            return 1
     return 1 if result.notes else 0
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD (e.g. 2019-05-08), got {text!r}") from None
+
+
+def _reported_file(db_file: Path, period: date) -> Path:
+    """The frozen database of `period`'s latest publication."""
+    with connect_readonly(db_file) as con:
+        publication = revisions.latest_publication(con, period)
+    if publication is None:
+        raise PackError(f"The {domain.format_month(period)} report has not been published to the Panel, "
+                        "so there are no figures 'as reported'; publish it with --publish.")
+    return frozen_path(db_file, publication.frozen_file)
 
 
 if __name__ == "__main__":

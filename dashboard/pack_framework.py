@@ -42,14 +42,23 @@ class FrameworkContent:
 
 
 def plan_for_period(con: duckdb.DuckDBPyConnection, period: date) -> str | None:
-    """The plan a paper for `period` presents: the latest whose first year has begun by the
-    financial year after the report's (the May 2019 paper, to January 2019, appends the
-    2019/20 delivery plan it was revised for); None when no loaded plan has."""
+    """The plan a paper for `period` presents: the latest loaded plan in force in the report's
+    financial year or the next (the May 2019 paper, to January 2019, appends the 2019/20
+    delivery plan it was revised for); None when no loaded plan covers either (a 2024 paper
+    does not append a plan that ended in 2020)."""
     if not framework.has_framework(con):
         return None
     year = period.year if period.month >= 4 else period.year - 1   # the report's financial year
-    begun = [plan for plan in framework.list_plans(con) if int(plan[:4]) <= year + 1]
-    return max(begun) if begun else None
+    covering = [plan for plan in framework.list_plans(con) if _covers(plan, year) or _covers(plan, year + 1)]
+    return max(covering) if covering else None
+
+
+def _covers(plan: str, financial_year: int) -> bool:
+    """'2016-18' is in force in the financial years beginning 2016 and 2017; '2019-20' in 2019."""
+    start = int(plan[:4])
+    end = (start // 100) * 100 + int(plan[-2:])
+    end += 100 if end <= start else 0
+    return start <= financial_year < end
 
 
 def gather_framework(con: duckdb.DuckDBPyConnection, period: date) -> list[FrameworkContent]:

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dashboard import domain
-from loaders import schema, values
+from loaders import values
 from loaders.contract import ERROR, LoadIssue
 
 if TYPE_CHECKING:  # the row type lives with the other row builders, which import this module
@@ -27,34 +27,6 @@ FRAMEWORK_COLUMNS: tuple[str, ...] = (
     "plan", "plan_title", "theme_no", "theme", "focus_area", "ref", "lead", "lead_from_ref",
     "revised", "activity", "pledges",
 )
-
-#: The table's definition. It belongs in loaders/schema.py's TABLES_SQL beside the other
-#: extracts' tables; until it is moved there (schema.py is under mutation testing), it is
-#: appended to TABLES_SQL when this module is imported (by loaders.validate, so by every load),
-#: and `CREATE TABLE IF NOT EXISTS` makes running it twice harmless.
-FRAMEWORK_TABLE_SQL = """
--- framework.csv: a plan's strategic framework, theme by theme (the 2016-18 plan's activities,
--- the 2019/20 delivery plan's objectives under their focus areas). Texts as published.
-CREATE TABLE IF NOT EXISTS framework (
-    plan          VARCHAR NOT NULL,   -- '2016-18', '2019-20' (as the deliverables extract names plans)
-    plan_title    VARCHAR,            -- as published: 'Nottinghamshire Police and Crime Delivery Plan 2019/20 – V1.4'
-    theme_no      INTEGER NOT NULL,   -- the theme's number in the plan
-    theme         VARCHAR NOT NULL,   -- canonical spelling (dashboard.domain), else as published
-    focus_area    VARCHAR,            -- the 2019/20 plan's focus area; NULL where the plan has none
-    ref           VARCHAR NOT NULL,   -- 'C01', 'F03' (letter = lead), or the objective's number '1'
-    lead          VARCHAR,            -- Commissioner | Force | Partners from the letter, else as published; NULL: none published
-    lead_from_ref BOOLEAN NOT NULL,   -- whether the lead was read from the ref's letter
-    revised       BOOLEAN NOT NULL,   -- the plan's '*': revised to support a new pledge
-    activity      VARCHAR NOT NULL,   -- as published, pledge prefix included
-    pledges       VARCHAR,            -- pledge codes as published, ';' between them: 'PL2', 'PL7.3'
-    source_file   VARCHAR NOT NULL,
-    source_line   BIGINT  NOT NULL,
-    load_id       INTEGER NOT NULL,
-    PRIMARY KEY (plan, theme_no, ref)
-);
-"""
-if FRAMEWORK_TABLE_SQL not in schema.TABLES_SQL:
-    schema.TABLES_SQL += FRAMEWORK_TABLE_SQL
 
 #: A ref's letter and the lead it names, as the 2016-18 plan's table key gives them.
 LEADS_BY_LETTER: dict[str, str] = {"C": "Commissioner", "F": "Force", "P": "Partners"}

@@ -204,6 +204,26 @@ CREATE TABLE IF NOT EXISTS estates (
     PRIMARY KEY (period, list, site)
 );
 
+-- framework.csv: a plan's strategic framework, theme by theme (the 2016-18 plan's activities,
+-- the 2019/20 delivery plan's objectives under their focus areas). Texts as published.
+CREATE TABLE IF NOT EXISTS framework (
+    plan          VARCHAR NOT NULL,   -- '2016-18', '2019-20' (as the deliverables extract names plans)
+    plan_title    VARCHAR,            -- as published: 'Nottinghamshire Police and Crime Delivery Plan 2019/20 – V1.4'
+    theme_no      INTEGER NOT NULL,   -- the theme's number in the plan
+    theme         VARCHAR NOT NULL,   -- canonical spelling (dashboard.domain), else as published
+    focus_area    VARCHAR,            -- the 2019/20 plan's focus area; NULL where the plan has none
+    ref           VARCHAR NOT NULL,   -- 'C01', 'F03' (letter = lead), or the objective's number '1'
+    lead          VARCHAR,            -- Commissioner | Force | Partners from the letter, else as published; NULL: none published
+    lead_from_ref BOOLEAN NOT NULL,   -- whether the lead was read from the ref's letter
+    revised       BOOLEAN NOT NULL,   -- the plan's '*': revised to support a new pledge
+    activity      VARCHAR NOT NULL,   -- as published, pledge prefix included
+    pledges       VARCHAR,            -- pledge codes as published, ';' between them: 'PL2', 'PL7.3'
+    source_file   VARCHAR NOT NULL,
+    source_line   BIGINT  NOT NULL,
+    load_id       INTEGER NOT NULL,
+    PRIMARY KEY (plan, theme_no, ref)
+);
+
 -- A report period published to the Panel: the figures as they stood after load
 -- `as_of_load_id`, kept as a frozen copy of the database (`frozen_file`, beside the live one in
 -- NAME.published/) and, when the pack was built for the meeting, the pack's own file.

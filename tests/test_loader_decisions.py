@@ -180,14 +180,16 @@ def test_windows_1252_loads_with_a_warning(tmp_path: Path) -> None:
         ("March – September 2019", "£1.4m")]
 
 
-def test_reloading_the_same_file_replaces_every_row_with_itself(tmp_path: Path) -> None:
+def test_reloading_the_same_file_changes_nothing(tmp_path: Path) -> None:
+    """The same rows again: none replaced, each keeping the load it came from, no history."""
     db = tmp_path / "db.duckdb"
     path = write(tmp_path, "decisions.csv", GOOD)
     assert load_extracts([path], db).ok
-    before = fetch(db, "SELECT * EXCLUDE (load_id) FROM decisions ORDER BY source_line")
+    before = fetch(db, "SELECT * FROM decisions ORDER BY source_line")
     again = load_extracts([path], db)
-    assert again.ok and [(f.added, f.replaced) for f in again.files] == [(0, 4)]
-    assert fetch(db, "SELECT * EXCLUDE (load_id) FROM decisions ORDER BY source_line") == before
+    assert again.ok and [(f.added, f.replaced) for f in again.files] == [(0, 0)]
+    assert fetch(db, "SELECT * FROM decisions ORDER BY source_line") == before
+    assert fetch(db, "SELECT count(*) FROM decisions_history") == [(0,)]
 
 
 def test_the_seed_forward_plan_arrives_intact(sample_db: Path) -> None:

@@ -184,14 +184,15 @@ def test_windows_1252_loads_with_a_warning(tmp_path: Path) -> None:
         ("New: Review the Night time Levy – consider options with Partners",)]
 
 
-def test_reloading_the_same_file_replaces_every_row_with_itself(tmp_path: Path) -> None:
+def test_reloading_the_same_file_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "db.duckdb"
     path = write(tmp_path, "framework.csv", GOOD)
     assert load_extracts([path], db).ok
-    before = fetch(db, "SELECT * EXCLUDE (load_id) FROM framework ORDER BY source_line")
+    before = fetch(db, "SELECT * FROM framework ORDER BY source_line")
     again = load_extracts([path], db)
-    assert again.ok and [(f.added, f.replaced) for f in again.files] == [(0, 5)]
-    assert fetch(db, "SELECT * EXCLUDE (load_id) FROM framework ORDER BY source_line") == before
+    assert again.ok and [(f.added, f.replaced) for f in again.files] == [(0, 0)]
+    assert fetch(db, "SELECT * FROM framework ORDER BY source_line") == before
+    assert fetch(db, "SELECT count(*) FROM framework_history") == [(0,)]
 
 
 def test_the_2016_18_framework_arrives_intact(sample_db: Path) -> None:

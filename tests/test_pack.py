@@ -563,6 +563,12 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
     the appendices (RAG by theme, the measure charts) and the sources; paragraphs numbered by
     section, each section's charts after its tables, figures numbered through."""
     charts, details = content.charts, content.details
+    (PLAN_2019,) = content.frameworks
+    appendix = outline(stand_in_document)
+    start = appendix.index(f"Heading 1: Appendix D: {PLAN_2019.heading}")
+    framework_intro = appendix[start + 1:start + 3]
+    assert framework_intro[0].startswith("The plan's objectives theme by theme, as published.")
+    assert framework_intro[1].startswith("60 objectives in 4 themes")
     narratives = {kind: [f"{r.measure}. {r.comment}" for r in df.itertuples()]
                   for kind, df in (("positive", content.positive), ("negative", content.negative))}
     paragraphs = {name: reports.paragraphs(getattr(details, name))
@@ -606,6 +612,7 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
         "Total capital receipt to be received on completion of above = £2,104,000",
         "Heading 1: Appendices", "A. Delivery Plan RAG Status (2018-19 Q3)", "B. Headline Measure Charts",
         "C. Forward Plan of Key Decisions for the OPCC and the Force",
+        f"D. {PLAN_2019.heading}",
         "SOURCES",
         "Heading 1: Appendix A: Delivery Plan RAG Status (2018-19 Q3)",
         "Each theme's deliverables by RAG status at 2018-19 Q3, the latest delivery-plan update loaded up to Jan 2019.",
@@ -624,6 +631,12 @@ def test_the_document_reads_in_the_reports_order(stand_in_document, content) -> 
           for line in (f"Heading 2: {heading}", PLAN_HEADER, "")],
         "Costs are as published; a figure in brackets is the amount the text gives, 'at least' where the text "
         "gives only a lower bound.",
+        "",   # the plan framework's own landscape pages (its contents: tests/test_pack_framework.py)
+        f"Heading 1: Appendix D: {PLAN_2019.heading}",
+        *framework_intro,
+        *[line for theme in ("1. Protecting people from harm", "2. Helping and supporting victims",
+                             "3. Tackling crime and ASB", "4. Transforming services")
+          for line in (f"Heading 2: {theme}", "table: Focus area | Ref | Objective | Delivery plan status", "")],
     ]
     got = outline(stand_in_document)
     sources = next(i for i, line in enumerate(got) if line.startswith("Figures as published in the extracts: "))
@@ -733,8 +746,9 @@ def test_document_page_fonts_and_properties(stand_in_document) -> None:
         layouts.append((section.orientation, [round(size.cm, 2) for size in sizes]))
     portrait, landscape = [21.0, 29.7, 2.0, 2.0, 2.0, 2.0], [29.7, 21.0, 2.0, 2.0, 2.0, 2.0]
     # portrait, the landscape headline table, portrait again, and the forward plan's landscape appendix
+    # (then the plan framework's landscape appendix)
     assert layouts == [(WD_ORIENT.PORTRAIT, portrait), (WD_ORIENT.LANDSCAPE, landscape), (WD_ORIENT.PORTRAIT, portrait),
-                       (WD_ORIENT.LANDSCAPE, landscape)]
+                       (WD_ORIENT.LANDSCAPE, landscape), (WD_ORIENT.LANDSCAPE, landscape)]
     normal = stand_in_document.styles["Normal"].font
     assert (normal.name, normal.size) == ("Arial", Pt(10))
     for name, size in (("Title", 16), ("Heading 1", 12), ("Heading 2", 11)):
@@ -979,7 +993,7 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
     assert content.period == PERIOD and content.quarter == "2018-19 Q3"
     assert content.sources == "; ".join([measures.describe_measures_source(con, PERIOD),
                                          *(loads.describe_source(con, t) for t in ("deliverables", "budget", "decisions",
-                                                                                   "estates"))])
+                                                                                   "estates", "framework"))])
     assert re.fullmatch(r"measures\.csv, loaded .+ UTC; deliverables\.csv, loaded .+ UTC; budget\.csv, loaded .+ UTC; "
                         r"decisions\.csv, loaded .+ UTC; estates\.csv, loaded .+ UTC", content.sources)
     assert pack.describe_sources(con, ["budget", "nothing"]) == (
@@ -1087,6 +1101,7 @@ def test_pack_tables_are_the_report_tables_then_each_charts_data(content) -> Non
         "headline-measures", "positive-exceptions", "negative-exceptions",
         "rag-summary-helping-and-supporting-victims", "budget",
         "forward-plan", "estates-sold", "estates-exchanged",   # dashboard/pack_records.py
+        "framework-2019-20",                                   # dashboard/pack_framework.py
         *(f"{chart.stem}-data" for chart in content.all_charts()),
     ]
     by_name = {t.name: t.table for t in tables}

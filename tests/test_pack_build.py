@@ -46,7 +46,7 @@ def test_help_describes_the_pack_in_the_docstrings_first_paragraph_only(capsys) 
         pack.main(["--help"])
     assert raised.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    description = text.split(" [--db DB] ", 1)[1].split(" options: ", 1)[0]
+    description = text.split(" [--meeting MEETING] ", 1)[1].split(" options: ", 1)[0]
     assert description == ("The quarterly panel pack: a Word document laid out like the report's performance section, "
                            "and a ZIP of every chart (PNG and SVG) and table (CSV).")
 

@@ -45,9 +45,11 @@ def test_the_text_width_is_the_packs_landscape_width() -> None:
 
 @pytest.mark.parametrize(("period", "plan"), [
     (date(2019, 1, 1), "2019-20"),    # the May 2019 paper appends the 2019/20 plan (Appendix D)
-    (date(2024, 12, 1), "2019-20"),
-    (date(2017, 1, 1), "2016-18"),
+    (date(2018, 6, 1), "2019-20"),    # 2018-19: the 2019/20 plan is next year's
+    (date(2017, 1, 1), "2016-18"),    # 2016-17, within the 2016-18 plan
+    (date(2016, 1, 1), "2016-18"),    # 2015-16: the 2016-18 plan is next year's
     (date(2015, 1, 1), None),
+    (date(2024, 12, 1), None),        # no loaded plan is in force in 2024-25 or 2025-26
 ])
 def test_the_plan_a_paper_presents(con, period: date, plan: str | None) -> None:
     assert pack_framework.plan_for_period(con, period) == plan

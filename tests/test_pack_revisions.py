@@ -1,0 +1,97 @@
+"""The pack and publication: the paper published is kept, "as reported" rebuilds it exactly,
+and a later paper lists the revisions to earlier ones."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import docx
+import duckdb
+import pytest
+
+from dashboard import pack, pack_revisions
+from dashboard.db import connect_readonly
+from loaders.load import load_extracts
+from loaders.provenance import Actor
+from loaders.publish import frozen_path, publish_report
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+ANALYST = Actor("j.smith", "command line")
+JAN_2019, DEC_2024 = date(2019, 1, 1), date(2024, 12, 1)
+
+
+def table_texts(path: Path) -> list[list[list[str]]]:
+    """Every table of a Word document, cell by cell."""
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in docx.Document(str(path)).tables]
+
+
+def correct_referrals(db: Path, folder: Path) -> None:
+    text = (DATA / "measures.csv").read_text(encoding="utf-8")
+    folder.mkdir(exist_ok=True)
+    (folder / "measures.csv").write_text(text.replace('"5,369 (Jan 2019)"', '"5,412 (Jan 2019)"'), encoding="utf-8")
+    assert load_extracts([folder / "measures.csv"], db, Actor("a.analyst", "upload")).ok
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "dashboard.duckdb"
+    assert load_extracts(sorted(DATA.glob("*.csv")), path, ANALYST).ok
+    return path
+
+
+def test_publishing_with_the_pack_keeps_it_and_as_reported_rebuilds_its_tables_exactly(
+        db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    published_out, latest_out, reported_out = tmp_path / "published", tmp_path / "latest", tmp_path / "reported"
+    assert pack.main(["--period", "2019-01", "--out", str(published_out), "--db", str(db), "--publish",
+                      "--meeting", "2019-05-08"]) == 0
+    assert "Published the Jan 2019 report for the meeting on 8 May 2019" in capsys.readouterr().out
+    with duckdb.connect(str(db), read_only=True) as con:
+        pack_file, pack_sha = con.execute("SELECT pack_file, pack_sha256 FROM published_reports").fetchone()
+    kept = frozen_path(db, pack_file)
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == pack_sha
+    assert kept.read_bytes() == (published_out / "panel-pack-2019-01.docx").read_bytes()
+
+    correct_referrals(db, tmp_path / "correction")
+    assert pack.main(["--period", "2019-01", "--out", str(latest_out), "--db", str(db)]) == 0
+    assert pack.main(["--period", "2019-01", "--out", str(reported_out), "--db", str(db), "--as-reported"]) == 0
+    kept_tables = table_texts(kept)
+    assert table_texts(reported_out / "panel-pack-2019-01.docx") == kept_tables
+    latest = table_texts(latest_out / "panel-pack-2019-01.docx")
+    assert latest != kept_tables
+    text = lambda tables: " | ".join(c for t in tables for row in t for c in row)  # noqa: E731
+    assert "5,369 (Jan 2019)" in text(kept_tables) and "5,412 (Jan 2019)" not in text(kept_tables)
+    assert "5,412 (Jan 2019)" in text(latest)
+
+
+def test_as_reported_needs_a_publication(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(db), "--as-reported"]) == 2
+    assert "has not been published to the Panel" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(db), "--meeting", "2019-05-08"])
+    assert stopped.value.code == 2
+
+
+def test_the_next_paper_lists_revisions_to_the_published_one(db: Path, tmp_path: Path) -> None:
+    assert publish_report(db, JAN_2019, ANALYST, date(2019, 5, 8)).ok
+    with connect_readonly(db) as con:
+        assert pack.gather_pack_content(con, DEC_2024).revisions.empty  # nothing revised yet
+    correct_referrals(db, tmp_path / "correction")
+    with connect_readonly(db) as con:
+        later = pack.gather_pack_content(con, DEC_2024)
+        same = pack.gather_pack_content(con, JAN_2019)
+    assert same.revisions.empty  # a paper lists revisions to earlier papers, not to itself
+    table = pack_revisions.revisions_table(later.revisions)
+    assert table.values.tolist() == [[
+        "Jan 2019", "Headline measures: Adult and child safeguarding referrals", "Current",
+        "5,369 (Jan 2019)", "5,412 (Jan 2019)",
+        f"{later.revisions['Loaded'].iloc[0]} by a.analyst (load 2, measures.csv)"]]
+    path = tmp_path / "pack.docx"
+    pack.write_docx(later, {}, path)
+    document = docx.Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "7. Revisions to Previously Reported Figures" in headings
+    assert any(p.text.startswith("7.1\tSince the Panel was given the Jan 2019 report, 1 figure in it has been revised")
+               for p in document.paragraphs)
+    assert [t.name for t in pack.pack_tables(later)].count("revisions-to-previously-reported-figures") == 1
