@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.db import DEFAULT_DB
+from dashboard.db import DEFAULT_DB, missing_database_error
 from loaders import values
 from loaders.contract import FILE_KINDS
+from loaders.history import export_history
 from loaders.load import load_extracts, validate_extracts
 from loaders.provenance import LOAD_SOURCES, Actor, command_line_actor
 from loaders.publish import publish_report
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument("--publish", type=_month, metavar="PERIOD",
                         help="mark the report for PERIOD (e.g. 2019-01) as published to the Panel "
                              "with the figures loaded now; later changes to them are revisions")
+    action.add_argument("--export-history", type=Path, metavar="FOLDER",
+                        help="write every kept earlier row (*_history), the load log and the "
+                             "publications as CSV files into FOLDER")
     parser.add_argument("--meeting", type=_day, metavar="DATE",
                         help="with --publish: the date of the Panel meeting (e.g. 2019-05-08)")
     # For the app, which runs uploads and restores in a child process: who asked, and from where.
@@ -96,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _print_versions(args.db)
     if args.meeting is not None and args.publish is None:
         parser.error("--meeting goes with --publish PERIOD")
+    if args.export_history is not None:
+        if args.paths:
+            parser.error("--export-history takes no extract files")
+        return _export_history(args)
     if args.publish is not None:
         if args.paths:
             parser.error("--publish takes no extract files")
@@ -121,6 +129,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(report.to_text(), end="", file=sys.stdout if report.ok else sys.stderr)
         return 0 if report.ok else 1
     return report.print_for_cli()
+
+
+def _export_history(args: argparse.Namespace) -> int:
+    if missing := missing_database_error(args.db):
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    try:
+        written = export_history(args.db, args.export_history)
+    except (duckdb.Error, OSError) as exc:
+        print(f"error: cannot export the history of {args.db}: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
 
 
 def _publish(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ before N, and the kept rows loaded at or before N that were superseded after it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -131,3 +132,26 @@ def _typed_columns(con: duckdb.DuckDBPyConnection, table: str,
 
 def _quoted(columns: Sequence[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
+
+
+def export_history(db_path: Path | str, folder: Path | str) -> list[Path]:
+    """Write every history table, the load log and the publications as CSV files into `folder`
+    (`measures_history.csv`, ..., `load_log.csv`, `published_reports.csv`); returns the files."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        database = con.execute("SELECT current_database()").fetchone()[0]
+        tables = [history_table(kind.table) for kind in FILE_KINDS] + ["load_log", "published_reports"]
+        for table in tables:
+            if not has_table(con, database, table):
+                continue
+            target = folder / f"{table}.csv"
+            con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{_sql_path(target)}' (HEADER, DELIMITER ',')")
+            written.append(target)
+    return written
+
+
+def _sql_path(path: Path) -> str:
+    """A file name inside a SQL string literal (COPY takes no parameter for its target)."""
+    return str(path).replace("'", "''")

@@ -117,3 +117,23 @@ def test_cli_publish_exit_codes(db: Path, capsys: pytest.CaptureFixture) -> None
         assert stopped.value.code == 2
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM published_reports").fetchone() == (1,)
+
+
+def test_cli_exports_the_history_as_csv(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert publish_report(db, JAN_2019, ANALYST, date(2019, 5, 8)).ok
+    folder = tmp_path / "correction"
+    folder.mkdir()
+    assert load_extracts([corrected_measures(folder)], db, ANALYST).ok
+    out = tmp_path / "history"
+    assert main(["--export-history", str(out), "--db", str(db)]) == 0
+    assert f"Wrote {out / 'measures_history.csv'}" in capsys.readouterr().out
+    import csv
+    with open(out / "measures_history.csv", newline="", encoding="utf-8") as handle:
+        kept = list(csv.DictReader(handle))
+    assert [(r["measure"], r["current_text"], r["load_id"], r["superseded_by"]) for r in kept] == [
+        (REFERRALS, "5,369 (Jan 2019)", "1", "2")]
+    with open(out / "published_reports.csv", newline="", encoding="utf-8") as handle:
+        assert [(r["period"], r["as_of_load_id"], r["meeting_date"]) for r in csv.DictReader(handle)] == [
+            ("2019-01-01", "1", "2019-05-08")]
+    assert main(["--export-history", str(out), "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert "no database at" in capsys.readouterr().err
