@@ -28,7 +28,8 @@ if published.empty:
             "When a report goes to a Panel meeting, an analyst publishes it: the dashboard then keeps "
             "its figures as the Panel saw them, and any later change to them is listed here. To publish "
             "a report (its period and the meeting's date):")
-    st.code(PUBLISH_COMMAND, language="sh")
+    # no highlighting (its parameter colours fall below 4.5:1) and wrapped (no sideways scroll on a phone)
+    st.code(PUBLISH_COMMAND, language=None, wrap_lines=True)
     st.stop()
 
 periods = list(dict.fromkeys(p.date() if hasattr(p, "date") else p for p in published["period"]))
@@ -50,10 +51,11 @@ if found.empty:
     st.success(f"No figure of {which} has been revised since it was published.")
     st.stop()
 table = revision_views.revisions_table(found)
-show_caption(f"{revision_views.count_text(len(table))} revised in {which}: what the Panel was told, "
-             "what it is now, and the load that changed it")
+show_caption(f"{revision_views.count_text(len(table))} revised since publication "
+             f"({'the report to ' + format_month(period) if period else 'all published reports'}): "
+             "what the Panel was told, what it is now, and the load that changed it")
 show_report_table(table, f"Revisions to {which}", row_header="Figure",
-                  numeric=("Load",), wide=("Figure", "Reported to the Panel", "Now"))
+                  numeric=("Load",), wide=("Figure",))  # one: a wide column takes 36%, three overflow
 render_table_downloads(table, f"Revisions to {which}", key="revisions-table")
 
 st.header("Monthly series revised")

@@ -45,12 +45,10 @@ def _earlier_report(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def _published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_published_database(folder: Path) -> Path:
     """Load 1: the sample measures, deliverables, budget and a referrals series; the Jan 2019
-    report published for the meeting of 8 May 2019; load 2 (a.analyst's upload) corrects the
-    current referrals figure and November's month of the series."""
-    folder = tmp_path_factory.mktemp("published")
+    report published for the meeting of 8 May 2019; then a.analyst's uploads correct the current
+    referrals figure (load 2) and November's month of the series (load 3)."""
     first, second = folder / "first", folder / "second"  # one folder per load: the files share names
     first.mkdir()
     second.mkdir()
@@ -66,6 +64,11 @@ def _published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
         report = load_extracts(files, db, Actor("a.analyst", "upload"))
         assert report.ok, report.to_text()
     return db
+
+
+@pytest.fixture(scope="module")
+def _published_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_published_database(tmp_path_factory.mktemp("published"))
 
 
 @pytest.fixture()
