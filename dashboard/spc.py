@@ -151,19 +151,49 @@ def _covered(window_starts: np.ndarray, width: int, n: int) -> np.ndarray:
     return _window_sum(padded, width) > 0
 
 
+def r_mean(values: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
+    """Each row's mean (of its `kept` entries) as R's `mean()` computes a double vector.
+
+    R's `real_mean` (src/main/summary.c) sums in a long double, one element after another,
+    divides by n, then adds the mean of the residuals, `t += x[i] - s; s += t/n`, also in long
+    double, and rounds the result to a double once. `np.longdouble` is that 80-bit type on
+    x86-64 Linux, and the columns are added one at a time because numpy's own sum is pairwise.
+    A decimal series whose mean is one of its values (0.2, 0.3, ..., mean 0.1) then has that
+    value as its mean to the last bit, as in NHSRplotthedots, where numpy's mean can miss it by
+    one unit in the last place. An empty row's mean is NaN, as in R.
+    """
+    n_rows, n_cols = values.shape
+    count = np.full(n_rows, n_cols, dtype=np.int64) if kept is None else kept.sum(axis=1)
+    wide = values.astype(np.longdouble)
+    if kept is not None:
+        wide = np.where(kept, wide, np.longdouble(0))
+    if n_cols == 0:
+        return np.full(n_rows, np.nan)
+    # A cumulative sum adds one element after another (np.sum would add pairwise).
+    total = np.cumsum(wide, axis=1)[:, -1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = total / count
+        residuals = wide - first[:, None]
+        if kept is not None:
+            residuals = np.where(kept, residuals, np.longdouble(0))
+        # R refines only a finite first pass (an overflowed sum stays as it is).
+        refined = np.where(np.isfinite(first.astype(np.float64)),
+                           first + np.cumsum(residuals, axis=1)[:, -1] / count, first)
+    return refined.astype(np.float64)
+
+
 def _mean_moving_range(base: np.ndarray, screen_outliers: bool) -> np.ndarray:
-    """Mean moving range per series, optionally screened as NHSRplotthedots does."""
+    """Mean moving range per series, optionally screened as NHSRplotthedots does (R's mean)."""
     if base.shape[1] < 2:
         return np.full(base.shape[0], np.nan)
     moving_ranges = np.abs(np.diff(base, axis=1))
-    mean_range = moving_ranges.mean(axis=1)
+    mean_range = r_mean(moving_ranges)
     if not screen_outliers:
         return mean_range
     kept = moving_ranges < SCREEN_SCALE * mean_range[:, None]
-    kept_count = kept.sum(axis=1)
-    screened = np.where(kept, moving_ranges, 0.0).sum(axis=1) / np.maximum(kept_count, 1)
+    screened = r_mean(moving_ranges, kept)
     # With a mean moving range of 0 nothing is kept: the limits stay on the mean.
-    return np.where(kept_count > 0, screened, mean_range)
+    return np.where(kept.any(axis=1), screened, mean_range)
 
 
 def _trend_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +231,7 @@ def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSe
 
     limit_points = n if settings.fix_after is None else min(settings.fix_after, n)
     base = values[:, :limit_points]
-    mean = base.mean(axis=1) if limit_points else np.full(n_series, np.nan)
+    mean = r_mean(base)  # NaN for no points
     mean_range = _mean_moving_range(base, settings.screen_outliers)
     lower, upper = mean - LIMIT_SCALE * mean_range, mean + LIMIT_SCALE * mean_range
     near_lower, near_upper = mean - NEAR_SCALE * mean_range, mean + NEAR_SCALE * mean_range
