@@ -51,9 +51,17 @@ RECORDS: tuple[Record, ...] = (
            "section || ' ' || ref || ' ' || subject", "period = $period"),
     Record("estates", "Estates", ("period", "list", "site"),
            "list || ' · ' || CASE WHEN site = '' THEN 'total' ELSE site END", "period = $period"),
+    # A plan's framework belongs to no one period: every report shows the plan as loaded.
+    Record("framework", "Plan framework", ("plan", "theme_no", "ref"), "plan || ' · ' || ref || ' ' || activity",
+           "$period IS NOT NULL"),
 )
 
 _PROVENANCE = {"source_file", "source_line", "load_id"}
+#: A row added or taken away since publication is one revision, not one per field.
+WHOLE_ROW = "(whole row)"
+NOT_REPORTED = "not in the report"
+ADDED = "added since"
+NO_LONGER_LOADED = "no longer loaded"
 
 
 def has_publications(con: duckdb.DuckDBPyConnection) -> bool:
@@ -133,7 +141,7 @@ def _record_revisions(con: duckdb.DuckDBPyConnection, record: Record, period: da
         ),
         r AS (SELECT *, {item} AS item FROM reported WHERE {record.in_report_sql}),
         n AS (SELECT *, {item} AS item FROM {record.table} WHERE {record.in_report_sql})
-        SELECT coalesce(n.item, r.item) AS item, {pairs},
+        SELECT coalesce(n.item, r.item) AS item, n.source_file AS changed_file, {pairs},
                coalesce(n.load_id, (SELECT min(h.superseded_by) FROM {record.table}_history h
                                     WHERE h.load_id = r.load_id AND h.superseded_by > $as_of)) AS changed_by
         FROM r FULL OUTER JOIN n ON {on}
@@ -146,19 +154,24 @@ def _record_revisions(con: duckdb.DuckDBPyConnection, record: Record, period: da
     loads = _load_details(con)
     rows = []
     for _, row in changed.iterrows():
+        load = loads.get(int(row["changed_by"]), {})
+        common = {
+            "Report": format_month(period), "Record": record.label, "Figure": row["item"],
+            "Load": int(row["changed_by"]), "Loaded": load.get("loaded", "–"), "Loaded by": load.get("by", "–"),
+            "File": load.get("file", "–") if pd.isna(row["changed_file"]) else str(row["changed_file"]),
+            "period": period, "table": record.table,
+        }
+        added, removed = _missing_row(row, fields, "r"), _missing_row(row, fields, "n")
+        if added or removed:  # a whole row: one line, not one per field
+            rows.append({**common, "Field": WHOLE_ROW,
+                         "Reported to the Panel": NOT_REPORTED if added else "reported",
+                         "Now": ADDED if added else NO_LONGER_LOADED})
+            continue
         for field in fields:
             old, new = row[f"r:{field}"], row[f"n:{field}"]
-            if _same(old, new):
-                continue
-            load = loads.get(int(row["changed_by"]), {})
-            rows.append({
-                "Report": format_month(period), "Record": record.label, "Figure": row["item"],
-                "Field": field_label(field), "Reported to the Panel": format_field(old),
-                "Now": format_field(new) if not _missing_row(row, fields, "n") else "(no longer loaded)",
-                "Load": int(row["changed_by"]), "Loaded": load.get("loaded", "–"),
-                "Loaded by": load.get("by", "–"), "File": load.get("file", "–"),
-                "period": period, "table": record.table,
-            })
+            if not _same(old, new):
+                rows.append({**common, "Field": field_label(field), "Reported to the Panel": format_field(old),
+                             "Now": format_field(new)})
     return pd.DataFrame(rows, columns=[*REVISION_COLUMNS, "period", "table"])
 
 

@@ -137,3 +137,28 @@ def test_cli_exports_the_history_as_csv(db: Path, tmp_path: Path, capsys: pytest
             ("2019-01-01", "1", "2019-05-08")]
     assert main(["--export-history", str(out), "--db", str(tmp_path / "none.duckdb")]) == 1
     assert "no database at" in capsys.readouterr().err
+
+
+def test_a_revision_names_the_file_that_carried_the_new_figure(tmp_path: Path) -> None:
+    """A load of several files: each revision names its own row's file, not every file of the load;
+    a row added since publication is one revision, not one per field."""
+    db = tmp_path / "dashboard.duckdb"
+    assert load_extracts([DATA / "measures.csv", DATA / "framework.csv"], db, ANALYST).ok
+    assert publish_report(db, JAN_2019, ANALYST).ok
+    folder = tmp_path / "correction"
+    folder.mkdir()
+    framework = (DATA / "framework.csv").read_text(encoding="utf-8")
+    assert framework.count("Nottinghamshire Police and Crime Delivery Plan 2019/20") > 1
+    (folder / "framework.csv").write_text(framework.replace(
+        "Nottinghamshire Police and Crime Delivery Plan 2019/20", "Delivery Plan 2019/20"), encoding="utf-8")
+    assert load_extracts([corrected_measures(folder), DATA / "budget.csv", folder / "framework.csv"], db, ANALYST).ok
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = revisions.revisions(con)
+    by_record = found.groupby("Record")
+    assert by_record["File"].unique().map(list).to_dict() == {
+        "Budget": ["budget.csv"], "Headline measures": ["measures.csv"], "Plan framework": ["framework.csv"]}
+    assert set(found.loc[found["Record"] == "Plan framework", "Field"]) == {"Plan title"}
+    budget = found[found["Record"] == "Budget"]
+    assert set(budget["Field"]) == {revisions.WHOLE_ROW}   # the budget was not loaded when the report went
+    assert set(budget["Reported to the Panel"]) == {revisions.NOT_REPORTED}
+    assert set(budget["Now"]) == {revisions.ADDED}
