@@ -132,6 +132,8 @@ class SpcBatch:
     signal: np.ndarray               # int8: +1 above/rising, -1 below/falling, 0 common cause
     variation: np.ndarray            # int8: index into VARIATIONS
     limit_points: int                # points the limits were computed from
+    side: np.ndarray                 # int8: sign(value - mean), 0 exactly on the mean
+    close: np.ndarray                # bool: beyond two thirds of the way to a limit, not outside
 
 
 def _window_sum(flags: np.ndarray, width: int) -> np.ndarray:
@@ -253,7 +255,7 @@ def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSe
                  np.where(two_in_three | shift, side, 0)),
     ).astype(np.int8)
     return SpcBatch(mean, lower, upper, outside, trend, two_in_three, shift, signal,
-                    _variation_codes(signal, improvement), limit_points)
+                    _variation_codes(signal, improvement), limit_points, side, close)
 
 
 def _variation_codes(signal: np.ndarray, improvement: np.ndarray) -> np.ndarray:

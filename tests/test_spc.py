@@ -430,9 +430,17 @@ def reference_point_types(y: list[float], improvement: int, fix_after: int | Non
         if outside[i]:
             v = rtm[i]
         elif part_trend[i]:
-            right = i + 1 < n and part_trend[i + 1]
-            v = (sdy[i] if right else (sdy[i - 1] if i else 0))
-            v = 1 if v == 1 else -1
+            # The documented difference: a point whose trends all run one way takes their
+            # direction. NHSRplotthedots reads the step to the next point whenever that point is
+            # in a trend too, naming the last point of a rising trend "decreasing" when an equal
+            # value or a step back into a new trend follows (0..6, 3..9 at the 6: concern).
+            own = {trend_end[j] for j in range(i, min(i + 7, n)) if trend_end[j]}
+            if len(own) == 1:
+                v = own.pop()
+            else:  # a peak or trough, in a rising and a falling trend: R's reading
+                right = i + 1 < n and part_trend[i + 1]
+                v = (sdy[i] if right else (sdy[i - 1] if i else 0))
+                v = 1 if v == 1 else -1
         elif part_two[i] or part_shift[i]:
             v = 1 if rtm[i] > 0 else -1
         else:
@@ -452,10 +460,18 @@ series_strategy = st.one_of(
     st.lists(st.sampled_from([-3, -1, 1, 2]), min_size=2, max_size=40).map(
         lambda steps: list(itertools.accumulate([0, *steps]))),
 ).filter(
-    # No equal neighbours (where NHSRplotthedots labels a trend's last point by a zero step),
-    # and not flat (where its screening leaves no limits).
-    lambda ys: all(a != b for a, b in zip(ys, ys[1:])) and len(set(ys)) > 1
+    # Not flat (where NHSRplotthedots' screening leaves no limits).
+    lambda ys: len(set(ys)) > 1
 )
+
+
+@pytest.mark.parametrize("ys", [[0, 1, 2, 3, 4, 5, 6, 3, 4, 5, 6, 7, 8, 9]])
+def test_trend_end_before_a_new_trend_is_pinned(ys: list[int]) -> None:
+    """Hypothesis' counterexample, kept: higher is better, unscreened; NHSRplotthedots calls the
+    6 (end of the first rising trend) concern, the dashboard improvement, as documented."""
+    result = run([float(v) for v in ys], domain.HIGHER_IS_BETTER, UNSCREENED)
+    assert result.table["variation"].iloc[6] == spc.SPECIAL_IMPROVEMENT
+    assert reference_point_types([float(v) for v in ys], 1, None, False)[6] == spc.SPECIAL_IMPROVEMENT
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
