@@ -4,7 +4,9 @@ The computation follows the R package NHSRplotthedots (`ptd_spc`), the NHS-R Com
 implementation of Making Data Count, so its mean and limits can be checked against it:
 
 * mean of the points; moving ranges |x[i] - x[i-1]|; process limits at
-  mean ± 2.66 × mean moving range (2.66 = 3 / d2, d2 = 1.128).
+  mean ± 2.66 × mean moving range (2.66 = 3 / d2, d2 = 1.128). Both means are R's `mean()`
+  (`r_mean`), and limits and lines are computed in ptd_spc_standard's order, so every comparison
+  with the mean, a limit or a two-thirds line comes out as in the package, on decimal data too.
 * **Outlier screening is ON by default, as in NHSRplotthedots** (`screen_outliers = TRUE`):
   moving ranges at or above 3.267 × the mean moving range (the upper range limit) are left
   out and the mean moving range is computed again from the rest, so one wild month does not
@@ -31,13 +33,16 @@ implementation of Making Data Count, so its mean and limits can be checked again
   The latest point's variation is the measure's state.
 
 Where this differs from NHSRplotthedots, on purpose:
-* a flat series (mean moving range 0) keeps limits equal to the mean; NHSRplotthedots'
-  screening removes every moving range there and returns no limits (NaN);
-* a trend's direction comes from the run a point belongs to; NHSRplotthedots looks at the
-  neighbouring change, which labels the last point of a rising trend followed by an equal
-  value as "decreasing".
+* a flat baseline (mean moving range 0) keeps limits equal to the mean; NHSRplotthedots'
+  screening removes every moving range there and returns no limits (NaN), so with limits fixed
+  on a flat baseline, later points off it are outside limits here and not there;
+* a trend's direction comes from the run a point belongs to; NHSRplotthedots reads the step to
+  the next point whenever that point is in a trend too, which labels the last point of a rising
+  trend followed by an equal value, or by a step back into a new rising trend, "decreasing".
 * the short-series warning counts the points the limits are computed from (fewer than 12 by
-  default), so fixing limits after 6 points also warns.
+  default), so fixing limits after 6 points also warns; NHSRplotthedots counts the group's
+  points and warns below 13 (`getOption("ptd_spc.warning_threshold", 13)`), though its message
+  says "n < 12".
 """
 
 from __future__ import annotations

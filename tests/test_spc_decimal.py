@@ -351,3 +351,18 @@ def test_r_mean_keeps_the_long_double_range() -> None:
     """1e308 + 1e308 - 1e308 overflows a double sum; R's long double sum does not: 1e308 / 3."""
     values = [1e308, 1e308, -1e308]
     assert spc.r_mean(np.array([values]))[0] == r_mean(values) == 1e308 / 3
+
+
+def test_flat_baseline_keeps_limits_on_the_mean() -> None:
+    """The documented difference: limits fixed on twelve 0.1s, then 0.2. NHSRplotthedots with
+    screening has no limits (NaN) and so nothing outside; without screening its limits are on the
+    mean and the 0.2 is outside, which is what the dashboard shows either way."""
+    y = [0.1] * 12 + [0.2]
+    screened, unscreened = r_reference(y, 12, True), r_reference(y, 12, False)
+    assert np.isnan(screened["upl"]) and not any(screened["outside"])
+    assert unscreened["upl"] == 0.1 and unscreened["outside"] == [False] * 12 + [True]
+    for screen in (True, False):
+        batch = spc_batch(np.array([y]), domain.HIGHER_IS_BETTER, SpcSettings(fix_after=12, screen_outliers=screen))
+        assert batch.upper_process_limit[0] == batch.mean[0] == 0.1
+        assert list(batch.outside_limits[0]) == unscreened["outside"]
+    check_against_reference(y, 12, False)
