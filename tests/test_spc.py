@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import assume, given, settings as hypothesis_settings, strategies as st
 
 from dashboard import charts, domain, spc
 from dashboard.charts import ChartMeta, chart_meta
@@ -479,6 +479,9 @@ def test_trend_end_before_a_new_trend_is_pinned(ys: list[int]) -> None:
        fix_after=st.one_of(st.none(), st.integers(2, 30)))
 def test_matches_nhsrplotthedots_logic(ys: list[int], polarity: str, screen: bool, fix_after: int | None) -> None:
     y = [float(v) for v in ys]
+    # A flat baseline is the other documented difference (limits on the mean, not none), pinned
+    # in test_spc_decimal.test_flat_baseline_keeps_limits_on_the_mean.
+    assume(len(set(y[: fix_after or len(y)])) > 1)
     settings = SpcSettings(fix_after=fix_after, screen_outliers=screen)
     result = run(y, polarity, settings)
     mean, lpl, upl = reference_limits(y, fix_after, screen)
