@@ -11,10 +11,11 @@ import streamlit as st
 from dashboard import pack, reports
 from dashboard import periods as report_periods
 from dashboard.domain import format_month
-from ui.data import cached_query, require_data
+from ui.data import cached_query, figures_connection, require_data
 from ui.export_server import chart_exporter
 from ui.filters import current_filters, period_selector, share_hint
 from ui.guide import how_to_read
+from ui.published import choose_figures
 from ui.render import escape_markdown
 from ui.report_details import report_details_form
 
@@ -32,6 +33,7 @@ if not periods:
 period = period_selector(periods, one_click=True, default=cached_query(report_periods.default_report_period))
 share_hint()
 month = format_month(period)
+view = choose_figures(period)  # a published report's pack can be taken as reported to the Panel
 
 st.write(
     f"One click builds the paper for the report to {month}: a Word document a clerk can table, laid "
@@ -55,7 +57,7 @@ def build(period_chosen: date, details_chosen: reports.ReportDetails) -> dict:
     bar = st.progress(0.0, text="Starting")
     with tempfile.TemporaryDirectory(prefix="panel-pack-") as folder:
         result = pack.build_panel_pack(
-            con, period_chosen, Path(folder), exporter=exporter, details=details_chosen,
+            figures_connection() or con, period_chosen, Path(folder), exporter=exporter, details=details_chosen,
             progress=lambda fraction, message: bar.progress(min(1.0, fraction), text=message),
         )
         built = {
@@ -65,6 +67,7 @@ def build(period_chosen: date, details_chosen: reports.ReportDetails) -> dict:
             "charts": result.charts, "tables": result.tables, "notes": list(result.notes),
         }
     bar.empty()
+    built["reported"] = view.reported
     return built
 
 
@@ -75,8 +78,10 @@ if st.button(f"Build the panel pack for {month}", type="primary", key="build-pac
         st.error(str(error))
 
 built = st.session_state.get(_BUILT_KEY)
-if built and built["period"] == period:
-    st.success(f"Pack for {month} built: {built['charts']} charts (PNG and SVG) and {built['tables']} tables.")
+if built and built["period"] == period and built["reported"] == view.reported:
+    figures = "the figures as reported to the Panel" if built["reported"] else "the latest figures"
+    st.success(f"Pack for {month} built from {figures}: {built['charts']} charts (PNG and SVG) and "
+               f"{built['tables']} tables.")
     for note in built["notes"]:
         st.warning(escape_markdown(note))
     docx_column, zip_column = st.columns(2)

@@ -250,3 +250,35 @@ def test_the_series_chart_keeps_its_labels_apart_and_legible_at_every_width(
         finally:
             chromium.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_panel_pack_page_builds_a_published_report_as_reported_or_latest(published_db: Path) -> None:
+    """The pack's Word document from the page carries the figure the Panel was shown when the
+    reader chose "as reported", and today's with the latest figures."""
+    import io
+
+    import docx
+
+    def built_cells(**params: str) -> str:
+        # The page on its own, as tests/test_pack.py runs it: through app.py's menu AppTest loses
+        # a button's click to the menu's rerun.
+        at = AppTest.from_file(str(ROOT / "pages" / "panel_pack.py"), default_timeout=60)
+        for key, value in {"period": "2019-01", **params}.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        at.button(key="build-pack").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        success = " ".join(s.value for s in at.success)
+        assert {b.key for b in at.get("download_button")} >= {"pack-docx", "pack-zip"}, (
+            success, [e.value for e in at.error], [w.value for w in at.warning])
+        document = docx.Document(io.BytesIO(at.session_state["panel_pack_built"]["docx"]))
+        cells = " | ".join(c.text for t in document.tables for row in t.rows for c in row.cells)
+        return success, cells
+
+    success, cells = built_cells(figures="reported")
+    assert "built from the figures as reported to the Panel" in success
+    assert REPORTED in cells and NOW not in cells
+    success, cells = built_cells()
+    assert "built from the latest figures" in success
+    assert NOW in cells and REPORTED not in cells

@@ -142,6 +142,12 @@ def cached_query(func: Callable[..., T], *args: Any) -> T:
     return _run_cached(_version_key(figures_file()), func, args)
 
 
+def figures_connection() -> duckdb.DuckDBPyConnection | None:
+    """The connection `cached_query` reads this page run: the frozen file when the reader chose
+    "as reported", else the live database (for work that cannot be cached, e.g. building a pack)."""
+    return _connection_for(_version_key(figures_file()))
+
+
 def cached_live_query(func: Callable[..., T], *args: Any) -> T:
     """`cached_query` on the live database whatever figures the page shows (publications,
     revisions: what the frozen file cannot know)."""

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import db, revision_views, revisions
 from dashboard.domain import format_month
@@ -104,8 +105,16 @@ def choose_figures(period: date) -> FiguresView:
                  f"{revision_views.REVISED_MARK}: see Revisions." if len(found) else " None has been revised since.")
         st.caption(escape_markdown(f"These are the latest figures. The {format_month(period)} report was {told}.{since}"))
     if len(found):
-        st.page_link(REVISIONS_PAGE, label="Revisions: every change since publication", icon=":material/history:")
+        _link_to_revisions()
     return FiguresView(period, publication, mode == REPORTED, found)
+
+
+def _link_to_revisions() -> None:
+    label = "Revisions: every change since publication"
+    try:
+        st.page_link(REVISIONS_PAGE, label=label, icon=":material/history:")
+    except StreamlitAPIException:  # a page run on its own, outside app.py's menu: a plain link
+        st.markdown(f"[{label}](/revisions)")
 
 
 def show_revisions(view: FiguresView, tables: Iterable[str] | None = None) -> None:
