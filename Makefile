@@ -12,7 +12,7 @@ POLICE_UK ?= ../shared/police-uk
 # syntax. Make expands `$(...)` in such a value wherever it is used, and even to export it to a
 # recipe's environment, so each is fixed here exactly as given; recipes then pass it to the shell
 # as one single-quoted word with `arg`. (tests/test_makefile.py checks both.)
-USER_VARS := DB PERIOD MEASURE AREA FIX_AFTER OUT POLICE_UK PORT
+USER_VARS := DB PERIOD MEASURE AREA FIX_AFTER OUT POLICE_UK PORT MEETING
 $(foreach var,$(USER_VARS),$(eval override $(var) := $$(value $(var))))
 # $(call arg,TEXT): TEXT as one shell word, taken literally: it's -> 'it'\''s'. A newline becomes
 # a space: make would run each line of a recipe line holding one as a command of its own.
@@ -69,18 +69,20 @@ exceptions: install
 	@$(PY) -m dashboard.detection --period $(call arg,$(PERIOD)) --db $(call arg,$(DB))
 
 ## The panel pack (Word + ZIP of charts and tables) for one report month:
-## make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]; a DB that does not exist yet gets the sample loaded first
+## make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE] [MEETING=YYYY-MM-DD]; a DB that does not exist yet gets the
+## sample loaded first; with MEETING the report is published to the Panel with this pack (its figures frozen)
 pack: install browser
 	@test -n $(call arg,$(PERIOD)) || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
 	@test -n $(call arg,$(OUT)) || { echo 'usage: make pack PERIOD=YYYY-MM OUT=DIR [DB=FILE]' >&2; exit 2; }
 	@test -f $(call arg,$(DB)) || $(MAKE) --no-print-directory load DB=$(call arg,$(DB))
-	$(PY) -m dashboard.pack --period $(call arg,$(PERIOD)) --out $(call arg,$(OUT)) --db $(call arg,$(DB))
+	$(PY) -m dashboard.pack --period $(call arg,$(PERIOD)) --out $(call arg,$(OUT)) --db $(call arg,$(DB)) \
+		$(if $(MEETING),--publish --meeting $(call arg,$(MEETING)))
 
 run: install browser load
 	DASHBOARD_DB=$(call arg,$(DB)) $(PY) -m streamlit run app.py --server.port $(call arg,$(PORT)) --browser.gatherUsageStats false
 
 test: install-dev browser office
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 ## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its
 ## anchor and ending MET or MISSED per aim; all run even when one misses, then a summary; exit 1 if any missed

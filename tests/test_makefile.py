@@ -82,6 +82,7 @@ def test_values_reach_each_command_as_given_and_are_never_run(attack: str, marke
         "spc": _make("spc", py, f"MEASURE={value}", f"AREA={value}", f"FIX_AFTER={value}", f"DB={value}"),
         "exceptions": _make("exceptions", py, f"PERIOD={value}", f"DB={value}"),
         "pack": _make("pack", py, f"PERIOD={value}", f"OUT={value}", f"DB={value}"),
+        "publish": _make("pack", py, f"PERIOD={value}", f"OUT={value}", f"DB={value}", f"MEETING={value}"),
         "load": _make("load", py, f"DB={value}"),
         "police-uk-sample": _make("police-uk-sample", py, f"POLICE_UK={value}", f"DB={value}"),
         "run": _make("run", py, f"DB={value}", f"PORT={value}"),
@@ -96,6 +97,9 @@ def test_values_reach_each_command_as_given_and_are_never_run(attack: str, marke
     load, build = _argvs(runs["pack"])
     assert load[-2:] == ["--db", given]
     assert build == ["-m", "dashboard.pack", "--period", given, "--out", given, "--db", given]
+    # with MEETING, the pack is built and the report published with it
+    assert _argvs(runs["publish"])[-1] == ["-m", "dashboard.pack", "--period", given, "--out", given, "--db", given,
+                                           "--publish", "--meeting", given]
     assert _argvs(runs["load"])[0][-2:] == ["--db", given]
     assert _argvs(runs["police-uk-sample"]) == [
         ["-m", "loaders.police_uk", given, "--extracts-out", "data", "--db", given]]
