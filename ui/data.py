@@ -175,9 +175,9 @@ def show_no_data_panel() -> None:
         st.subheader("No data loaded yet")
         st.text(f"The dashboard reads {_shown_path(db.database_path())}, which holds no loaded extracts yet.")
         st.text("To load the sample extracts and start the app:")
-        st.code(LOAD_SAMPLE_COMMAND, language="sh")
+        st.code(LOAD_SAMPLE_COMMAND, language=None, wrap_lines=True)  # shell colours fall below 4.5:1
         st.text("To load your own extracts (CSV files or folders):")
-        st.code(LOAD_COMMAND, language="sh")
+        st.code(LOAD_COMMAND, language=None, wrap_lines=True)
         st.text(
             "Or, as an analyst, upload extracts on the Data page. Set DASHBOARD_DB to read another database file; "
             "a newly loaded file is picked up without restarting the app."
