@@ -34,7 +34,7 @@ $(VENV)/.installed: requirements.txt | $(PY)
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import pytest, hypothesis, playwright, xdist" && touch $@
+	$(PY) -c "import pytest, hypothesis, playwright" && touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -82,8 +82,7 @@ run: install browser load
 	DASHBOARD_DB=$(call arg,$(DB)) $(PY) -m streamlit run app.py --server.port $(call arg,$(PORT)) --browser.gatherUsageStats false
 
 test: install-dev browser office
-	@# two processes, a test file each, the kaleido files in one of them (tests/conftest.py, README: Dependencies)
-	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
+	$(PY) -m pytest -q --durations=15
 
 ## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its
 ## anchor and ending MET or MISSED per aim; all run even when one misses, then a summary; exit 1 if any missed

@@ -39,19 +39,3 @@ def sample_db(tmp_path: Path, _sample_db_once: Path) -> Path:
     shutil.copyfile(_sample_db_once, db)
     return db
 
-
-#: Test files that start Chromium through kaleido (chart images, the pack). `make test` runs files
-#: in two processes; these go to one of them, one file at a time: in CI two kaleido start-ups at
-#: once, beside the browser tests, took past the exporter's 45 s start-up limit.
-KALEIDO_FILES = frozenset({
-    "test_chart_layout.py", "test_export.py", "test_pack.py", "test_pack_build.py", "test_pack_pdf.py",
-    "test_pack_revisions.py", "test_pages_revisions.py",
-})
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group tests for pytest-xdist's `--dist loadgroup`: a file's tests stay in one process (its
-    module fixtures are built once), and the kaleido files share one group."""
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("kaleido" if name in KALEIDO_FILES else name))
