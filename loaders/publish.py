@@ -10,7 +10,6 @@ figure a later load changed (`dashboard.revisions`).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
@@ -20,7 +19,7 @@ import duckdb
 
 from loaders.atomic import latest_load_id, staged_database
 from loaders.provenance import Actor
-from loaders.versions import link_or_copy, live_path
+from loaders.versions import file_sha256, link_or_copy, live_path
 
 PUBLISHED_SUFFIX = ".published"
 
@@ -108,7 +107,7 @@ def _keep_pack(db_path: Path, period: date, as_of: int, pack_path: Path | None) 
         return None, None
     target = published_dir(db_path) / f"{period:%Y-%m}-after-load-{as_of:06d}{pack_path.suffix}"
     shutil.copyfile(pack_path, target)
-    return target.name, sha256_of(target)
+    return target.name, file_sha256(target)
 
 
 def _record(con: duckdb.DuckDBPyConnection, period: date, as_of: int, actor: Actor,
@@ -116,12 +115,4 @@ def _record(con: duckdb.DuckDBPyConnection, period: date, as_of: int, actor: Act
     con.execute(
         "INSERT INTO published_reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [period, as_of, datetime.now(timezone.utc).replace(tzinfo=None), actor.name, meeting_date,
-         frozen.name, sha256_of(frozen), pack_name, pack_sha])
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+         frozen.name, file_sha256(frozen), pack_name, pack_sha])

@@ -7,7 +7,6 @@ which load's version. The file it replaces is kept as a version too, so a restor
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from loaders.atomic import latest_load_id, staged_database
 from loaders.history import has_table, supersede_all_changed
 from loaders.load import LOG_COLUMNS
 from loaders.provenance import RESTORE, Actor
-from loaders.versions import KeptVersion, find_version, kept_versions, live_path
+from loaders.versions import KeptVersion, file_sha256, find_version, kept_versions, live_path
 
 RESTORED_TABLES = "all tables"
 
@@ -88,7 +87,7 @@ def _log_restore(con: duckdb.DuckDBPyConnection, db_path: Path, version: KeptVer
     con.execute(
         f"INSERT INTO load_log ({', '.join(LOG_COLUMNS)}) "
         "VALUES (?, ?, ?, ?, ?, '', 0, 0, 0, ?, ?, ?)",
-        [new_load_id, datetime.now(timezone.utc).replace(tzinfo=None), version.path.name, _sha256(version.path), RESTORED_TABLES,
+        [new_load_id, datetime.now(timezone.utc).replace(tzinfo=None), version.path.name, file_sha256(version.path), RESTORED_TABLES,
          actor.name, actor.source, version.load_id],
     )
     return new_load_id
@@ -100,11 +99,3 @@ def _carry_publications(con: duckdb.DuckDBPyConnection) -> None:
         return
     con.execute("INSERT INTO published_reports SELECT * FROM live.published_reports "
                 "EXCEPT SELECT * FROM published_reports")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,6 +9,7 @@ cannot be. The newest `DASHBOARD_KEEP_VERSIONS` (default 10) are kept.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -76,6 +77,15 @@ def keep_version(db_path: Path | str, load_id: int) -> Path:
     if target.exists():
         return target
     return link_or_copy(live, target)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a megabyte at a time (a database can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def link_or_copy(live: Path, target: Path) -> Path:
