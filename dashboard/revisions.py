@@ -16,6 +16,7 @@ import pandas as pd
 
 from dashboard.db import query
 from dashboard.domain import format_loaded_at, format_month
+from loaders.history import as_of_sql, history_table
 
 #: What the Panel reads about a revision, in this order.
 REVISION_COLUMNS: tuple[str, ...] = (
@@ -116,7 +117,7 @@ def revisions(con: duckdb.DuckDBPyConnection, period: date | None = None) -> pd.
             continue  # the latest publication of a period is what the Panel was last told
         seen.add(published)
         for record in RECORDS:
-            if _table_exists(con, record.table) and _table_exists(con, f"{record.table}_history"):
+            if _table_exists(con, record.table) and _table_exists(con, history_table(record.table)):
                 frames.append(_record_revisions(con, record, published, int(row.as_of_load_id)))
     frames = [f for f in frames if not f.empty]
     if not frames:
@@ -127,22 +128,16 @@ def revisions(con: duckdb.DuckDBPyConnection, period: date | None = None) -> pd.
 def _record_revisions(con: duckdb.DuckDBPyConnection, record: Record, period: date,
                       as_of: int) -> pd.DataFrame:
     fields = shown_fields(con, record.table)
-    columns = ", ".join(f'"{c}"' for c in _columns(con, record.table))
     on = " AND ".join(f'r."{k}" IS NOT DISTINCT FROM n."{k}"' for k in record.key)
     differs = " OR ".join(f'r."{c}" IS DISTINCT FROM n."{c}"' for c in fields)
     pairs = ", ".join(f'r."{c}" AS "r:{c}", n."{c}" AS "n:{c}"' for c in fields)
     item = record.item_sql
     sql = f"""
-        WITH reported AS (
-            SELECT {columns}, NULL::INTEGER AS superseded_by FROM {record.table} WHERE load_id <= $as_of
-            UNION ALL
-            SELECT {columns}, superseded_by FROM {record.table}_history
-            WHERE load_id <= $as_of AND superseded_by > $as_of
-        ),
+        WITH reported AS ({as_of_sql(con, record.table)}),
         r AS (SELECT *, {item} AS item FROM reported WHERE {record.in_report_sql}),
         n AS (SELECT *, {item} AS item FROM {record.table} WHERE {record.in_report_sql})
         SELECT coalesce(n.item, r.item) AS item, n.source_file AS changed_file, {pairs},
-               coalesce(n.load_id, (SELECT min(h.superseded_by) FROM {record.table}_history h
+               coalesce(n.load_id, (SELECT min(h.superseded_by) FROM {history_table(record.table)} h
                                     WHERE h.load_id = r.load_id AND h.superseded_by > $as_of)) AS changed_by
         FROM r FULL OUTER JOIN n ON {on}
         WHERE r.item IS NULL OR n.item IS NULL OR {differs}
