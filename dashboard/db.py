@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,10 @@ def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     if tables.empty:
         return False
     return bool(query(con, "SELECT count(*) AS n FROM load_log")["n"].iloc[0] > 0)
+
+
+def as_date(value: object) -> date:
+    """A DATE (or TIMESTAMP) cell of a query's frame as a `date`: `.df()` gives Timestamps."""
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.date()
+    return value  # type: ignore[return-value]

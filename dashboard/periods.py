@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboard.db import query
+from dashboard.db import as_date, query
 from dashboard.domain import format_month
 
 _CONTENTS_SQL = """
@@ -56,11 +56,8 @@ def _report_titles(con: duckdb.DuckDBPyConnection) -> dict[date, str]:
     if not int(exists["n"].iloc[0]):
         return {}
     titles = query(con, "SELECT period, title FROM reports WHERE title IS NOT NULL")
-    return {_as_date(p): str(t) for p, t in zip(titles["period"], titles["title"])}
+    return {as_date(p): str(t) for p, t in zip(titles["period"], titles["title"])}
 
-
-def _as_date(value: object) -> date:
-    return value.date() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
 
 
 def period_contents(con: duckdb.DuckDBPyConnection) -> list[PeriodContents]:
@@ -69,11 +66,11 @@ def period_contents(con: duckdb.DuckDBPyConnection) -> list[PeriodContents]:
     rows = query(con, _CONTENTS_SQL)
     contents = [
         PeriodContents(
-            period=_as_date(row.period),
+            period=as_date(row.period),
             headline_measures=int(row.headline_measures),
             themes=int(row.themes),
             exceptions=int(row.exceptions),
-            title=titles.get(_as_date(row.period)),
+            title=titles.get(as_date(row.period)),
         )
         for row in rows.itertuples()
     ]

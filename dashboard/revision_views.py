@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import ChartMeta, finish_figure, ink, legend_below, month_axis, unit_axis
-from dashboard.db import query
+from dashboard.db import as_date, query
 from dashboard.revisions import REVISION_COLUMNS, Publication, revision_sentence
 
 #: Beside a revised figure: an icon and a word, never colour alone.
@@ -78,14 +78,14 @@ def publications_table(publications: pd.DataFrame, revisions: pd.DataFrame) -> p
     rows = []
     counted: set[date] = set()
     for row in publications.itertuples():
-        period = _as_date(row.period)
+        period = as_date(row.period)
         meeting = row.meeting_date
         latest = period not in counted
         counted.add(period)
         revised = int((revisions["period"] == period).sum()) if latest and not revisions.empty else 0
         rows.append({
             "Report": domain.format_month(period),
-            "Panel meeting": "–" if pd.isna(meeting) else _day(_as_date(meeting)),
+            "Panel meeting": "–" if pd.isna(meeting) else _day(as_date(meeting)),
             "Figures of load": int(row.as_of_load_id),
             "Published": domain.format_loaded_at(row.published_at),
             "Published by": str(row.published_by),
@@ -117,7 +117,7 @@ def revised_series(revisions: pd.DataFrame) -> list[RevisedSeries]:
     found: dict[RevisedSeries, None] = {}
     for _, row in revisions[revisions["table"] == "series"].iterrows():
         measure, area, _month = str(row["Figure"]).rsplit(" · ", 2)  # 'measure · area · Jan 2019'
-        found[RevisedSeries(measure, area, _as_date(row["period"]))] = None
+        found[RevisedSeries(measure, area, as_date(row["period"]))] = None
     return list(found)
 
 
@@ -176,6 +176,3 @@ def _differs(old: object, new: object) -> bool:
 def _day(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
-
-def _as_date(value: object) -> date:
-    return value.date() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]

@@ -9,12 +9,12 @@ and today's rows, field by field, is a revision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 import pandas as pd
 
-from dashboard.db import query
+from dashboard.db import as_date, query
 from dashboard.domain import format_loaded_at, format_month
 from loaders.history import as_of_sql, history_table
 
@@ -90,20 +90,20 @@ class Publication:
 
     def told(self) -> str:
         """'reported to the Panel on 8 May 2019' (the meeting, else the day it was published)."""
-        day = self.meeting_date or _as_date(self.published_at)
+        day = self.meeting_date or as_date(self.published_at)
         return f"reported to the Panel on {day.day} {day:%B %Y}"
 
 
 def latest_publication(con: duckdb.DuckDBPyConnection, period: date) -> Publication | None:
     """The last time `period`'s report was published, or None."""
     frame = publications(con)
-    frame = frame[[_as_date(p) == period for p in frame["period"]]]
+    frame = frame[[as_date(p) == period for p in frame["period"]]]
     if frame.empty:
         return None
     row = frame.iloc[0]
     meeting = row["meeting_date"]
     return Publication(period, int(row["as_of_load_id"]), row["published_at"], str(row["published_by"]),
-                       None if pd.isna(meeting) else _as_date(meeting), str(row["frozen_file"]))
+                       None if pd.isna(meeting) else as_date(meeting), str(row["frozen_file"]))
 
 
 def revisions(con: duckdb.DuckDBPyConnection, period: date | None = None) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def revisions(con: duckdb.DuckDBPyConnection, period: date | None = None) -> pd.
     frames = []
     seen: set[date] = set()
     for row in publications(con).itertuples():
-        published = _as_date(row.period)
+        published = as_date(row.period)
         if published in seen or (period is not None and published != period):
             continue  # the latest publication of a period is what the Panel was last told
         seen.add(published)
@@ -237,8 +237,3 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ? "
                            "AND table_schema = 'main'", [table])["n"].iloc[0])
 
-
-def _as_date(value: object) -> date:
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.date()
-    return value  # type: ignore[return-value]
