@@ -80,3 +80,10 @@ def as_date(value: object) -> date:
     if isinstance(value, (pd.Timestamp, datetime)):
         return value.date()
     return value  # type: ignore[return-value]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the database has `table` (one loaded before a record's extract existed has not,
+    until its next load adds it)."""
+    return bool(query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ? "
+                           "AND table_schema = 'main'", [table])["n"].iloc[0])

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from dashboard import domain
-from dashboard.db import query
+from dashboard.db import query, table_exists
 
 #: The plan's heading, as the appendix prints it.
 PLAN_TITLE = "Decisions of Significant Public Interest: Forward Plan {month}"
@@ -49,8 +49,7 @@ class Section:
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
     """A database last loaded before the forward-plan extract existed has no table until its next load."""
-    found = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'decisions'")
-    return int(found["n"].iloc[0]) > 0
+    return table_exists(con, "decisions")
 
 
 def list_periods(con: duckdb.DuckDBPyConnection) -> list[date]:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import CATEGORICAL_PALETTE, ChartMeta, finish_figure, wrap_text
-from dashboard.db import query
+from dashboard.db import query, table_exists
 
 SOLD = "sold"
 EXCHANGED = "exchanged"
@@ -45,8 +45,7 @@ LISTS: dict[str, EstateList] = {
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
     """A database last loaded before the estates extract existed has no table until its next load."""
-    found = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'estates'")
-    return int(found["n"].iloc[0]) > 0
+    return table_exists(con, "estates")
 
 
 def list_periods(con: duckdb.DuckDBPyConnection) -> list[date]:

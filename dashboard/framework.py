@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import CATEGORICAL_PALETTE, ChartMeta, finish_figure, legend_below, text_on, wrap_text
-from dashboard.db import query
+from dashboard.db import query, table_exists
 from loaders import values
 from loaders.framework import LEADS_BY_LETTER, PLEDGE_CODES, parse_plan, pledge_codes
 
@@ -59,8 +59,7 @@ _COLUMNS = """plan, plan_title, theme_no, theme, focus_area, ref, lead, lead_fro
 
 def has_framework(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a framework is loaded (a database loaded before the table existed has none)."""
-    found = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'framework'")
-    if int(found["n"].iloc[0]) == 0:
+    if not table_exists(con, "framework"):
         return False
     return int(query(con, "SELECT count(*) AS n FROM framework")["n"].iloc[0]) > 0
 

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboard.db import as_date, query
+from dashboard.db import as_date, query, table_exists
 from dashboard.domain import format_month
 
 _CONTENTS_SQL = """
@@ -52,8 +52,7 @@ class PeriodContents:
 
 def _report_titles(con: duckdb.DuckDBPyConnection) -> dict[date, str]:
     """Each period's report title; none before the report-details extract's table exists."""
-    exists = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'reports'")
-    if not int(exists["n"].iloc[0]):
+    if not table_exists(con, "reports"):
         return {}
     titles = query(con, "SELECT period, title FROM reports WHERE title IS NOT NULL")
     return {as_date(p): str(t) for p, t in zip(titles["period"], titles["title"])}

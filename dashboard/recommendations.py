@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from dashboard import domain
 from dashboard.charts import ChartMeta, finish_figure, legend_below, text_on, wrap_text
-from dashboard.db import query
+from dashboard.db import query, table_exists
 from loaders.recommendations import LEAD_SEPARATOR, lead_agencies
 
 #: The bar that counts every recommendation once, above one bar per lead agency.
@@ -31,8 +31,7 @@ _REF_ORDER = "try_cast(ref AS INTEGER) NULLS LAST, ref"
 
 def has_recommendations(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a tracker is loaded (a database loaded before the table existed has none)."""
-    found = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'recommendations'")
-    if int(found["n"].iloc[0]) == 0:
+    if not table_exists(con, "recommendations"):
         return False
     return int(query(con, "SELECT count(*) AS n FROM recommendations")["n"].iloc[0]) > 0
 

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from dashboard import domain
-from dashboard.db import query
+from dashboard.db import query, table_exists
 
 #: What a paper is put to the meeting for; the front sheet's first line ('For Consideration').
 PAPER_FOR: dict[str, str] = {
@@ -115,8 +115,7 @@ def paragraphs(text: str | None) -> list[str]:
 
 def _has_reports_table(con: duckdb.DuckDBPyConnection) -> bool:
     """A database last loaded before schema 4 has no `reports` table until its next load."""
-    found = query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'reports'")
-    return int(found["n"].iloc[0]) > 0
+    return table_exists(con, "reports")
 
 
 def _value(value: Any) -> Any:

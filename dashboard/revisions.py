@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboard.db import as_date, query
+from dashboard.db import as_date, query, table_exists
 from dashboard.domain import format_loaded_at, format_month
 from loaders.history import as_of_sql, history_table
 
@@ -66,14 +66,14 @@ NO_LONGER_LOADED = "no longer loaded"
 
 
 def has_publications(con: duckdb.DuckDBPyConnection) -> bool:
-    return _table_exists(con, "published_reports") and bool(
+    return table_exists(con, "published_reports") and bool(
         query(con, "SELECT count(*) AS n FROM published_reports")["n"].iloc[0])
 
 
 def publications(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every publication, latest report first: period, as_of_load_id, published_at, published_by,
     meeting_date, frozen_file, frozen_sha256, pack_file, pack_sha256."""
-    if not _table_exists(con, "published_reports"):
+    if not table_exists(con, "published_reports"):
         return pd.DataFrame(columns=["period", "as_of_load_id", "published_at", "published_by",
                                      "meeting_date", "frozen_file", "frozen_sha256", "pack_file", "pack_sha256"])
     return query(con, "SELECT * FROM published_reports ORDER BY period DESC, as_of_load_id DESC")
@@ -117,7 +117,7 @@ def revisions(con: duckdb.DuckDBPyConnection, period: date | None = None) -> pd.
             continue  # the latest publication of a period is what the Panel was last told
         seen.add(published)
         for record in RECORDS:
-            if _table_exists(con, record.table) and _table_exists(con, history_table(record.table)):
+            if table_exists(con, record.table) and table_exists(con, history_table(record.table)):
                 frames.append(_record_revisions(con, record, published, int(row.as_of_load_id)))
     frames = [f for f in frames if not f.empty]
     if not frames:
@@ -232,8 +232,4 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return query(con, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
                       "AND table_schema = 'main' ORDER BY ordinal_position", [table])["column_name"].tolist()
 
-
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(query(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ? "
-                           "AND table_schema = 'main'", [table])["n"].iloc[0])
 
