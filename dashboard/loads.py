@@ -43,6 +43,8 @@ TABLE_QUERIES: dict[str, str] = {
     "decisions": "SELECT * FROM decisions ORDER BY period, source_file, source_line",
     "estates": "SELECT * FROM estates ORDER BY period, source_file, source_line",
     "framework": "SELECT * FROM framework ORDER BY plan, theme_no, source_file, source_line",
+    "targets": "SELECT * FROM targets ORDER BY measure, area, applies_from",
+    "changes": "SELECT * FROM changes ORDER BY measure, area, month",
     "load_log": "SELECT * FROM load_log ORDER BY load_id, file_name",
 }
 LOADED_TABLES: tuple[str, ...] = tuple(TABLE_QUERIES)
@@ -154,6 +156,19 @@ EXAMPLE_VALUES: dict[str, dict[str, str]] = {
         "revised": "",
         "activity": "PL2: Review existing DA information sharing protocols to ensure real time information sharing.",
         "pledges": "PL2",
+    },
+    "targets": {
+        "measure": "Recorded crime: all crime",
+        "area": "",
+        "target": "9,500",
+        "applies_from": "2023-04",
+        "source": "Police and Crime Plan 2023-24, illustrative",
+    },
+    "changes": {
+        "measure": "Recorded crime: Violence and sexual offences",
+        "area": "",
+        "month": "2023-06",
+        "reason": "Home Office Counting Rules change for stalking and harassment",
     },
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.prefix for kind in FILE_KINDS)

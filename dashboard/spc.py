@@ -93,9 +93,54 @@ SPECIAL_LOW = "special cause low"
 #: Variation labels, indexed by the codes in `SpcBatch.variation`.
 VARIATIONS: tuple[str, ...] = (COMMON_CAUSE, SPECIAL_IMPROVEMENT, SPECIAL_CONCERN, SPECIAL_HIGH, SPECIAL_LOW)
 
+#: Making Data Count's assurance: where the target sits against the process limits
+#: (NHSRplotthedots `ptd_calculate_assurance_type`: consistent_pass, consistent_fail, inconsistent).
+ASSURANCE_PASS = "consistently passing"
+ASSURANCE_FAIL = "consistently failing"
+ASSURANCE_HIT_AND_MISS = "hit and miss"
+#: Assurance labels, indexed by the codes in `SpcBatch.assurance`; 0 (None) is no assurance:
+#: no target applies, or the measure is neutral.
+ASSURANCES: tuple[str | None, ...] = (None, ASSURANCE_PASS, ASSURANCE_FAIL, ASSURANCE_HIT_AND_MISS)
+#: What "no assurance" is called, by why there is none.
+NO_ASSURANCE_NO_TARGET = "no target"
+NO_ASSURANCE_NEUTRAL = "no assurance (neutral measure)"
+#: Each assurance in plain words, for a reader who has not met the term.
+ASSURANCE_MEANINGS: dict[str, str] = {
+    ASSURANCE_PASS: "The target lies outside the process limits on the side the process already "
+                    "beats: if nothing changes, every month will meet it.",
+    ASSURANCE_FAIL: "The target lies outside the process limits on the side the process cannot "
+                    "reach: if nothing changes, no month will meet it.",
+    ASSURANCE_HIT_AND_MISS: "The target lies between the process limits: if nothing changes, some "
+                            "months will meet it and some will not.",
+}
+
 TABLE_COLUMNS: tuple[str, ...] = (
     "period", "value", "mean", "lower_process_limit", "upper_process_limit", "rules", "variation",
 )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target in the series' own units, applying from the month `applies_from` on."""
+
+    applies_from: date
+    value: float
+    text: str | None = None
+    #: Where the target was published.
+    source: str | None = None
+    #: The series area it was set for; "" for every area of the measure.
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class KnownChange:
+    """A known change (recording practice, a new service, a boundary): limits are computed
+    afresh from `month`, the first month of the new segment (NHSRplotthedots' `rebase`)."""
+
+    month: date
+    reason: str
+    #: The series area it applies to; "" for every area of the measure.
+    area: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +158,12 @@ class SpcSettings:
     def __post_init__(self) -> None:
         if self.fix_after is not None and self.fix_after < 2:
             raise ValueError(f"fix_after must be at least 2 (a moving range needs two points), got {self.fix_after}")
+
+
+def target_applying(targets: Sequence[Target], month: date) -> Target | None:
+    """The target in force in `month`: the one with the latest applies_from on or before it."""
+    applying = [t for t in targets if t.applies_from <= month]
+    return max(applying, key=lambda t: t.applies_from) if applying else None
 
 
 def improvement_sign(polarity: str) -> int:
@@ -261,6 +312,25 @@ def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSe
     ).astype(np.int8)
     return SpcBatch(mean, lower, upper, outside, trend, two_in_three, shift, signal,
                     _variation_codes(signal, improvement), limit_points, side, close)
+
+
+def assurance_codes(target: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                    improvement: np.ndarray) -> np.ndarray:
+    """Codes into ASSURANCES, elementwise, as NHSRplotthedots' `ptd_calculate_assurance_type`:
+    a target above the upper limit fails when higher is better and passes when lower is
+    better; below the lower limit the reverse; on or between the limits, hit and miss. No
+    target (NaN), no limits (NaN) or a neutral measure (improvement 0): 0, no assurance."""
+    target, lower, upper = (np.asarray(a, dtype=np.float64) for a in (target, lower, upper))
+    improvement = np.asarray(improvement)
+    above, below = target > upper, target < lower
+    rising = improvement > 0
+    codes = np.select(
+        [above & rising, above, below & rising, below],
+        [2, 1, 1, 2],
+        default=3,
+    )
+    judged = ~np.isnan(target) & ~np.isnan(lower) & ~np.isnan(upper) & (improvement != 0)
+    return np.where(judged, codes, 0).astype(np.int8)
 
 
 def _variation_codes(signal: np.ndarray, improvement: np.ndarray) -> np.ndarray:

@@ -131,9 +131,27 @@ FRAMEWORK = FileKind(
     key=("plan", "theme_no", "ref"),
 )
 
+# A measure's target in its series' own units, from a month on (area empty: every area). The
+# assurance compares it with the SPC process limits (dashboard/assurance.py).
+TARGETS = FileKind(
+    prefix="targets",
+    table="targets",
+    columns=_columns("measure target applies_from", "area source"),
+    key=("measure", "area", "applies_from"),
+)
+
+# A known change to what a measure counts, from a month on (area empty: every area): the SPC
+# limits are computed afresh from that month (NHSRplotthedots' rebase).
+CHANGES = FileKind(
+    prefix="changes",
+    table="changes",
+    columns=_columns("measure month reason", "area"),
+    key=("measure", "area", "month"),
+)
+
 #: Load order: measures before series, so a series may name a measure loaded with it.
 FILE_KINDS: tuple[FileKind, ...] = (MEASURES, SERIES, DELIVERABLES, BUDGET, REPORTS, RECOMMENDATIONS, DECISIONS,
-                                    ESTATES, FRAMEWORK)
+                                    ESTATES, FRAMEWORK, TARGETS, CHANGES)
 
 #: Area of a series row whose `area` is absent or empty.
 DEFAULT_AREA = domain.FORCE_AREA

@@ -224,6 +224,34 @@ CREATE TABLE IF NOT EXISTS framework (
     PRIMARY KEY (plan, theme_no, ref)
 );
 
+-- targets.csv: a measure's target in its series' own units, from applies_from on. area '' is
+-- every area of the measure; an area with rows of its own uses only those (dashboard/assurance.py).
+CREATE TABLE IF NOT EXISTS targets (
+    measure      VARCHAR NOT NULL,
+    area         VARCHAR NOT NULL,   -- '' for every area
+    applies_from DATE    NOT NULL,   -- first month the target applies
+    target_text  VARCHAR NOT NULL,   -- as published: '45%', '1,200'
+    target       DOUBLE  NOT NULL,   -- as a series value is read ('45%' is 45; money in £ thousands)
+    source       VARCHAR,            -- where the target was published
+    source_file  VARCHAR NOT NULL,
+    source_line  BIGINT  NOT NULL,
+    load_id      INTEGER NOT NULL,
+    PRIMARY KEY (measure, area, applies_from)
+);
+
+-- changes.csv: a known change to what a measure counts; SPC limits are computed afresh from
+-- month (NHSRplotthedots' rebase). area '' is every area of the measure.
+CREATE TABLE IF NOT EXISTS changes (
+    measure     VARCHAR NOT NULL,
+    area        VARCHAR NOT NULL,   -- '' for every area
+    month       DATE    NOT NULL,   -- first month of the new limits
+    reason      VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_line BIGINT  NOT NULL,
+    load_id     INTEGER NOT NULL,
+    PRIMARY KEY (measure, area, month)
+);
+
 -- A report period published to the Panel: the figures as they stood after load
 -- `as_of_load_id`, kept as a frozen copy of the database (`frozen_file`, beside the live one in
 -- NAME.published/) and, when the pack was built for the meeting, the pack's own file.

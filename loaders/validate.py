@@ -17,6 +17,7 @@ from dashboard import domain
 from loaders import values
 from loaders.contract import (
     BUDGET,
+    CHANGES,
     DECISIONS,
     DELIVERABLES,
     ERROR,
@@ -26,6 +27,7 @@ from loaders.contract import (
     NO_HEADER,
     RECOMMENDATIONS,
     REPORTS,
+    TARGETS,
     WARNING,
     FileKind,
     LoadIssue,
@@ -44,6 +46,8 @@ from loaders.decisions import DECISION_COLUMNS, check_decisions_file, decision_r
 from loaders.estates import ESTATE_COLUMNS, check_estates_file, estate_row
 from loaders.framework import FRAMEWORK_COLUMNS, check_framework_file, framework_row
 from loaders.reports import REPORT_COLUMNS, report_row
+from loaders.targets import TARGET_COLUMNS, target_row
+from loaders.changes import CHANGE_COLUMNS, change_row
 
 T = TypeVar("T")
 
@@ -75,6 +79,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "estates": ESTATE_COLUMNS + ("source_file", "source_line"),
     "recommendations": RECOMMENDATION_COLUMNS + ("source_file", "source_line"),
     "framework": FRAMEWORK_COLUMNS + ("source_file", "source_line"),
+    "targets": TARGET_COLUMNS + ("source_file", "source_line"),
+    "changes": CHANGE_COLUMNS + ("source_file", "source_line"),
 }
 
 #: Units whose values are plain numbers: either may be declared for the other.
@@ -335,6 +341,8 @@ _ROW_BUILDERS: dict[str, Callable[[Row], tuple[Any, ...] | None]] = {
     ESTATES.table: estate_row,
     RECOMMENDATIONS.table: recommendation_row,
     FRAMEWORK.table: framework_row,
+    TARGETS.table: target_row,
+    CHANGES.table: change_row,
 }
 
 
