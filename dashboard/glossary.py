@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard import spc
 from dashboard.domain import RAG_BY_CODE, RAG_STATUSES
 
 
@@ -47,6 +48,17 @@ TERMS: dict[str, Term] = {
         Term("Process limits", "The range a monthly series would normally stay within if nothing "
              "had changed, worked out from the series itself (the average plus or minus about three "
              "typical month-to-month moves). They are not targets."),
+        Term("Variation", "What the latest month of a monthly series says, in Making Data Count's "
+             "words: common cause (nothing unusual), or special cause improvement or concern (an "
+             "unusual pattern in the good or the bad direction, by the measure's polarity); a neutral "
+             "measure's special cause is just high or low. Shown as an icon and in words."),
+        Term("Assurance", "Whether a measure will meet its target if nothing changes, judged from "
+             "where the target lies against the process limits: consistently passing, hit and miss, "
+             "or consistently failing. A measure with no target, or a neutral one, has no assurance. "
+             "Shown as an icon and in words."),
+        Term("Months since special cause", "How many months ago the latest special cause point "
+             "of the series was: 0 means the latest month is one; none means no month of the series "
+             "is."),
         Term("RAG", "Red, Amber, Green: the delivery plan's status of each deliverable. "
              + " ".join(f"{s.icon} {s.label}: {s.meaning.lower()}." for s in RAG_STATUSES if s.code != "W")
              + " Each status is written as a word and a symbol as well as a colour."),
@@ -88,6 +100,36 @@ TERMS: dict[str, Term] = {
              "them, before any later correction. Latest shows today's figures instead, with each "
              "revised one marked."),
     )
+}
+
+
+#: Each variation of a monthly series' latest month, as the summary, its icons and the pack name
+#: it (the label) and explain it (the meaning). Keys are dashboard.spc's variation labels.
+VARIATION_WORDS: dict[str, Term] = {
+    spc.COMMON_CAUSE: Term("Common cause", "Nothing unusual: the latest month is within the series' "
+                           "normal month-to-month variation."),
+    spc.SPECIAL_IMPROVEMENT: Term("Special cause improvement", "The latest month is part of an unusual "
+                                  "pattern in the good direction for this measure."),
+    spc.SPECIAL_CONCERN: Term("Special cause concern", "The latest month is part of an unusual pattern "
+                              "in the bad direction for this measure."),
+    spc.SPECIAL_HIGH: Term("Special cause high", "The latest month is part of an unusually high "
+                           "pattern; the measure is neutral, so this is neither good nor bad."),
+    spc.SPECIAL_LOW: Term("Special cause low", "The latest month is part of an unusually low pattern; "
+                          "the measure is neutral, so this is neither good nor bad."),
+}
+#: The side of the mean a special cause is on, added to improvement and concern (Making Data
+#: Count's icons say it with H and L): +1 higher values, -1 lower values.
+VARIATION_SIDE_WORDS: dict[int, str] = {1: "higher values", -1: "lower values"}
+#: Each assurance, named and explained. The meanings are dashboard.spc's (ASSURANCE_MEANINGS),
+#: the words for "none" its NO_ASSURANCE_* labels, so the chart, the summary and the pack agree.
+ASSURANCE_WORDS: dict[str, Term] = {
+    spc.ASSURANCE_PASS: Term("Consistently passing", spc.ASSURANCE_MEANINGS[spc.ASSURANCE_PASS]),
+    spc.ASSURANCE_HIT_AND_MISS: Term("Hit and miss", spc.ASSURANCE_MEANINGS[spc.ASSURANCE_HIT_AND_MISS]),
+    spc.ASSURANCE_FAIL: Term("Consistently failing", spc.ASSURANCE_MEANINGS[spc.ASSURANCE_FAIL]),
+    spc.NO_ASSURANCE_NO_TARGET: Term("No target", "No target is set for this measure in this area, so "
+                                     "there is nothing to judge against."),
+    spc.NO_ASSURANCE_NEUTRAL: Term("No assurance (neutral measure)", "The measure is neutral: a higher "
+                                   "or lower figure is neither good nor bad, so a target is not judged."),
 }
 
 
@@ -165,6 +207,16 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "objective (same plan and theme, same number or same words), the objective shows that "
         "deliverable's latest RAG status; the page says so plainly where none matches.",
         ("Lead", "Pledge", "Revised marker", "RAG"),
+    ),
+    "summary": (
+        "Every measure with a monthly series in the chosen area, one row each: its latest month and "
+        "figure, the average and process limits of its series, its target where one is set, what the "
+        "latest month's variation says and whether the target will be met (assurance), each as an "
+        "icon and in words, and how long ago the series last showed special cause. Choose concerns, "
+        "improvements or failing targets to see only those. The chart counts the measures by "
+        "variation and assurance; its table gives every count.",
+        ("Variation", "Assurance", "Special cause", "Process limits", "Months since special cause",
+         "Polarity"),
     ),
     "revisions": (
         "Every change to a report since it was published to the Panel: which figure, what the "

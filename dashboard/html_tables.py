@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -47,9 +47,9 @@ def _classes(column: str, numeric: set[str], wide: set[str]) -> str:
     return f' class="{" ".join(names)}"' if names else ""
 
 
-def _cell(tag: str, column: str, value: Any, attributes: str) -> str:
+def _cell(tag: str, column: str, value: Any, attributes: str, icon: str = "") -> str:
     label = f'<span class="{LABEL_CLASS}" aria-hidden="true">{html.escape(column, quote=False)}</span>'
-    return f"<{tag}{attributes}>{label}{_escaped(cell_text(value))}</{tag}>"
+    return f"<{tag}{attributes}>{label}{icon}{_escaped(cell_text(value))}</{tag}>"
 
 
 def table_html(
@@ -59,10 +59,13 @@ def table_html(
     numeric: Iterable[str] = (),
     wide: Iterable[str] = (),
     row_header: str | None = None,
+    icons: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """`df` as an HTML table with `caption`; `row_header` (default: the first column) names each row.
 
     `numeric` columns are right-aligned figures; `wide` columns are free text given room.
+    `icons` puts markup before a column's words, one per row: the dashboard's own icons
+    (`dashboard.summary_icons`), never extract text, which stays escaped like every value.
     """
     numeric_set, wide_set = set(numeric), set(wide)
     columns = [str(column) for column in df.columns]
@@ -71,15 +74,20 @@ def table_html(
         f'<th scope="col"{_classes(column, numeric_set, wide_set)}>{html.escape(column, quote=False)}</th>'
         for column in columns
     )
+    icons = dict(icons or {})
+    for column, markup in icons.items():
+        if len(markup) != len(df):
+            raise ValueError(f"{len(markup)} icons for the {len(df)} rows of column {column!r}")
     rows = []
-    for values in df.itertuples(index=False, name=None):
+    for position, values in enumerate(df.itertuples(index=False, name=None)):
         cells = []
         for column, value in zip(columns, values):
             attributes = _classes(column, numeric_set, wide_set)
+            icon = icons[column][position] if column in icons else ""
             if column == header_column:
-                cells.append(_cell("th", column, value, f' scope="row"{attributes}'))
+                cells.append(_cell("th", column, value, f' scope="row"{attributes}', icon))
             else:
-                cells.append(_cell("td", column, value, attributes))
+                cells.append(_cell("td", column, value, attributes, icon))
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'<div class="{TABLE_CLASS}"><table>'

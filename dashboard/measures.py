@@ -510,7 +510,8 @@ def overview_table(summary: pd.DataFrame, rag_texts: dict[str, str]) -> pd.DataF
 # --- Where the figures came from ------------------------------------------------------------------
 
 
-def _describe_files(df: pd.DataFrame) -> str:
+def describe_files(df: pd.DataFrame) -> str:
+    """'measures.csv, loaded 24 Nov 2026 21:51 UTC' for each file (source_file, loaded_at) of `df`."""
     if df.empty:
         return "no load recorded"
     return "; ".join(
@@ -532,7 +533,7 @@ def describe_measures_source(con: duckdb.DuckDBPyConnection, period: date, theme
         """,
         [period, theme, theme],
     )
-    return _describe_files(df)
+    return describe_files(df)
 
 
 def describe_series_source(con: duckdb.DuckDBPyConnection, measure: str, area: str | None = None) -> str:
@@ -547,4 +548,4 @@ def describe_series_source(con: duckdb.DuckDBPyConnection, measure: str, area: s
         """,
         [measure, area],
     )
-    return _describe_files(df)
+    return describe_files(df)

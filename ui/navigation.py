@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
     PageSpec("pages/headlines.py", "Theme headlines", ":material/table_chart:", "headlines"),
     PageSpec("pages/exceptions.py", "Exceptions", ":material/swap_vert:", "exceptions"),
+    PageSpec("pages/summary.py", "Performance summary", ":material/grid_view:", "summary"),
     PageSpec("pages/delivery.py", "Delivery plan", ":material/checklist:", "delivery"),
     PageSpec("pages/budget.py", "Budget", ":material/account_balance:", "budget"),
     PageSpec("pages/recommendations.py", "Recommendations tracker", ":material/fact_check:", "recommendations"),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import charts
 from dashboard.html_tables import table_html
@@ -69,13 +71,14 @@ def show_report_table(
     numeric: Iterable[str] = (),
     wide: Iterable[str] = (),
     row_header: str | None = None,
+    icons: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
     """A small report table as a semantic HTML table: wraps at any width, cards on a phone.
 
     Its figures are the page's text (a screen reader and a browser's find reach them); the
     cells are escaped, so extract text is never read as HTML.
     """
-    st.html(table_html(df, caption, numeric=numeric, wide=wide, row_header=row_header))
+    st.html(table_html(df, caption, numeric=numeric, wide=wide, row_header=row_header, icons=icons))
 
 
 def show_free_text(text: str | None, label: str | None = None) -> None:
@@ -137,3 +140,13 @@ def _figure_columns(table: pd.DataFrame) -> list[str]:
 def show_caption(text: str) -> None:
     """A caption that may hold names from extracts: shown literally, never as Markdown."""
     st.caption(escape_markdown(text))
+
+
+def show_link_to(page: str, label: str, query_params: Mapping[str, str]) -> None:
+    """A link to another view (`page` with `query_params`): a menu link inside app.py's frame, a
+    plain link when the page runs on its own. A link rather than a button, so the view it opens
+    can be copied and shared like any other."""
+    try:
+        st.page_link(page, label=label, query_params=dict(query_params))
+    except StreamlitAPIException:
+        st.markdown(f"[{escape_markdown(label)}](/{Path(page).stem}?{urlencode(dict(query_params))})")
