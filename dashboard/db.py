@@ -9,10 +9,12 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # `.df()` imports pandas when a query runs: the loader's command line never does
+    import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "dashboard.duckdb"
@@ -77,7 +79,7 @@ def has_data(con: duckdb.DuckDBPyConnection) -> bool:
 
 def as_date(value: object) -> date:
     """A DATE (or TIMESTAMP) cell of a query's frame as a `date`: `.df()` gives Timestamps."""
-    if isinstance(value, (pd.Timestamp, datetime)):
+    if isinstance(value, datetime):  # a pandas Timestamp is a datetime
         return value.date()
     return value  # type: ignore[return-value]
 

@@ -7,7 +7,6 @@ site). Loaded from `estates*.csv` (loaders/estates.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -16,31 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.charts import CATEGORICAL_PALETTE, ChartMeta, finish_figure, wrap_text
 from dashboard.db import query, table_exists
-
-SOLD = "sold"
-EXCHANGED = "exchanged"
-#: The sold list is of sites sold since this day, as its heading says.
-SOLD_SINCE = date(2016, 4, 1)
-
-
-@dataclass(frozen=True)
-class EstateList:
-    """One of the report's two estates tables: its heading, columns and total line."""
-
-    code: str
-    title: str
-    columns: tuple[str, ...]   # the table's headings, as the report prints them
-    total_label: str
-
-
-LISTS: dict[str, EstateList] = {
-    SOLD: EstateList(SOLD, "Police Station Sites Sold Since 1 April 2016",
-                     ("Police station site", "Completion of sale", "Proposed future use"),
-                     "Total capital receipt from above completed sales"),
-    EXCHANGED: EstateList(EXCHANGED, "Contracts Exchanged subject to planning",
-                          ("Police station site", "Status", "Proposed future use"),
-                          "Total capital receipt to be received on completion of above"),
-}
+from dashboard.estate_lists import EXCHANGED, LISTS, SOLD, SOLD_SINCE, EstateList  # noqa: F401 (estates.LISTS, ...)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:

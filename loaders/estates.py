@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from dashboard.estates import EXCHANGED, LISTS, SOLD, SOLD_SINCE
+from dashboard.estate_lists import EXCHANGED, LISTS, SOLD, SOLD_SINCE
 from loaders import values
 from loaders.contract import WARNING, LoadIssue
 

@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas as pd
 
 from loaders.atomic import quiet_connect, staged_database
 from loaders.history import replace_changed
@@ -45,6 +46,9 @@ from loaders.series import (
     unknown_measure_issues,
 )
 from loaders.validate import TABLE_COLUMNS, CheckedFile, check_small_file
+
+if TYPE_CHECKING:  # only the app's Data page asks for a frame; the command line never imports pandas
+    import pandas as pd
 
 ISSUE_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "expected", "severity")
 
@@ -122,6 +126,8 @@ class LoadReport:
 
     def issues_frame(self) -> pd.DataFrame:
         """Errors then warnings, one row each, for a table on the Data page."""
+        import pandas as pd  # here, not at the top: the command line has no use for it
+
         rows = [
             (i.file, i.line, i.column, i.value, i.expected, i.severity)
             for i in [*self.errors, *self.warnings]
@@ -405,16 +411,13 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, checked: CheckedFile) -> str:
     staged = f"{table}_rows"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS "
                 f"SELECT {_quoted(columns)} FROM {table} LIMIT 0")
-    # Through a DataFrame: binding rows as parameters takes a second per few hundred rows.
-    # As text, which DuckDB casts to each column's type: an object column's type would be
-    # guessed from its first rows, and a column empty there would be guessed wrong.
-    frame = pd.DataFrame([[_as_text(v) for v in row] for row in checked.rows],
-                         columns=list(columns), dtype="string")
-    con.register("staged_rows_frame", frame)
-    try:
-        con.execute(f"INSERT INTO {staged} SELECT * FROM staged_rows_frame")
-    finally:
-        con.unregister("staged_rows_frame")
+    if checked.rows:
+        # One statement, a text list per column zipped back into rows by unnest (binding rows
+        # one by one takes a second per few hundred rows). As text, which DuckDB casts to each
+        # column's type on insert, so no column's type is guessed from its first values.
+        by_column = [list(cells) for cells in zip(*([_as_text(v) for v in row] for row in checked.rows))]
+        unnested = ", ".join("unnest(?::VARCHAR[])" for _ in columns)
+        con.execute(f"INSERT INTO {staged} ({_quoted(columns)}) SELECT {unnested}", by_column)
     return staged
 
 

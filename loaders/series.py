@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from loaders import values
 from loaders.contract import DEFAULT_AREA, ERROR, MAX_LISTED_ISSUES, NO_HEADER, SERIES, LoadIssue
@@ -233,12 +232,22 @@ def _replace(con: duckdb.DuckDBPyConnection, source: SourceFile, select: str, pa
     return rows, added, replaced
 
 
+#: A value cell the fast path casts to DOUBLE without NUMBER_PATTERN: unsigned digits, with or
+#: without decimals (4872, 33.25), up to 15 each side. DuckDB's cast and Python's float() both
+#: round such text correctly, so each gives the same DOUBLE as `series_value`; anything else
+#: (a comma, a sign, %, £, k, a space) is read by the pattern.
+_PLAIN_NUMBER = r"[0-9]{1,15}(?:\.[0-9]{1,15})?"
+
+
 def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tuple[str, list]:
     """The series rows of a file, converted, as one SELECT over DuckDB's CSV reader.
 
-    Tuned for the common file and strict about the rest: cells are trimmed of spaces only
+    Tuned for the common file and strict about the rest: text cells are trimmed of spaces only
     (a tab or an empty record leaves a value SQL cannot read or a NULL the table refuses,
-    which sends the file down the careful path); a plain whole number skips the pattern.
+    which sends the file down the careful path). A plain number (`_PLAIN_NUMBER`: digits, with
+    decimals or without) is cast straight to DOUBLE, which reads it as Python's float() does;
+    only the rest go through NUMBER_PATTERN, which allows spaces, tabs and no-break spaces
+    around a number, so the value cell is not trimmed first.
     """
     positions = layout.positions
     area = _cell(positions, "area")  # the one cell stored as text without being looked up
@@ -249,13 +258,14 @@ def _fast_select(source: SourceFile, layout: SeriesLayout, workdir: Path) -> tup
         "?::VARCHAR AS source_file FROM ("
         "SELECT *, date_trunc('month', try_strptime(period_text, ?::VARCHAR[]))::DATE AS p, "
         "CASE WHEN NOT plain THEN regexp_extract(value_text, ?, ?::VARCHAR[]) END AS n FROM ("
-        "SELECT *, coalesce(regexp_full_match(value_text, '[0-9]{1,15}'), false) AS plain FROM ("
+        "SELECT *, coalesce(regexp_full_match(value_text, ?), false) AS plain FROM ("
         f"SELECT {_plain_cell(positions, 'measure')} AS measure, {area} AS area, "
         f"{_plain_cell(positions, 'period')} AS period_text, "
-        f"{_plain_cell(positions, 'value')} AS value_text FROM {_read_csv_sql(layout.width)})))"
+        f"c{positions['value']} AS value_text FROM {_read_csv_sql(layout.width)})))"
     )
     params = [DEFAULT_AREA, *_month_params(), source.name, list(values.MONTH_FORMATS),
-              values.NUMBER_PATTERN, list(values.NUMBER_GROUPS), str(utf8_copy(source, workdir))]
+              values.NUMBER_PATTERN, list(values.NUMBER_GROUPS), _PLAIN_NUMBER,
+              str(utf8_copy(source, workdir))]
     return sql, params
 
 
@@ -358,6 +368,11 @@ def _read_slow(con: duckdb.DuckDBPyConnection, source: SourceFile, raw: str, wid
         check_width(source, record, width, issues)
         lines.append(record.line)
         rows.append((record.cells + [""] * width)[:width])
+    # pandas only here, for files DuckDB's reader refuses (ragged rows): a frame hands a
+    # million rows over several times faster than lists bound as parameters, and a clean
+    # load, or the command line's start-up, does not pay for importing it.
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=_names(width), dtype=object)
     frame.insert(0, "rec", range(len(rows)))
     con.register("series_slow_frame", frame)
