@@ -252,13 +252,14 @@ def _target_text(row: dict) -> str:
     return f"{shown} (from {domain.format_month(row['target_from'])})"
 
 
-def _rows(summary: pd.DataFrame) -> list[dict]:
+def row_records(summary: pd.DataFrame) -> list[dict]:
+    """The rows as dicts (None and NaN kept as they are)."""
     return [dict(zip(summary.columns, values)) for values in summary.itertuples(index=False, name=None)]
 
 
 def summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary as a reader sees it: words and formatted figures, one row per measure."""
-    rows = _rows(summary)
+    rows = row_records(summary)
     return pd.DataFrame({
         "Measure": [r["measure"] for r in rows],
         "Latest month": [domain.format_month(r["latest_period"]) for r in rows],
@@ -284,8 +285,8 @@ def table_icons(summary: pd.DataFrame) -> dict[str, list[str]]:
 def notes(summary: pd.DataFrame) -> list[str]:
     """What a reader must know about some rows: trial limits, a measure not in the report."""
     found = []
-    for row in _rows(summary):
-        if row["warning"]:
+    for row in row_records(summary):
+        if isinstance(row["warning"], str) and row["warning"]:
             found.append(f"{row['measure']}: {row['warning']}")
         if not row["in_measures"]:
             found.append(f"{row['measure']} is not among the loaded measures: treated as neutral, so it has "
