@@ -386,3 +386,27 @@ def test_writing_a_file_leaves_no_frame_registered(tmp_path: Path, monkeypatch: 
                            tmp_path / "db.duckdb")
     assert report.ok, report.to_text()
     assert left == [[], [], []]
+
+
+def test_small_files_are_staged_with_their_types_and_empty_cells(tmp_path: Path) -> None:
+    """Rows staged as text are cast to each column's type, an empty cell stays NULL, and a
+    file of a header alone loads nothing and is logged with no rows."""
+    write(tmp_path, "measures.csv",
+          "period,theme,measure,polarity,baseline,current,trend\n"
+          "2019-01,Tackling crime and ASB,Burglary,lower_is_better,\"4,872\",5369,\n"
+          "2019-01,Tackling crime and ASB,Robbery,lower_is_better,,,+1.5%\n")
+    write(tmp_path, "budget.csv", "financial_year,period,entity,category,budget,forecast_outturn,variance\n")
+    db = tmp_path / "db.duckdb"
+    report = load_extracts([tmp_path], db)
+    assert report.ok, report.to_text()
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT measure, period, baseline_value, current_value, trend_value FROM measures "
+                           "ORDER BY measure").fetchall()
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = 'measures'").fetchall())
+        budget_rows = con.execute("SELECT count(*) FROM budget").fetchone()[0]
+    assert rows == [("Burglary", datetime(2019, 1, 1).date(), 4872.0, 5369.0, None),
+                    ("Robbery", datetime(2019, 1, 1).date(), None, None, 1.5)]
+    assert (types["period"], types["baseline_value"]) == ("DATE", "DOUBLE")
+    assert budget_rows == 0
+    assert [(f.name, f.rows, f.added) for f in report.files] == [("measures.csv", 2, 2), ("budget.csv", 0, 0)]

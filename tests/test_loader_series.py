@@ -368,3 +368,44 @@ def test_one_digit_years_are_refused_as_python_refuses_them(
     assert report.ok, report.to_text()
     assert [r[2] for r in series_rows(folder / "db.duckdb")] == [
         date(2005, 3, 1), date(2005, 4, 1), date(2009, 5, 1)]
+
+
+#: Plain decimals the fast path casts without NUMBER_PATTERN, and their neighbours that the
+#: pattern reads (spaces, a tab, a comma, a sign, a bare point): all equal to the Python reading.
+DECIMALS = ["0.1", "33.25", "007.50", "4872", "123456789012345.5", "0.30000000000000004", " 12.5",
+            "12.5\t", "1,234.5", "-3.5", ".5", "2.5%", "\u00a06.75"]
+
+
+def test_fast_path_reads_plain_decimals_as_python_does(folder: Path, fast_path_calls: list) -> None:
+    """Each value exactly as `series_value` reads it (not approximately: a DOUBLE cast and
+    float() round alike), on the fast path, and the same by the careful path."""
+    body = "".join(f'Rate,{1990 + i}-01,"{text}"\n' for i, text in enumerate(DECIMALS))
+    write_series(folder, "measure,period,value\n" + body)
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert fast_path_calls == [(len(DECIMALS), len(DECIMALS), 0)]
+    expected = [series.series_value(text) for text in DECIMALS]
+    assert [row[3] for row in series_rows(folder / "db.duckdb")] == expected
+    assert expected[:4] == [0.1, 33.25, 7.5, 4872.0]
+
+
+def test_plain_number_pattern_is_digits_with_one_optional_fraction() -> None:
+    """What the fast path casts straight to DOUBLE; anything else goes through the pattern."""
+    with duckdb.connect() as con:
+        def plain(text: str) -> bool:
+            return con.execute("SELECT regexp_full_match(?, ?)", [text, series._PLAIN_NUMBER]).fetchone()[0]
+
+        for text in ["0", "12", "12.5", "007.50", "1" * 15 + "." + "9" * 15]:
+            assert plain(text), text
+        for text in ["", ".5", "12.", "1.2.3", "12a5", "12,5", "1,234", "-1", "+1", " 1", "1 ", "1e5",
+                     "inf", "nan", "1" * 16, "1." + "9" * 16, "1.5%"]:
+            assert not plain(text), text
+
+
+def test_a_cell_that_only_looks_plain_is_refused_with_its_line(folder: Path, fast_path_calls: list) -> None:
+    """'12a5' or '1.2.3' is no number on either path: the error names the line and the value."""
+    write_series(folder, "measure,period,value\nRate,2019-01,12.5\nRate,2019-02,1.2.3\nRate,2019-03,12a5\n")
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert not report.ok
+    assert fast_path_calls == [None]
+    assert [(i.line, i.column, i.value) for i in report.errors] == [(3, "value", "1.2.3"), (4, "value", "12a5")]
