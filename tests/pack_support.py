@@ -9,6 +9,8 @@ from pathlib import Path
 
 import docx
 
+from dashboard.charts import chart_meta
+
 PERIOD = date(2019, 1, 1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -57,4 +59,41 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
+
+
+class StandInExporter:
+    """Renders each chart as a tiny PNG and an SVG naming its title; `fail` maps titles to the error
+    their render raises; `start_error` is raised by `start`."""
+
+    instances: list[StandInExporter] = []
+
+    def __init__(self, fail: dict[str, Exception] | None = None, start_error: Exception | None = None,
+                 available: bool = True) -> None:
+        self.fail = fail or {}
+        self.start_error = start_error
+        self._available = available
+        self.started = self.closed = 0
+        self.rendered: list[tuple[str, tuple[str, ...]]] = []
+        StandInExporter.instances.append(self)
+
+    def available(self) -> bool:
+        return self._available
+
+    def unavailable_reason(self) -> str:
+        return "No stand-in browser here."
+
+    def start(self) -> None:
+        self.started += 1
+        if self.start_error is not None:
+            raise self.start_error
+
+    def close(self) -> None:
+        self.closed += 1
+
+    def render_formats(self, fig, formats):
+        title = chart_meta(fig).title
+        if title in self.fail:
+            raise self.fail[title]
+        self.rendered.append((title, tuple(formats)))
+        return {"png": tiny_png(), "svg": f"<svg>{title}</svg>".encode()}
 

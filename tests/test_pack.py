@@ -17,8 +17,8 @@ import pytest
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from dashboard import budget, delivery, domain, loads, measures, pack, reports
-from dashboard.charts import ChartMeta, chart_meta, finish_figure
+from dashboard import budget, delivery, domain, loads, measures, pack, pack_summary, reports
+from dashboard.charts import ChartMeta, finish_figure
 from dashboard.db import connect_readonly
 from dashboard.export import (
     ExportFailed,
@@ -27,7 +27,7 @@ from dashboard.export import (
     Exporter,
 )
 from dashboard.tables import table_to_csv
-from pack_support import EXPECTED_HEADLINES, PERIOD, image_alt_texts, rows, table_after, tiny_png
+from pack_support import EXPECTED_HEADLINES, PERIOD, StandInExporter, image_alt_texts, rows, table_after, tiny_png
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = PROJECT_ROOT.parent / "shared" / "seeds" / "001_104b8f77d4b015be.txt"
@@ -442,6 +442,7 @@ def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(dece
         "3.1\tOf the 2 headline measures reported to Dec 2024, 2 are better than their baseline, 0 worse and 0 "
         "unchanged (section 4).",
         "3.2\tNo positive or negative exceptions are reported for Dec 2024 (section 5).",
+        f"3.3\t{pack_summary.key_point(december.performance, DEC_2024, 'D')}",   # its words: test_pack_summary
         "",
         "Heading 1: 4. Police and Crime Plan Performance Headlines",
         "table: Theme | Measure | Baseline | Current | Trend | Comment", "",
@@ -454,7 +455,8 @@ def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(dece
         "6.1\tNo budget figures are loaded for 2024-25 up to Dec 2024.",
         "Heading 1: Appendices", "A. Delivery Plan RAG Status", "B. Headline Measure Charts",
         f"C. {TRACKER_TITLE}",
-        got[got.index(f"C. {TRACKER_TITLE}") + 1],
+        f"D. {pack_summary.HEADING}",
+        got[got.index(f"D. {pack_summary.HEADING}") + 1],
         "Heading 1: Appendix A: Delivery Plan RAG Status",
         "No delivery-plan deliverables are loaded for a quarter up to Dec 2024.",
         "Heading 1: Appendix B: Headline Measure Charts",
@@ -464,6 +466,15 @@ def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(dece
         got[got.index(f"Heading 1: Appendix C: {TRACKER_TITLE}") + 1],   # what the tracker shows
         "23 recommendations; by status: 23 – Not stated.",
         "table: Theme | Ref | Recommendation | Lead agencies | Status | Update January - March 2020-21", "",
+        "",   # the performance summary's landscape pages (its contents: tests/test_pack_summary.py)
+        f"Heading 1: Appendix D: {pack_summary.HEADING}",
+        *got[got.index(f"Heading 1: Appendix D: {pack_summary.HEADING}") + 1:][:2],
+        "table: Measure | Latest month | Latest | Mean | Lower process limit | Upper process limit | Target | "
+        "Variation | Assurance | Months since special cause", "",
+        "Heading 2: The words used", "table: Words in the table | Meaning", "",
+        "Heading 2: Measures by variation and assurance",
+        "table: Variation | Consistently passing (P) | Hit and miss (?) | Consistently failing (F) | "
+        "No assurance (–) | Measures", "",
     ]
     placeholders = [p for p in document.paragraphs if "not yet written" in p.text]
     assert len(placeholders) == 2 and all(run.italic for p in placeholders for run in p.runs[1:])
@@ -901,41 +912,6 @@ def test_pack_file_names_carry_the_month() -> None:
 # --- building with a stand-in renderer (no browser) ---------------------------------------------------------
 
 
-class StandInExporter:
-    """Renders each chart as a tiny PNG and an SVG naming its title; `fail` maps titles to the error
-    their render raises; `start_error` is raised by `start`."""
-
-    instances: list[StandInExporter] = []
-
-    def __init__(self, fail: dict[str, Exception] | None = None, start_error: Exception | None = None,
-                 available: bool = True) -> None:
-        self.fail = fail or {}
-        self.start_error = start_error
-        self._available = available
-        self.started = self.closed = 0
-        self.rendered: list[tuple[str, tuple[str, ...]]] = []
-        StandInExporter.instances.append(self)
-
-    def available(self) -> bool:
-        return self._available
-
-    def unavailable_reason(self) -> str:
-        return "No stand-in browser here."
-
-    def start(self) -> None:
-        self.started += 1
-        if self.start_error is not None:
-            raise self.start_error
-
-    def close(self) -> None:
-        self.closed += 1
-
-    def render_formats(self, fig, formats):
-        title = chart_meta(fig).title
-        if title in self.fail:
-            raise self.fail[title]
-        self.rendered.append((title, tuple(formats)))
-        return {"png": tiny_png(), "svg": f"<svg>{title}</svg>".encode()}
 
 
 def built_with(con, tmp_path: Path, exporter: StandInExporter, period: date = DEC_2024):
