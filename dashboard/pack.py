@@ -33,9 +33,9 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import budget, delivery, domain, figures, loads, measures, reports
+from dashboard import budget, delivery, domain, figures, loads, measures, reports, summary
 from dashboard import decisions, estates, pack_records
-from dashboard import pack_framework, pack_recommendations, pack_revisions, revisions
+from dashboard import pack_framework, pack_recommendations, pack_revisions, pack_summary, revisions
 from dashboard.charts import ChartMeta, chart_meta, file_stem
 from dashboard.db import connect_readonly, database_path, missing_database_error
 from dashboard.export import ExportError, ExportUnavailable, Exporter
@@ -96,6 +96,7 @@ class PackContent:
     trackers: list[pack_recommendations.TrackerContent] = field(default_factory=list)   # appendices
     frameworks: list[pack_framework.FrameworkContent] = field(default_factory=list)     # appendices
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)   # to earlier published reports
+    performance: pd.DataFrame = field(default_factory=pd.DataFrame)  # the performance summary (an appendix)
 
     def all_charts(self) -> list[PackChart]:
         return [chart for charts in self.charts.values() for chart in charts]
@@ -170,6 +171,9 @@ def gather_pack_content(
     if content.frameworks:
         content.sources += "; " + loads.describe_source(con, "framework")
     content.revisions = pack_revisions.gather_revisions(con, period)
+    content.performance = pack_summary.gather_summary(con, period)
+    if not content.performance.empty:
+        content.sources += "; " + summary.describe_source(con, domain.FORCE_AREA)
     return content
 
 
@@ -659,7 +663,7 @@ def front_sheet_table(details: reports.ReportDetails) -> pd.DataFrame:
 
 def key_points(content: PackContent) -> list[str]:
     """Section 3's points drawn from the figures: headline directions, exceptions, the delivery
-    plan and the budget, each naming where the paper gives the detail."""
+    plan, the budget and the performance summary, each naming where the paper gives the detail."""
     month = domain.format_month(content.period)
     points = []
     summary = content.summary
@@ -689,7 +693,28 @@ def key_points(content: PackContent) -> list[str]:
         year = budget.financial_year_of(content.period)
         lines = "; ".join(f"{r.entity} {r.category}: {r.variance_text}" for r in content.budget.itertuples())
         points.append(f"Forecast outturn against budget for {year}: {lines} (section 6).")
+    if not content.performance.empty:
+        points.append(pack_summary.key_point(content.performance, content.period, summary_letter(content)))
     return points
+
+
+def _appendices(content: PackContent) -> list[tuple[str, str]]:
+    """The paper's appendices in order, as (letter, name)."""
+    names = [f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}"]
+    if content.charts.get("measures"):
+        names.append("Headline Measure Charts")
+    if not content.decisions.empty:
+        names.append("Forward Plan of Key Decisions for the OPCC and the Force")
+    names += [tracker.title for tracker in content.trackers]
+    names += [plan.heading for plan in content.frameworks]
+    if not content.performance.empty:
+        names.append(pack_summary.HEADING)
+    return [(chr(ord("A") + index), name) for index, name in enumerate(names)]
+
+
+def summary_letter(content: PackContent) -> str:
+    """The performance summary's appendix letter: the last appendix, when there is a summary."""
+    return _appendices(content)[-1][0]
 
 
 def _numbered_paragraphs(doc: _Doc, section: int, texts: Sequence[str], start: int = 1) -> int:
@@ -801,20 +826,11 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
     if not content.revisions.empty:
         pack_revisions.write_revisions_section(doc, content.revisions, section)
 
-    appendices = [("A", f"Delivery Plan RAG Status{f' ({content.quarter})' if content.quarter else ''}")]
-    if content.charts.get("measures"):
-        appendices.append(("B", "Headline Measure Charts"))
-    plan_letter = chr(ord("A") + len(appendices))
-    if not content.decisions.empty:
-        appendices.append((plan_letter, "Forward Plan of Key Decisions for the OPCC and the Force"))
-    tracker_letters = []
-    for tracker in content.trackers:
-        tracker_letters.append(chr(ord("A") + len(appendices)))
-        appendices.append((tracker_letters[-1], tracker.title))
-    framework_letters = []
-    for plan in content.frameworks:
-        framework_letters.append(chr(ord("A") + len(appendices)))
-        appendices.append((framework_letters[-1], plan.heading))
+    appendices = _appendices(content)
+    letters = iter(letter for letter, _ in appendices[2 if content.charts.get("measures") else 1:])
+    plan_letter = next(letters) if not content.decisions.empty else ""
+    tracker_letters = [next(letters) for _ in content.trackers]
+    framework_letters = [next(letters) for _ in content.frameworks]
     # The list of appendices and the sources move to a new page together, never the sources alone.
     doc.heading("Appendices", level=1)
     for letter, name in appendices:
@@ -843,6 +859,8 @@ def write_docx(content: PackContent, images: dict[str, bytes], path: Path, notes
         pack_recommendations.write_tracker_appendix(doc, tracker, letter)
     for plan, letter in zip(content.frameworks, framework_letters):
         pack_framework.write_framework_appendix(doc, plan, letter)
+    if not content.performance.empty:
+        pack_summary.write_summary_appendix(doc, content.performance, content.period, next(letters))
     doc.save(path)
 
 
@@ -869,6 +887,7 @@ def pack_tables(content: PackContent) -> list[PackTable]:
     tables.extend(pack_recommendations.tracker_tables(content.trackers))
     tables.extend(pack_framework.framework_tables(content.frameworks))
     tables.extend(pack_revisions.revision_tables(content.revisions))
+    tables.extend(pack_summary.summary_tables(content.performance))
     names = {t.name for t in tables}
     for chart in content.all_charts():
         if f"{chart.stem}-data" not in names:

@@ -883,7 +883,8 @@ def test_pack_tables_are_the_report_tables_then_each_charts_data(content) -> Non
 def test_a_chart_named_like_a_report_table_does_not_replace_it(december) -> None:
     """A chart whose data would take a report table's file name is left to the report table."""
     clash = pack.PackChart(finish_figure(go.Figure(), ChartMeta("Budget")), pd.DataFrame({"x": [1]}), stem="budget")
-    december = replace(december, trackers=[])   # without the tracker's table, which follows the budget's
+    # without the tracker's and the performance summary's tables, which follow the budget's
+    december = replace(december, trackers=[], performance=december.performance.iloc[:0])
     tables = pack.pack_tables(replace(december, charts={"budget": [clash]}))
     assert [t.name for t in tables] == ["headline-measures", "positive-exceptions", "negative-exceptions", "budget",
                                         "budget-data"]
