@@ -8,6 +8,7 @@ is escaped before it reaches Plotly, which would otherwise render tags in it.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -251,7 +252,8 @@ class MeasureView:
     note: str | None = None  # e.g. the SPC short-series warning or why nothing is drawn
 
 
-def _series_view(row: dict, series: pd.DataFrame, meta: ChartMeta) -> MeasureView:
+def _series_view(row: dict, series: pd.DataFrame, meta: ChartMeta, targets: Sequence = (),
+                 changes: Sequence = ()) -> MeasureView:
     from dashboard import spc  # the SPC module is optional to this page; a plain line stands in
 
     table = pd.DataFrame({
@@ -259,7 +261,8 @@ def _series_view(row: dict, series: pd.DataFrame, meta: ChartMeta) -> MeasureVie
         "Value": [domain.format_value(v, row["unit"]) for v in series["value"]],
     })
     try:
-        result = spc.spc_table(list(series["period"]), series["value"].tolist(), row["polarity"])
+        result = spc.spc_table(list(series["period"]), series["value"].tolist(), row["polarity"],
+                               targets=targets, changes=changes)
     except (AttributeError, ValueError):
         return MeasureView(build_series_figure(series, meta, row["unit"]), table, "series")
     spc_rows = result.table
@@ -272,15 +275,23 @@ def _series_view(row: dict, series: pd.DataFrame, meta: ChartMeta) -> MeasureVie
         "Rules": list(spc_rows["rules"]),
         "Variation": list(spc_rows["variation"]),
     })
+    # The target, the assurance and the known changes in words, where the series has them.
+    if result.targets:
+        table["Target"] = ["" if pd.isna(v) else domain.format_value(v, row["unit"]) for v in spc_rows["target"]]
+        table["Assurance"] = [a or "" for a in spc_rows["assurance"]]
+    if result.changes:
+        table["Known change (new limits from)"] = list(spc_rows["rebase"])
     builder = getattr(spc, "build_spc_figure", None)
     figure = builder(result, meta) if builder else build_series_figure(series, meta, row["unit"])
     return MeasureView(figure, table, "spc", result.warning)
 
 
-def build_measure_view(row: dict, series: pd.DataFrame, meta: ChartMeta) -> MeasureView:
-    """The monthly series (SPC) where one is loaded, else baseline against current."""
+def build_measure_view(row: dict, series: pd.DataFrame, meta: ChartMeta, *, targets: Sequence = (),
+                       changes: Sequence = ()) -> MeasureView:
+    """The monthly series (SPC) where one is loaded, else baseline against current. `targets`
+    and `changes` (dashboard.assurance) give the SPC chart its target line and rebased limits."""
     if len(series) >= MIN_SERIES_POINTS:
-        return _series_view(row, series, meta)
+        return _series_view(row, series, meta, targets, changes)
     table = pd.DataFrame({
         "Figure": ["Baseline", "Current", "Change"],
         "Value": [

@@ -60,7 +60,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import domain
-from dashboard.charts import ChartMeta, finish_figure, ink, legend_below, month_axis
+from dashboard.charts import ChartMeta, finish_figure, ink, legend_below, month_axis, wrap_text
 from dashboard.db import connect_readonly, database_path, missing_database_error, query
 
 #: 3 / d2 for moving ranges of two points (d2 = 1.128): the distance of the process limits
@@ -115,7 +115,8 @@ ASSURANCE_MEANINGS: dict[str, str] = {
 }
 
 TABLE_COLUMNS: tuple[str, ...] = (
-    "period", "value", "mean", "lower_process_limit", "upper_process_limit", "rules", "variation",
+    "period", "value", "mean", "lower_process_limit", "upper_process_limit", "target", "rules", "variation",
+    "assurance", "rebase",
 )
 
 
@@ -176,9 +177,14 @@ def improvement_sign(polarity: str) -> int:
 
 @dataclass(frozen=True)
 class SpcBatch:
-    """XmR results for S series of N points each; 2-D arrays are (S, N)."""
+    """XmR results for S series of N points each; 2-D arrays are (S, N).
 
-    mean: np.ndarray                 # (S,)
+    With known changes (`breaks`) each series is cut into segments, each with its own mean and
+    limits (`point_mean`, `point_lower`, `point_upper`); `mean` and the limits (S,) are then
+    the latest segment's, the ones the latest point and the assurance are judged against.
+    """
+
+    mean: np.ndarray                 # (S,) the latest segment's
     lower_process_limit: np.ndarray  # (S,)
     upper_process_limit: np.ndarray  # (S,)
     outside_limits: np.ndarray       # bool
@@ -187,9 +193,14 @@ class SpcBatch:
     shift: np.ndarray                # bool: part of 7 points on one side of the mean
     signal: np.ndarray               # int8: +1 above/rising, -1 below/falling, 0 common cause
     variation: np.ndarray            # int8: index into VARIATIONS
-    limit_points: int                # points the limits were computed from
+    limit_points: int                # points the limits were computed from (no known change)
     side: np.ndarray                 # int8: sign(value - mean), 0 exactly on the mean
     close: np.ndarray                # bool: beyond two thirds of the way to a limit, not outside
+    point_mean: np.ndarray = field(default=None, repr=False)   # (S, N) each point's segment's mean
+    point_lower: np.ndarray = field(default=None, repr=False)  # (S, N)
+    point_upper: np.ndarray = field(default=None, repr=False)  # (S, N)
+    segment: np.ndarray = field(default=None, repr=False)      # (S, N) int: 0 before any change
+    assurance: np.ndarray = field(default=None, repr=False)    # (S,) int8: index into ASSURANCES
 
 
 def _window_sum(flags: np.ndarray, width: int) -> np.ndarray:
@@ -218,7 +229,8 @@ def r_mean(values: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
     x86-64 Linux, and the columns are added one at a time because numpy's own sum is pairwise.
     A decimal series whose mean is one of its values (0.2, 0.3, ..., mean 0.1) then has that
     value as its mean to the last bit, as in NHSRplotthedots, where numpy's mean can miss it by
-    one unit in the last place. An empty row's mean is NaN, as in R.
+    one unit in the last place. An empty row's mean is NaN, as in R. Entries not kept count
+    as exact zeros in the sums, which leaves them as R's sum of the kept entries alone.
     """
     n_rows, n_cols = values.shape
     count = np.full(n_rows, n_cols, dtype=np.int64) if kept is None else kept.sum(axis=1)
@@ -240,40 +252,164 @@ def r_mean(values: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
     return refined.astype(np.float64)
 
 
-def _mean_moving_range(base: np.ndarray, screen_outliers: bool) -> np.ndarray:
-    """Mean moving range per series, optionally screened as NHSRplotthedots does (R's mean)."""
+def _mean_moving_range(base: np.ndarray, screen_outliers: bool, kept: np.ndarray | None = None) -> np.ndarray:
+    """Mean moving range per series, optionally screened as NHSRplotthedots does (R's mean).
+
+    `kept`: the points of each row the limits rest on, a prefix of the row (None: all)."""
     if base.shape[1] < 2:
         return np.full(base.shape[0], np.nan)
     moving_ranges = np.abs(np.diff(base, axis=1))
-    mean_range = r_mean(moving_ranges)
+    # A moving range needs both its points (kept is a prefix, so its second point will do).
+    range_kept = None if kept is None else kept[:, 1:]
+    mean_range = r_mean(moving_ranges, range_kept)
     if not screen_outliers:
         return mean_range
-    kept = moving_ranges < SCREEN_SCALE * mean_range[:, None]
-    screened = r_mean(moving_ranges, kept)
+    below = moving_ranges < SCREEN_SCALE * mean_range[:, None]
+    screened_kept = below if range_kept is None else below & range_kept
+    screened = r_mean(moving_ranges, screened_kept)
     # With a mean moving range of 0 nothing is kept: the limits stay on the mean.
-    return np.where(kept.any(axis=1), screened, mean_range)
+    return np.where(screened_kept.any(axis=1), screened, mean_range)
 
 
-def _trend_points(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points inside a rising and inside a falling 7-point trend."""
-    n = values.shape[1]
+def _masked_steps(values: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """sign(x[i+1] - x[i]); 0 where the step runs into a segment's padding."""
     steps = np.sign(np.diff(values, axis=1)).astype(np.int8)
+    if valid is not None:
+        steps = np.where(valid[:, 1:], steps, 0).astype(np.int8)
+    return steps
+
+
+def _trend_points(steps: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points inside a rising and inside a falling 7-point trend."""
     changes = RUN_LENGTH - 1
     rising = _window_sum(steps == 1, changes) == changes
     falling = _window_sum(steps == -1, changes) == changes
     return _covered(rising, RUN_LENGTH, n), _covered(falling, RUN_LENGTH, n)
 
 
-def _trend_signal(values: np.ndarray, in_rising: np.ndarray, in_falling: np.ndarray) -> np.ndarray:
+def _trend_signal(steps: np.ndarray, in_rising: np.ndarray, in_falling: np.ndarray) -> np.ndarray:
     """+1/-1 for points in a trend; a point in both (peak or trough) follows the later trend."""
-    steps_after = np.zeros(values.shape, dtype=np.int8)
-    steps_after[:, :-1] = np.sign(np.diff(values, axis=1))
+    steps_after = np.zeros(in_rising.shape, dtype=np.int8)
+    steps_after[:, :-1] = steps
     signal = in_rising.astype(np.int8) - in_falling.astype(np.int8)
     return np.where(in_rising & in_falling, steps_after, signal).astype(np.int8)
 
 
-def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSettings = SpcSettings()) -> SpcBatch:
-    """All four rules and the variation for S series of N points (a 2-D array, one row each)."""
+@dataclass(frozen=True)
+class _Rules:
+    """The rules for G rows of up to L points: a whole series each, or a segment each."""
+
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    outside: np.ndarray
+    trend: np.ndarray
+    two_in_three: np.ndarray
+    shift: np.ndarray
+    signal: np.ndarray
+    side: np.ndarray
+    close: np.ndarray
+
+
+def _rules(values: np.ndarray, settings: SpcSettings, lengths: np.ndarray | None = None) -> _Rules:
+    """Mean, limits and the four rules per row. `lengths`: each row's points, the rest of the
+    row padding (a segment shorter than the longest); None: every point of every row."""
+    n_rows, n = values.shape
+    if lengths is None:
+        valid = kept = None
+        limit_points = n if settings.fix_after is None else min(settings.fix_after, n)
+        base = values[:, :limit_points]
+        mean = r_mean(base)  # NaN for no points
+        mean_range = _mean_moving_range(base, settings.screen_outliers)
+    else:
+        positions = np.arange(n)
+        valid = positions < lengths[:, None]
+        used = lengths if settings.fix_after is None else np.minimum(lengths, settings.fix_after)
+        kept = positions < used[:, None]
+        mean = r_mean(values, kept)
+        mean_range = _mean_moving_range(values, settings.screen_outliers, kept)
+    lower, upper = mean - LIMIT_SCALE * mean_range, mean + LIMIT_SCALE * mean_range
+    near_lower, near_upper = mean - NEAR_SCALE * mean_range, mean + NEAR_SCALE * mean_range
+
+    outside = (values > upper[:, None]) | (values < lower[:, None])
+    side = np.sign(values - mean[:, None]).astype(np.int8)
+    close = ~outside & ((values < near_lower[:, None]) | (values > near_upper[:, None]))
+    if valid is not None:  # padding is on no side and near no limit, so it ends every run
+        outside &= valid
+        close &= valid
+        side = np.where(valid, side, 0).astype(np.int8)
+
+    shift_windows = np.abs(_window_sum(side, RUN_LENGTH)) == RUN_LENGTH
+    shift = _covered(shift_windows, RUN_LENGTH, n)
+    steps = _masked_steps(values, valid)
+    in_rising, in_falling = _trend_points(steps, n)
+    trend = in_rising | in_falling
+    two_windows = (_window_sum(close, 3) >= 2) & (np.abs(_window_sum(side, 3)) == 3)
+    two_in_three = _covered(two_windows, 3, n) & close
+
+    signal = np.where(
+        outside, side,
+        np.where(trend, _trend_signal(steps, in_rising, in_falling),
+                 np.where(two_in_three | shift, side, 0)),
+    ).astype(np.int8)
+    return _Rules(mean, lower, upper, outside, trend, two_in_three, shift, signal, side, close)
+
+
+def segment_numbers(breaks: np.ndarray) -> np.ndarray:
+    """Each point's segment, 0 before the first change: breaks (S, N) marks the points that
+    begin a new segment (a mark on a series' first point changes nothing)."""
+    starts = np.asarray(breaks, dtype=bool).copy()
+    if starts.shape[1]:
+        starts[:, 0] = False
+    return np.cumsum(starts, axis=1)
+
+
+def _segmented_rules(values: np.ndarray, breaks: np.ndarray, settings: SpcSettings) -> tuple[_Rules, np.ndarray,
+                                                                                            tuple[np.ndarray, ...]]:
+    """The rules computed segment by segment, as NHSRplotthedots groups by `rebase_group`:
+    every segment becomes a row of its own (left-aligned, padded), so its mean, moving ranges
+    and runs start afresh, then the results go back to their series' places."""
+    n_series, n = values.shape
+    segment = segment_numbers(breaks)
+    per_series = segment[:, -1] + 1
+    first_row = np.concatenate([[0], np.cumsum(per_series)[:-1]])
+    row_of = first_row[:, None] + segment                      # (S, N) the segment's row
+    rows = int(per_series.sum())
+    lengths = np.bincount(row_of.ravel(), minlength=rows)
+    # A segment's first column in its series: its points' count before it in the series.
+    starts_in_series = np.zeros(rows, dtype=np.int64)
+    is_start = np.ones((n_series, n), dtype=bool)
+    is_start[:, 1:] = segment[:, 1:] != segment[:, :-1]
+    start_cols = np.broadcast_to(np.arange(n), (n_series, n))[is_start]
+    starts_in_series[row_of[is_start]] = start_cols
+    position = np.arange(n)[None, :] - starts_in_series[row_of]  # (S, N) index within its segment
+    width = int(lengths.max()) if rows else 0
+    packed = np.zeros((rows, width), dtype=np.float64)
+    packed[row_of, position] = values
+    rules = _rules(packed, settings, lengths)
+    gather = (row_of, position)
+    unpacked = _Rules(
+        rules.mean[row_of], rules.lower[row_of], rules.upper[row_of],
+        *(getattr(rules, name)[gather] for name in
+          ("outside", "trend", "two_in_three", "shift", "signal", "side", "close")),
+    )
+    return unpacked, segment, gather
+
+
+def spc_batch(
+    values: np.ndarray,
+    polarity: str | Sequence[str],
+    settings: SpcSettings = SpcSettings(),
+    *,
+    breaks: np.ndarray | None = None,
+    target: np.ndarray | None = None,
+) -> SpcBatch:
+    """All four rules, the variation and the assurance for S series of N points (one row each).
+
+    `breaks` (S, N) bool marks the points that begin new limits after a known change
+    (NHSRplotthedots' `rebase`); `target` is each series' target, (S,) or per point (S, N),
+    NaN where none applies: the assurance judges the latest point's target against the latest
+    segment's limits (`ptd_calculate_assurance_type`)."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"values must be 2-D (series × points), got {values.ndim}-D")
@@ -286,32 +422,34 @@ def spc_batch(values: np.ndarray, polarity: str | Sequence[str], settings: SpcSe
         improvement = np.array([improvement_sign(p) for p in polarity], dtype=np.int8)
         if improvement.shape != (n_series,):
             raise ValueError(f"{len(improvement)} polarities for {n_series} series")
-
     limit_points = n if settings.fix_after is None else min(settings.fix_after, n)
-    base = values[:, :limit_points]
-    mean = r_mean(base)  # NaN for no points
-    mean_range = _mean_moving_range(base, settings.screen_outliers)
-    lower, upper = mean - LIMIT_SCALE * mean_range, mean + LIMIT_SCALE * mean_range
-    near_lower, near_upper = mean - NEAR_SCALE * mean_range, mean + NEAR_SCALE * mean_range
 
-    outside = (values > upper[:, None]) | (values < lower[:, None])
-    side = np.sign(values - mean[:, None]).astype(np.int8)
-    close = ~outside & ((values < near_lower[:, None]) | (values > near_upper[:, None]))
-
-    shift_windows = np.abs(_window_sum(side, RUN_LENGTH)) == RUN_LENGTH
-    shift = _covered(shift_windows, RUN_LENGTH, n)
-    in_rising, in_falling = _trend_points(values)
-    trend = in_rising | in_falling
-    two_windows = (_window_sum(close, 3) >= 2) & (np.abs(_window_sum(side, 3)) == 3)
-    two_in_three = _covered(two_windows, 3, n) & close
-
-    signal = np.where(
-        outside, side,
-        np.where(trend, _trend_signal(values, in_rising, in_falling),
-                 np.where(two_in_three | shift, side, 0)),
-    ).astype(np.int8)
-    return SpcBatch(mean, lower, upper, outside, trend, two_in_three, shift, signal,
-                    _variation_codes(signal, improvement), limit_points, side, close)
+    if breaks is not None:
+        breaks = np.asarray(breaks, dtype=bool)
+        if breaks.shape != values.shape:
+            raise ValueError(f"breaks must have the values' shape {values.shape}, got {breaks.shape}")
+    if breaks is not None and n > 1 and breaks[:, 1:].any():
+        rules, segment, _ = _segmented_rules(values, breaks, settings)
+        point_mean, point_lower, point_upper = rules.mean, rules.lower, rules.upper
+        last = (slice(None), -1)
+        mean, lower, upper = point_mean[last], point_lower[last], point_upper[last]
+    else:
+        rules = _rules(values, settings)
+        segment = np.zeros((n_series, n), dtype=np.int64)
+        mean, lower, upper = rules.mean, rules.lower, rules.upper
+        point_mean, point_lower, point_upper = (np.broadcast_to(a[:, None], (n_series, n))
+                                                for a in (mean, lower, upper))
+    if target is None or n == 0:
+        latest_target = np.full(n_series, np.nan)
+    else:
+        target = np.asarray(target, dtype=np.float64)
+        if target.shape not in ((n_series,), (n_series, n)):
+            raise ValueError(f"target must be ({n_series},) or ({n_series}, {n}), got {target.shape}")
+        latest_target = target if target.ndim == 1 else target[:, -1]
+    return SpcBatch(mean, lower, upper, rules.outside, rules.trend, rules.two_in_three, rules.shift, rules.signal,
+                    _variation_codes(rules.signal, improvement), limit_points, rules.side, rules.close,
+                    point_mean, point_lower, point_upper, segment,
+                    assurance_codes(latest_target, lower, upper, improvement))
 
 
 def assurance_codes(target: np.ndarray, lower: np.ndarray, upper: np.ndarray,
@@ -347,7 +485,8 @@ def _variation_codes(signal: np.ndarray, improvement: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SpcResult:
-    """One series' XmR table, its short-series warning and its state (the latest variation)."""
+    """One series' XmR table, its short-series warning, its state (the latest variation) and
+    its assurance (the latest point's target against the latest segment's limits)."""
 
     table: pd.DataFrame
     warning: str | None
@@ -356,18 +495,37 @@ class SpcResult:
     settings: SpcSettings
     #: Per point: outside_limits, trend, two_in_three, shift (bool) and signal (+1/-1/0).
     flags: pd.DataFrame = field(repr=False)
+    #: The latest point's assurance (ASSURANCES), None without a target or for a neutral measure.
+    assurance: str | None = None
+    #: The known changes that start a segment, in order (a change before the second point or
+    #: after the last does nothing and is not here).
+    changes: tuple[KnownChange, ...] = ()
+    #: Each segment's first and last row index.
+    segments: tuple[tuple[int, int], ...] = ()
+    #: The targets given, in order of applies_from.
+    targets: tuple[Target, ...] = ()
+
+    def _latest(self, column: str) -> float:
+        return float(self.table[column].iloc[-1]) if len(self.table) else float("nan")
 
     @property
     def mean(self) -> float:
-        return float(self.table["mean"].iloc[0]) if len(self.table) else float("nan")
+        """The latest segment's mean (the only one without a known change)."""
+        return self._latest("mean")
 
     @property
     def lower_process_limit(self) -> float:
-        return float(self.table["lower_process_limit"].iloc[0]) if len(self.table) else float("nan")
+        return self._latest("lower_process_limit")
 
     @property
     def upper_process_limit(self) -> float:
-        return float(self.table["upper_process_limit"].iloc[0]) if len(self.table) else float("nan")
+        return self._latest("upper_process_limit")
+
+    @property
+    def target(self) -> float | None:
+        """The target in force at the latest point, None when none is."""
+        latest = self._latest("target")
+        return None if np.isnan(latest) else latest
 
 
 def rules_at(result: SpcResult, index: int) -> list[str]:
@@ -390,9 +548,69 @@ def short_series_warning(points_used: int, total: int, settings: SpcSettings) ->
             "trial limits that will change as months are added.")
 
 
+def _change_words(change: KnownChange) -> str:
+    return f"the change in {domain.format_month(change.month)} ({change.reason})"
+
+
+def segment_warning(index: int, points: int, changes: Sequence[KnownChange], settings: SpcSettings,
+                    last: bool) -> str | None:
+    """The warning for segment `index` of `points` points when its limits rest on too few."""
+    used = points if settings.fix_after is None else min(points, settings.fix_after)
+    if used >= settings.min_points_warning:
+        return None
+    counted = "1 point" if used == 1 else f"{used} points"
+    where = (f"before {_change_words(changes[0])}" if index == 0
+             else f"from {_change_words(changes[index - 1])}")
+    if used < points:
+        return (f"Limits {where} fixed after {counted}, fewer than the {settings.min_points_warning} "
+                "recommended: treat them as trial limits.")
+    then = "trial limits that will change as months are added" if last else "trial limits for those months"
+    return f"Only {counted} {where}, fewer than the {settings.min_points_warning} recommended: {then}."
+
+
 def _rules_text(batch: SpcBatch) -> list[str]:
     flags = (batch.outside_limits[0], batch.trend[0], batch.two_in_three[0], batch.shift[0])
     return ["; ".join(name for name, fired in zip(RULES, point) if fired) for point in zip(*flags)]
+
+
+def _month_stamps(periods: Sequence) -> np.ndarray:
+    """Periods (dates, Timestamps or numpy months) as datetime64[D] for comparing with months."""
+    return pd.to_datetime(pd.Series(list(periods))).to_numpy(dtype="datetime64[D]")
+
+
+def applied_changes(periods: Sequence, changes: Sequence[KnownChange]) -> tuple[np.ndarray, tuple[KnownChange, ...]]:
+    """Where known changes cut a sorted series: a change begins the new limits at the first
+    point in or after its month. One before the second point or after the last cuts nothing;
+    two landing on one point are one cut, their reasons joined."""
+    breaks = np.zeros(len(periods), dtype=bool)
+    if not changes or len(periods) < 2:
+        return breaks, ()
+    stamps = _month_stamps(periods)
+    at: dict[int, list[KnownChange]] = {}
+    for change in sorted(changes, key=lambda c: c.month):
+        index = int(np.searchsorted(stamps, np.datetime64(change.month, "D"), side="left"))
+        if 0 < index < len(periods):
+            at.setdefault(index, []).append(change)
+    applied = []
+    for index in sorted(at):
+        breaks[index] = True
+        group = at[index]
+        applied.append(group[0] if len(group) == 1 else
+                       KnownChange(group[0].month, "; ".join(c.reason for c in group), group[0].area))
+    return breaks, tuple(applied)
+
+
+def target_values(periods: Sequence, targets: Sequence[Target]) -> np.ndarray:
+    """The target in force at each period (NaN where none is yet)."""
+    values = np.full(len(periods), np.nan)
+    if not targets or not len(periods):
+        return values
+    ordered = sorted(targets, key=lambda t: t.applies_from)
+    starts = np.array([np.datetime64(t.applies_from, "D") for t in ordered])
+    index = np.searchsorted(starts, _month_stamps(periods), side="right") - 1
+    known = index >= 0
+    values[known] = np.array([t.value for t in ordered])[index[known]]
+    return values
 
 
 def spc_table(
@@ -400,8 +618,12 @@ def spc_table(
     values: Sequence[float],
     polarity: str,
     settings: SpcSettings = SpcSettings(),
+    *,
+    targets: Sequence[Target] = (),
+    changes: Sequence[KnownChange] = (),
 ) -> SpcResult:
-    """The XmR table of one series: mean, limits, rules fired and variation per point."""
+    """The XmR table of one series: mean, limits, target, rules fired, variation, assurance and
+    the known change that rebased the limits, per point."""
     if len(periods) != len(values):
         raise ValueError(f"{len(periods)} periods but {len(values)} values")
     frame = pd.DataFrame({"period": list(periods), "value": np.asarray(values, dtype=np.float64)})
@@ -409,13 +631,23 @@ def spc_table(
         repeated = frame.loc[frame["period"].duplicated(), "period"].iloc[0]
         raise ValueError(f"period {repeated} appears more than once")
     frame = frame.sort_values("period", kind="stable").reset_index(drop=True)
-    batch = spc_batch(frame["value"].to_numpy()[None, :], polarity, settings)
     n = len(frame)
-    frame["mean"] = np.repeat(batch.mean, n)
-    frame["lower_process_limit"] = np.repeat(batch.lower_process_limit, n)
-    frame["upper_process_limit"] = np.repeat(batch.upper_process_limit, n)
+    breaks, applied = applied_changes(list(frame["period"]), changes)
+    target = target_values(list(frame["period"]), targets)
+    batch = spc_batch(frame["value"].to_numpy()[None, :], polarity, settings,
+                      breaks=breaks[None, :], target=target[None, :])
+    frame["mean"] = batch.point_mean[0]
+    frame["lower_process_limit"] = batch.point_lower[0]
+    frame["upper_process_limit"] = batch.point_upper[0]
+    frame["target"] = target
     frame["rules"] = pd.Series(_rules_text(batch), dtype=object)
     frame["variation"] = pd.Series([VARIATIONS[c] for c in batch.variation[0]], dtype=object)
+    # Each point's target against its own segment's limits; the latest is the series' assurance.
+    codes = assurance_codes(target, batch.point_lower[0], batch.point_upper[0],
+                            np.full(n, improvement_sign(polarity)))
+    frame["assurance"] = pd.Series([ASSURANCES[c] for c in codes], dtype=object)
+    reasons = {i: c.reason for i, c in zip(np.flatnonzero(breaks), applied)}
+    frame["rebase"] = pd.Series([reasons.get(i, "") for i in range(n)], dtype=object)
     flags = pd.DataFrame({
         "outside_limits": batch.outside_limits[0],
         "trend": batch.trend[0],
@@ -423,13 +655,25 @@ def spc_table(
         "shift": batch.shift[0],
         "signal": batch.signal[0],
     })
+    bounds = [0, *np.flatnonzero(breaks).tolist(), n]
+    segments = tuple((bounds[i], bounds[i + 1] - 1) for i in range(len(bounds) - 1)) if n else ()
+    if applied:
+        found = [segment_warning(i, last - first + 1, applied, settings, i == len(segments) - 1)
+                 for i, (first, last) in enumerate(segments)]
+        warning = " ".join(w for w in found if w) or None
+    else:
+        warning = short_series_warning(batch.limit_points, n, settings)
     return SpcResult(
         table=frame.loc[:, list(TABLE_COLUMNS)],
-        warning=short_series_warning(batch.limit_points, n, settings),
+        warning=warning,
         state=frame["variation"].iloc[-1] if n else None,
         polarity=polarity,
         settings=settings,
         flags=flags,
+        assurance=ASSURANCES[int(batch.assurance[0])] if n else None,
+        changes=applied,
+        segments=segments,
+        targets=tuple(sorted(targets, key=lambda t: t.applies_from)),
     )
 
 
@@ -461,6 +705,44 @@ def _markings() -> dict[str, _Marking]:
 
 VALUE_COLOUR = "#1A1A1A"
 LIMIT_COLOUR = "#595959"
+#: The target line: blue (Okabe-Ito) and dotted, told from the grey limits by dash and label too.
+TARGET_COLOUR = "#0072B2"
+#: The break at a known change.
+CHANGE_COLOUR = "#1A1A1A"
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def _target_words(result: SpcResult) -> str:
+    """The targets in words: 'target 9,500.0 from Apr 2023'."""
+    if not result.targets:
+        return ""
+    spells = [f"{_figure(t.value)} from {domain.format_month(t.applies_from)}" for t in result.targets]
+    return "target " + ", then ".join(spells)
+
+
+def assurance_sentence(result: SpcResult) -> str:
+    """The assurance in words, with the target and limits it rests on."""
+    if result.target is None:
+        return "no target applies at the latest point" if result.targets else "no target"
+    if result.assurance is None:
+        return f"target {_figure(result.target)}; no assurance (neutral measure)"
+    return (f"target {_figure(result.target)} against process limits {_figure(result.lower_process_limit)} "
+            f"to {_figure(result.upper_process_limit)}: {result.assurance}")
+
+
+def change_sentences(result: SpcResult) -> list[str]:
+    """Each known change and the limits either side of it, in words."""
+    table = result.table
+    sentences = []
+    for change, (first, _) in zip(result.changes, result.segments[1:]):
+        before, after = table.iloc[first - 1], table.iloc[first]
+        sentences.append(
+            f"limits computed afresh from {domain.format_month(after['period'])} after a known change "
+            f"({change.reason}): mean {_figure(before['mean'])} before, {_figure(after['mean'])} after")
+    return sentences
 
 
 def _default_alt(result: SpcResult) -> str:
@@ -468,15 +750,35 @@ def _default_alt(result: SpcResult) -> str:
     if table.empty:
         return "XmR chart with no points."
     first, last = table["period"].iloc[0], table["period"].iloc[-1]
-    return (f"XmR chart of {len(table)} monthly values from {domain.format_month(first)} to "
-            f"{domain.format_month(last)}; mean "
-            f"{result.mean:,.1f}, process limits {result.lower_process_limit:,.1f} to "
-            f"{result.upper_process_limit:,.1f}; latest point: {result.state}.")
+    scope = "latest " if result.changes else ""
+    parts = [f"XmR chart of {len(table)} monthly values from {domain.format_month(first)} to "
+             f"{domain.format_month(last)}; {scope}mean "
+             f"{result.mean:,.1f}, process limits {result.lower_process_limit:,.1f} to "
+             f"{result.upper_process_limit:,.1f}; latest point: {result.state}"]
+    parts += change_sentences(result)
+    if result.targets:
+        parts.append(f"{_target_words(result)}; assurance: {assurance_sentence(result)}")
+    return "; ".join(parts) + "."
+
+
+def _segment_line(table: pd.DataFrame, column: str, segments: Sequence[tuple[int, int]]) -> tuple[list, list]:
+    """x and y of a line that stops at each known change (None between segments)."""
+    xs: list = []
+    ys: list = []
+    for index, (first, last) in enumerate(segments):
+        if index:
+            xs.append(None)
+            ys.append(None)
+        xs += list(table["period"].iloc[first:last + 1])
+        ys += list(table[column].iloc[first:last + 1])
+    return xs, ys
 
 
 def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
-    """The XmR chart: values, mean and limits as labelled lines, special cause by shape, icon and colour."""
+    """The XmR chart: values, mean and limits as labelled lines, special cause by shape, icon and
+    colour; a target as a labelled dotted line; a known change as a labelled break in the limits."""
     table = result.table
+    segments = result.segments or ((0, len(table) - 1),)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=table["period"], y=table["value"], name="Value", mode="lines+markers",
@@ -489,8 +791,9 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         ("Upper process limit", "upper_process_limit", "dash"),
         ("Lower process limit", "lower_process_limit", "dash"),
     ):
+        xs, ys = _segment_line(table, column, segments) if len(table) else ([], [])
         fig.add_trace(go.Scatter(
-            x=table["period"], y=table[column], name=name, mode="lines",
+            x=xs, y=ys, name=name, mode="lines", connectgaps=False,
             line={"color": LIMIT_COLOUR, "width": 1.5, "dash": dash}, hoverinfo="skip",
         ))
         if len(table):
@@ -513,8 +816,27 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
             customdata=points[["rules"]].to_numpy(),
             hovertemplate=f"%{{x|%b %Y}}: %{{y:,}}<br>{marking.label}<br>%{{customdata[0]}}<extra></extra>",
         ))
+    if len(table) and table["target"].notna().any():
+        fig.add_trace(go.Scatter(
+            x=table["period"], y=table["target"], name="Target", mode="lines", connectgaps=False,
+            line={"color": TARGET_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
+            hovertemplate="%{x|%b %Y}: target %{y:,}<extra></extra>",
+        ))
+        latest_target = table["target"].dropna().iloc[-1]
+        fig.add_annotation(x=table["period"].iloc[-1], y=latest_target, text="Target", showarrow=False,
+                           xanchor="left", xshift=6, yshift=-12, font={"size": 11, "color": ink(TARGET_COLOUR)})
+    for change, (first, _) in zip(result.changes, segments[1:]):
+        # Half-way between the last month before the change and its first month.
+        before, after = pd.Timestamp(table["period"].iloc[first - 1]), pd.Timestamp(table["period"].iloc[first])
+        at = before + (after - before) / 2
+        fig.add_vline(x=at, line={"color": CHANGE_COLOUR, "width": 1.5, "dash": "longdash"})
+        fig.add_annotation(x=at, y=1, yref="paper", yanchor="top", xanchor="left", xshift=4, showarrow=False,
+                           bgcolor="rgba(255,255,255,0.85)",
+                           text=wrap_text(f"Change from {domain.format_month(after)}: {change.reason}", 28),
+                           align="left", font={"size": 11, "color": CHANGE_COLOUR})
     warning = f"⚠ {result.warning}" if result.warning else ""
-    subtitle = " · ".join(part for part in (meta.subtitle, warning) if part)
+    assured = f"Assurance: {assurance_sentence(result)}" if result.targets else ""
+    subtitle = " · ".join(part for part in (meta.subtitle, assured, warning) if part)
     fig.update_yaxes(title_text=None, tickformat=",")
     if len(table):
         fig.update_xaxes(**month_axis(table["period"].iloc[0], table["period"].iloc[-1]))
@@ -556,7 +878,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard.spc",
         description="Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, "
-                    "rules fired and variation.",
+                    "target, rules fired, variation, assurance and the known change (rebase) that "
+                    "starts new limits, from the targets and changes extracts.",
     )
     parser.add_argument("--measure", required=True, help="measure name, as in series.csv")
     parser.add_argument("--area", default=domain.FORCE_AREA, help="series area (default %(default)s)")
@@ -585,13 +908,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         polarities = _known(con, "SELECT polarity FROM measures WHERE measure = ? ORDER BY period DESC LIMIT 1",
                             [args.measure])
+        from dashboard import assurance  # it builds on this module
+
+        targets = assurance.targets_for(con, args.measure, args.area)
+        changes = assurance.changes_for(con, args.measure, args.area)
     finally:
         con.close()
     polarity = polarities[0] if polarities else domain.NEUTRAL
     if not polarities:
         print(f"note: {args.measure!r} is not in measures; treated as neutral", file=sys.stderr)
     periods = pd.to_datetime(rows["period"]).dt.date
-    result = spc_table(list(periods), rows["value"].to_numpy(), polarity, settings)
+    result = spc_table(list(periods), rows["value"].to_numpy(), polarity, settings, targets=targets, changes=changes)
+    for change in result.changes:
+        print(f"note: limits computed afresh from {domain.format_month(change.month)}: {change.reason}",
+              file=sys.stderr)
     if result.warning:
         print(f"warning: {result.warning}", file=sys.stderr)
     result.table.to_csv(sys.stdout, index=False, float_format="%.10g")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import domain, measures
+from dashboard import assurance, domain, measures
 from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.revision_views import HEADLINE_FIELD_COLUMNS
@@ -73,7 +73,8 @@ meta = ChartMeta(
     alt=f"{measure}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
     f"change {row['change_shown']} ({row['direction_shown']}).",
 )
-view = build_measure_view(row, series, meta)
+view = build_measure_view(row, series, meta, targets=cached_query(assurance.targets_for, measure, where),
+                          changes=cached_query(assurance.changes_for, measure, where))
 if view.note:
     show_caption(f"⚠ {view.note}")
 if view.figure is not None:

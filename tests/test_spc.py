@@ -684,7 +684,9 @@ def test_cli_help_names_every_option() -> None:
     text = " ".join(out.getvalue().split())
     assert text.startswith("usage: python -m dashboard.spc [-h] --measure MEASURE ")
     for expected in (
-        "Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, rules fired and variation.",
+        "Print a measure's XmR (SPC) table as CSV: period, value, mean, process limits, target, rules fired, "
+        "variation, assurance and the known change (rebase) that starts new limits, from the targets and "
+        "changes extracts.",
         "--measure MEASURE measure name, as in series.csv",
         f"--area AREA series area (default {domain.FORCE_AREA})",
         "--db DB database file (default: DASHBOARD_DB or data/dashboard.duckdb)",
@@ -764,6 +766,6 @@ def test_cli_measure_missing_from_measures_is_neutral(two_measures_db: Path, cap
 def test_cli_prints_numbers_to_ten_significant_figures(two_measures_db: Path) -> None:
     """Numbers as %.10g: 12.46153846 for the mean 162/13, and 1e-05 (lower-case e) for a tiny value."""
     _, out = cli(["--measure", "Burglary", "--db", str(two_measures_db)])
-    assert out.splitlines()[1] == "2023-01-01,10,12.46153846,7.141538462,17.78153846,shift,special cause improvement"
+    assert out.splitlines()[1] == "2023-01-01,10,12.46153846,7.141538462,17.78153846,,shift,special cause improvement,,"
     _, tiny = cli(["--measure", "Rate", "--db", str(two_measures_db)])
     assert tiny.splitlines()[1].startswith("2023-01-01,1e-05,2e-05,")
