@@ -390,7 +390,7 @@ def test_text_on_a_bar_and_text_in_a_palette_colour_read_at_4_5_to_1() -> None:
 BROWSER_WIDTHS = (1400, 640, 390)
 #: Pages that draw charts.
 CHART_PAGES = ("overview", "headlines", "exceptions", "delivery", "budget", "decisions_estates", "recommendations",
-               "framework")
+               "framework", "summary")
 #: True once the script has finished and every Plotly chart has drawn its SVG.
 _SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
