@@ -10,8 +10,17 @@ level or trend expected". The dashboard detects this by one of two rules per mea
   `measure_changes`) against a threshold per change unit (per cent, percentage points, grade
   steps).
 
-Every row says which rule was used, what fired (months, values, limits) and whether the rule's
-verdict differs from the analyst's call in the extract.
+Where the measure has a target (targets*.csv), the SPC rule takes Making Data Count's assurance
+into account: the latest point's variation decides first, as before; a latest point of common
+cause whose target the process is **consistently failing** (the target beyond the process limits
+on the side the process cannot reach) is a negative exception, rule "SPC: target consistently
+failed", since no month will meet the target unless something changes. A consistently passing
+or hit-and-miss target adds its words to the detail only. Known changes (changes*.csv) rebase
+the limits, and the row says which.
+
+Every row says which rule was used, what fired (months, values, limits), the target, the
+assurance and the known changes, and whether the rule's verdict differs from the analyst's call
+in the extract.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import domain
+from dashboard import assurance, domain
 from dashboard import spc
 from dashboard.db import connect_readonly, database_path, missing_database_error, query
 from dashboard.measures import records
@@ -35,10 +44,11 @@ from dashboard.measures import records
 #: Columns of `detect_exceptions`' result, in order.
 DETECTION_COLUMNS: tuple[str, ...] = (
     "theme", "measure", "polarity", "unit", "change", "change_unit", "detected", "direction",
-    "source", "rule", "detail", "analyst_call", "disagrees",
+    "source", "rule", "detail", "target", "assurance", "rebase", "analyst_call", "disagrees",
 )
 #: Columns the CLI prints.
-CLI_COLUMNS: tuple[str, ...] = ("theme", "measure", "direction", "source", "rule", "detail")
+CLI_COLUMNS: tuple[str, ...] = ("theme", "measure", "direction", "source", "rule", "detail", "target", "assurance",
+                                "rebase")
 SOURCE_SPC = "spc"
 SOURCE_THRESHOLD = "threshold"
 
@@ -142,6 +152,7 @@ SPC_RULE_LABELS: dict[str, str] = {
     spc.RULE_SHIFT: "SPC: 7 points one side of the mean",
 }
 SPC_COMMON_CAUSE_RULE = "SPC: common cause (no rule fired)"
+SPC_TARGET_FAILED_RULE = "SPC: target consistently failed"
 #: Special cause variation as a positive or negative exception (neutral measures: neither).
 SPC_EXCEPTION_KIND: dict[str, str] = {
     spc.SPECIAL_IMPROVEMENT: domain.POSITIVE,
@@ -201,8 +212,39 @@ def _spc_detail(result: spc.SpcResult, rule: str, unit: str) -> str:
             f"{fmt(result.mean)}; {limits}")
 
 
+def assurance_detail(result: spc.SpcResult, unit: str) -> str:
+    """The target and the assurance in words ('' without a target)."""
+    if not result.targets:
+        return ""
+    if result.target is None:
+        return "no target applies at the latest point"
+    target = domain.format_value(result.target, unit)
+    if result.assurance is None:
+        return f"target {target}; no assurance (neutral measure)"
+    return (f"target {target} against process limits {domain.format_value(result.lower_process_limit, unit)}–"
+            f"{domain.format_value(result.upper_process_limit, unit)}: {result.assurance}")
+
+
+def rebase_text(result: spc.SpcResult) -> str:
+    """The known changes that rebased the limits: 'Jun 2023: reason'; '' for none."""
+    return "; ".join(f"{domain.format_month(c.month)}: {c.reason}" for c in result.changes)
+
+
 def spc_verdict(result: spc.SpcResult, unit: str) -> Verdict:
-    """The SPC rule's verdict: the latest point's variation, the rule that decided it, and why."""
+    """The SPC rule's verdict: the latest point's variation, the rule that decided it, and why;
+    with a target, the assurance (a common-cause point consistently failing its target is a
+    negative exception)."""
+    verdict = _variation_verdict(result, unit)
+    words = assurance_detail(result, unit)
+    if not words:
+        return verdict
+    if not verdict.detected and result.assurance == spc.ASSURANCE_FAIL:
+        return Verdict(SOURCE_SPC, SPC_TARGET_FAILED_RULE, f"{verdict.detail}; {words}", True, domain.NEGATIVE)
+    return Verdict(verdict.source, verdict.rule, f"{verdict.detail}; {words}", verdict.detected, verdict.direction)
+
+
+def _variation_verdict(result: spc.SpcResult, unit: str) -> Verdict:
+    """The verdict of the latest point's variation alone."""
     table = result.table
     periods = list(table["period"])
     fired = spc.rules_at(result, len(periods) - 1)
@@ -282,12 +324,19 @@ def detect_exceptions(
     records = []
     for row in _measure_rows(con, report_period):
         monthly = series.get(row["measure"])
+        targets = assurance.targets_for(con, row["measure"], settings.spc_area)
+        target, assured, rebase = None, None, ""
         if monthly is not None and len(monthly) >= settings.min_spc_points:
             result = spc.spc_table(list(monthly["period"]), monthly["value"].to_numpy(), row["polarity"],
-                                   settings.spc_settings)
+                                   settings.spc_settings, targets=targets,
+                                   changes=assurance.changes_for(con, row["measure"], settings.spc_area))
             verdict = spc_verdict(result, row["unit"])
+            target, assured, rebase = result.target, result.assurance, rebase_text(result)
         else:
             verdict = threshold_verdict(row, settings)
+            # The threshold rule has no process limits to judge a target against: shown, not judged.
+            applying = spc.target_applying(targets, report_period)
+            target = applying.value if applying else None
         analyst_call = row["exception"]
         records.append({
             "theme": row["theme"],
@@ -301,12 +350,15 @@ def detect_exceptions(
             "source": verdict.source,
             "rule": verdict.rule,
             "detail": verdict.detail,
+            "target": target,
+            "assurance": assured,
+            "rebase": rebase,
             "analyst_call": analyst_call,
             "disagrees": _disagrees(verdict, analyst_call),
         })
     # Object columns keep None as None (pandas 3 would turn text columns' None into NaN).
     frame = pd.DataFrame(records, columns=list(DETECTION_COLUMNS), dtype=object)
-    return frame.astype({"change": "float64", "detected": bool, "disagrees": bool})
+    return frame.astype({"change": "float64", "target": "float64", "detected": bool, "disagrees": bool})
 
 
 def _parse_month(text: str) -> date:

@@ -153,7 +153,8 @@ def test_cli_prints_detected_exceptions(threshold_db: Path) -> None:
         code = detection.main(["--period", "2019-01", "--db", str(threshold_db)])
     assert code == 0
     printed = pd.read_csv(io.StringIO(out.getvalue()))
-    assert list(printed.columns) == ["theme", "measure", "direction", "source", "rule", "detail"]
+    assert list(printed.columns) == ["theme", "measure", "direction", "source", "rule", "detail", "target", "assurance",
+                                     "rebase"]
     assert set(printed["measure"]) == {"Referrals", "Burglary", "Positive outcomes", "Budget", "Confidence"}
 
 
@@ -539,3 +540,85 @@ def test_cli_spc_options_reach_the_settings(tmp_path: Path) -> None:
     code, out = run_cli(["--period", "2019-01", "--db", str(path)])
     screened = pd.read_csv(io.StringIO(out)).set_index("measure")
     assert screened.loc["Referrals", "rule"] == "SPC: point outside the process limits"
+
+
+# --- Targets, assurance and known changes (issue 12) ----------------------------------------------
+
+
+def add_targets_and_changes(path: Path, targets: list[tuple], changes: list[tuple] = ()) -> Path:
+    """Rows as the loader stores them: targets (measure, area, applies_from, target) and
+    changes (measure, area, month, reason)."""
+    with staged_database(path) as con:
+        for m, a, when, v in targets:
+            con.execute("INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL, 'targets.csv', 2, 2)",
+                        [m, a, when, f"{v:g}", v])
+        for change in changes:
+            con.execute("INSERT INTO changes VALUES (?, ?, ?, ?, 'changes.csv', 2, 2)", list(change))
+    return path
+
+
+def hate_crime_db(tmp_path: Path, target: float, polarity: str = "lower_is_better") -> Path:
+    """Hate crime: 12 months of common cause, 100 and 104 (mean 102, limits 91.4-112.6)."""
+    path = build_db(tmp_path / "a.duckdb",
+                    [measure_row("Hate crime", polarity, "count", 100, 104, None)],
+                    series={("Hate crime", "Force"): COMMON})
+    return add_targets_and_changes(path, [("Hate crime", "", date(2018, 1, 1), target)])
+
+
+def test_common_cause_consistently_failing_its_target_is_a_negative_exception(tmp_path: Path) -> None:
+    """Lower is better, target 90 below the lower limit 91.4: no month will meet it."""
+    hate = detect(hate_crime_db(tmp_path, 90.0)).loc["Hate crime"]
+    assert hate["source"] == "spc" and hate["rule"] == detection.SPC_TARGET_FAILED_RULE
+    assert hate["detected"] and hate["direction"] == "negative"
+    assert hate["target"] == 90.0 and hate["assurance"] == spc.ASSURANCE_FAIL
+    assert hate["detail"].endswith("; target 90 against process limits 91.4–112.6: consistently failing")
+    assert hate["disagrees"]  # the analyst made no call
+
+
+@pytest.mark.parametrize(("target", "polarity", "assured"), [
+    (115.0, "lower_is_better", spc.ASSURANCE_PASS),       # every month below 115
+    (100.0, "lower_is_better", spc.ASSURANCE_HIT_AND_MISS),
+    (90.0, "higher_is_better", spc.ASSURANCE_PASS),       # every month above 90
+    (112.6, "lower_is_better", spc.ASSURANCE_HIT_AND_MISS),  # near the upper limit, inside it
+])
+def test_passing_or_hit_and_miss_target_adds_words_only(tmp_path: Path, target: float, polarity: str,
+                                                          assured: str) -> None:
+    hate = detect(hate_crime_db(tmp_path, target, polarity)).loc["Hate crime"]
+    assert hate["rule"] == "SPC: common cause (no rule fired)" and not hate["detected"]
+    assert hate["assurance"] == assured and hate["detail"].endswith(f": {assured}")
+
+
+def test_neutral_measure_has_a_target_but_no_assurance(tmp_path: Path) -> None:
+    hate = detect(hate_crime_db(tmp_path, 50.0, "neutral")).loc["Hate crime"]
+    assert hate["target"] == 50.0 and hate["assurance"] is None and not hate["detected"]
+    assert hate["detail"].endswith("; target 50; no assurance (neutral measure)")
+
+
+def test_target_applying_after_the_report_month_is_not_used(tmp_path: Path) -> None:
+    path = build_db(tmp_path / "later.duckdb", [measure_row("Hate crime", "lower_is_better", "count", 100, 104)],
+                    series={("Hate crime", "Force"): COMMON})
+    add_targets_and_changes(path, [("Hate crime", "", date(2019, 2, 1), 90.0)])
+    hate = detect(path).loc["Hate crime"]
+    assert pd.isna(hate["target"]) and hate["assurance"] is None and not hate["detected"]
+    assert hate["detail"].endswith("; no target applies at the latest point")
+
+
+def test_threshold_measure_shows_its_target_unjudged(threshold_db: Path) -> None:
+    add_targets_and_changes(threshold_db, [("Burglary", "Force", date(2018, 4, 1), 950.0),
+                                           ("Burglary", "", date(2018, 4, 1), 1.0)])
+    row = detect(threshold_db).loc["Burglary"]
+    assert row["source"] == "threshold" and row["target"] == 950.0  # the area's own row wins
+    assert row["assurance"] is None and row["rebase"] == ""
+
+
+def test_known_change_rebases_the_limits_and_is_named(tmp_path: Path) -> None:
+    """A step up at a known change: without it, a shift (concern); with it, each segment is
+    common cause and the row names the change."""
+    path = build_db(tmp_path / "r.duckdb", [measure_row("Knife crime", "lower_is_better", "count", 100, 114)],
+                    series={("Knife crime", "Force"): SHIFT_UP})
+    assert detect(path).loc["Knife crime", "direction"] == "negative"
+    add_targets_and_changes(path, [], [("Knife crime", "", date(2018, 2, 1), "New recording system")])
+    knife = detect(path).loc["Knife crime"]
+    assert knife["rule"] == "SPC: common cause (no rule fired)" and not knife["detected"]
+    assert knife["rebase"] == "Feb 2018: New recording system"
+    assert "mean 112" in knife["detail"]  # the latest segment's: 110 and 114

@@ -142,7 +142,7 @@ def test_the_documented_commands_still_work(_sample_db_once: Path) -> None:
     assert spc.stdout.startswith(("period,", "measure,")) and len(spc.stdout.splitlines()) > 12
     exceptions = _make("exceptions", "PERIOD=2019-01", db)
     assert exceptions.returncode == 0, exceptions.stderr
-    assert exceptions.stdout.startswith("theme,measure,direction,source,rule,detail")
+    assert exceptions.stdout.startswith("theme,measure,direction,source,rule,detail,target,assurance,rebase")
     assert "Urgent (Grade 2) response times,negative" in exceptions.stdout
     usage = _make("spc")
     assert usage.returncode != 0 and "usage: make spc" in usage.stderr
