@@ -2,9 +2,10 @@
 measure with a monthly series in an area, what its latest month says, and the counts of
 measures by variation and assurance.
 
-Each row is the measure's series up to the report month run through `dashboard.spc` (the same
-limits and rules as its chart), with the target that applies in the latest month
-(`dashboard.assurance`) judged against the latest limits. No Streamlit here: DataFrames and a
+Each row is the measure's series up to the report month run through `dashboard.spc` as its chart
+is (`spc_table` with the measure's targets and known changes from `dashboard.assurance`): the
+mean and limits are the latest segment's when a known change rebased them, and the assurance is
+the target in force in the latest month against those limits. No Streamlit here: DataFrames and a
 Plotly figure; the page (pages/summary.py) and the pack (dashboard/pack_summary.py) show them.
 """
 
@@ -29,7 +30,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "measure", "theme", "polarity", "unit", "in_measures", "points", "first_period", "latest_period",
     "latest_value", "mean", "lower_process_limit", "upper_process_limit", "target", "target_text",
     "target_from", "variation", "side", "assurance", "assurance_words", "last_special_period",
-    "months_since_special", "warning",
+    "months_since_special", "warning", "limits_from", "rebase_reason",
 )
 
 #: The filters a reader can choose (`?show=...` on the page), and their labels.
@@ -105,12 +106,14 @@ def _summary_row(con: duckdb.DuckDBPyConnection, measure: str, rows: pd.DataFram
     polarity = str(first["polarity"]) if in_measures else domain.NEUTRAL
     unit = str(first["unit"]) if in_measures else domain.NUMBER
     periods = [as_date(p) for p in rows["period"]]
-    result = spc.spc_table(periods, rows["value"].to_numpy(dtype=float), polarity, settings)
+    # The chart's own computation: targets as steps, limits rebased at each known change.
+    targets = assurance.targets_for(con, measure, area)
+    result = spc.spc_table(periods, rows["value"].to_numpy(dtype=float), polarity, settings,
+                           targets=targets, changes=assurance.changes_for(con, measure, area))
     table = result.table
     latest = periods[-1]
-    target = assurance.target_at(con, measure, area, latest)
-    judged = assurance.assurance(target.value if target else None, result.lower_process_limit,
-                                 result.upper_process_limit, polarity)
+    target = spc.target_applying(targets, latest)
+    rebased = result.changes[-1] if result.changes else None
     last_special = _last_special(table)
     return {
         "measure": measure,
@@ -125,16 +128,18 @@ def _summary_row(con: duckdb.DuckDBPyConnection, measure: str, rows: pd.DataFram
         "mean": result.mean,
         "lower_process_limit": result.lower_process_limit,
         "upper_process_limit": result.upper_process_limit,
-        "target": target.value if target else math.nan,
+        "target": result.target if result.target is not None else math.nan,
         "target_text": target.text if target else None,
         "target_from": target.applies_from if target else None,
         "variation": result.state,
         "side": int(result.flags["signal"].iloc[-1]),
-        "assurance": judged,
-        "assurance_words": assurance.assurance_words(judged, target is not None),
+        "assurance": result.assurance,
+        "assurance_words": assurance.assurance_words(result.assurance, target is not None),
         "last_special_period": last_special,
         "months_since_special": months_between(last_special, latest) if last_special else None,
         "warning": result.warning,
+        "limits_from": rebased.month if rebased else None,
+        "rebase_reason": rebased.reason if rebased else None,
     }
 
 
@@ -288,6 +293,9 @@ def notes(summary: pd.DataFrame) -> list[str]:
     for row in row_records(summary):
         if isinstance(row["warning"], str) and row["warning"]:
             found.append(f"{row['measure']}: {row['warning']}")
+        if row.get("limits_from") is not None:
+            found.append(f"{row['measure']}: mean and limits from {domain.format_month(row['limits_from'])} on, "
+                         f"recalculated after a known change ({row['rebase_reason']}).")
         if not row["in_measures"]:
             found.append(f"{row['measure']} is not among the loaded measures: treated as neutral, so it has "
                          "no improvement, concern or assurance.")

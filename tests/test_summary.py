@@ -8,7 +8,8 @@ better: consistently failing), and its City series with a City target (passing);
 month above the upper limit (improvement), its target replaced in Jun 2024 by one inside the
 limits (hit and miss); Satisfaction one month outside, 14 months before the latest, a target
 below its limits (higher is better: passing); Calls neutral with a target (no assurance);
-Robbery with no target; and a measure whose name is hostile markup.
+Robbery with no target, stepping up at a known change in Jan 2024 (changes.csv: its limits are
+rebased); and a measure whose name is hostile markup.
 """
 
 from __future__ import annotations
@@ -208,7 +209,23 @@ def test_a_short_series_is_noted_with_its_trial_limits(con) -> None:
     assert set(june_2023["points"]) == {6}
     assert summary.notes(june_2023)[0] == (
         "Referrals: Only 6 points, fewer than the 12 recommended: trial limits that will change as months are added.")
-    assert summary.notes(summary.query_summary(con, DEC_2024)) == []
+    assert summary.notes(summary.query_summary(con, DEC_2024)) == [
+        "Robbery: mean and limits from Jan 2024 on, recalculated after a known change (Illustrative: a new "
+        "recording practice)."]
+
+
+def test_a_known_change_rebases_the_limits_the_summary_shows(con, rows) -> None:
+    """Robbery steps from about 60 to about 80 in Jan 2024, a change recorded in changes.csv: the
+    row gives the new segment's mean and limits and common cause; without the change the step would
+    be a shift, special cause concern."""
+    robbery = by_measure(rows)["Robbery"]
+    assert (robbery["limits_from"], robbery["rebase_reason"]) == (date(2024, 1, 1), "Illustrative: a new recording practice")
+    assert robbery["mean"] == pytest.approx(80.5) and robbery["variation"] == spc.COMMON_CAUSE
+    series = con.execute("SELECT period, value FROM series WHERE measure = 'Robbery' AND area = 'Force' "
+                         "ORDER BY period").df()
+    unbroken = spc.spc_table(list(series["period"].dt.date), series["value"].to_numpy(), "lower_is_better")
+    assert unbroken.state == spc.SPECIAL_CONCERN and unbroken.mean == pytest.approx(70.5)
+    assert by_measure(summary.query_summary(con, DEC_2024, "County"))["Robbery"]["limits_from"] == date(2024, 1, 1)
 
 
 def test_notes_name_trial_limits_and_a_measure_not_in_the_report() -> None:
