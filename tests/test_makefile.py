@@ -140,6 +140,14 @@ def test_the_documented_commands_still_work(_sample_db_once: Path) -> None:
     spc = _make("spc", "MEASURE=Recorded crime: Burglary", "AREA=Force", "FIX_AFTER=24", db)
     assert spc.returncode == 0, spc.stderr
     assert spc.stdout.startswith(("period,", "measure,")) and len(spc.stdout.splitlines()) > 12
+    assert spc.stdout.splitlines()[0].endswith(",target,rules,variation,assurance,rebase")
+    # The sample's known change (data/changes.csv) rebases the limits, and says so.
+    rebased = _make("spc", "MEASURE=Recorded crime: Violence and sexual offences", db)
+    assert rebased.returncode == 0, rebased.stderr
+    assert "note: limits computed afresh from Jun 2023: Counting rules change" in rebased.stderr
+    assert ",Counting rules change: stalking and harassment" in rebased.stdout.splitlines()[6]
+    failing = _make("exceptions", "PERIOD=2024-12", db)
+    assert "SPC: target consistently failed" in failing.stdout and "consistently failing" in failing.stdout
     exceptions = _make("exceptions", "PERIOD=2019-01", db)
     assert exceptions.returncode == 0, exceptions.stderr
     assert exceptions.stdout.startswith("theme,measure,direction,source,rule,detail,target,assurance,rebase")
