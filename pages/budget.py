@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import budget, domain, loads
 from dashboard.charts import ChartMeta
-from ui.data import cached_query, require_data
+from ui.data import cached_query, cached_view, require_data
 from ui.filters import period_selector, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart
@@ -46,8 +46,8 @@ else:
         ),
     )
     show_chart(
-        budget.build_budget_figure(summary, meta),
-        budget.budget_table(summary),
+        cached_view(budget.build_budget_figure, summary, meta),  # built once for every reader
+        cached_view(budget.budget_table, summary),
         key="budget-summary",
         caption=(f"Measure: budget and forecast outturn in £ thousands; variance is forecast minus "
                  f"budget as published, overspend above budget and underspend below. Source: {source}. "
@@ -79,8 +79,8 @@ else:
         ),
     )
     show_chart(
-        budget.build_forecast_movement_figure(movement, meta),
-        budget.movement_table(movement),
+        cached_view(budget.build_forecast_movement_figure, movement, meta),
+        cached_view(budget.movement_table, movement),
         key="budget-movement",
         caption=(f"Measure: variance (forecast outturn minus budget) in £ thousands, above zero an "
                  f"overspend. Source: {source}. Period: {year}, forecasts made {span}."),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import decisions, domain, estates, loads
 from dashboard.charts import ChartMeta
-from ui.data import cached_query, require_data
+from ui.data import cached_query, cached_view, require_data
 from ui.filters import linked_selectbox, period_selector, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_caption, show_chart, show_free_text, show_report_table
@@ -60,7 +60,7 @@ else:
     scope = ", ".join(part for part in (
         None if report_of == ALL else f"reported by {report_of}",
         None if when == ALL_DECISIONS else when.lower()) if part) or "every decision"
-    for section in decisions.sections(plan):
+    for section in cached_view(decisions.sections, plan):  # built once for every reader
         st.markdown(f"#### {escape_markdown(section.heading)}")
         rows = keep[keep["section"] == section.number]
         if section.none_to_report is not None:
@@ -68,7 +68,7 @@ else:
         elif rows.empty:
             st.caption(escape_markdown(f"No decision in this section is {scope}."))
         else:
-            show_report_table(decisions.decision_table(rows), f"{section.heading}: {scope}",
+            show_report_table(cached_view(decisions.decision_table, rows), f"{section.heading}: {scope}",
                               row_header="Ref", wide=("Summary of decision",))
     st.caption("Costs are as published. Where the text gives an amount it is shown as a figure; "
                "where it gives a lower bound (>£250k) the figure is what it is at least. "
@@ -105,5 +105,5 @@ if not estates.sites(found, estates.SOLD).empty:
         alt=f"A timeline of the {len(estates.sites(found, estates.SOLD))} police station sites sold "
             f"since 1 April 2016, one row per site, placed at its completion date.",
     )
-    show_chart(estates.build_sales_timeline_figure(found, meta), estates.timeline_table(found),
+    show_chart(cached_view(estates.build_sales_timeline_figure, found, meta), cached_view(estates.timeline_table, found),
                key="estates-timeline", caption=f"Completion of sale per site · source: {source} · report to {month}")

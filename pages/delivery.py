@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import delivery, domain, loads
 from dashboard.charts import ChartMeta
-from ui.data import cached_query, require_data
+from ui.data import cached_query, cached_view, require_data
 from ui.filters import linked_choice, period_selector, share_hint, theme_selector
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart, show_report_table
@@ -45,7 +45,7 @@ if theme:
 if summary.empty:
     st.info(escape_markdown(f"No deliverables for {theme_text} in {quarter}."))
 else:
-    rag = delivery.rag_table(summary)
+    rag = cached_view(delivery.rag_table, summary)  # built once for every reader
     show_report_table(rag, f"RAG status of deliverables in {quarter}, {theme_text}",
                       row_header="Theme", numeric=rag.columns[3:])
 
@@ -59,11 +59,11 @@ meta = ChartMeta(
     title=f"Deliverables by RAG status, {theme_text}",
     subtitle=f"Count and share of each theme's deliverables · {period_text}",
     source=source,
-    alt=delivery.describe_rag(counts),
+    alt=cached_view(delivery.describe_rag, counts),
 )
 show_chart(
-    delivery.build_rag_figure(counts, meta),
-    delivery.rag_table(counts),
+    cached_view(delivery.build_rag_figure, counts, meta),
+    cached_view(delivery.rag_table, counts),
     key="rag-counts",
     caption=(f"Measure: number of deliverables at each RAG status, with the share of the theme's "
              f"deliverables in that quarter. Source: {source}. Period: {period_text}."),
@@ -87,7 +87,7 @@ st.caption(escape_markdown(
 if items.empty:
     st.info("No deliverables match these filters.")
 else:
-    table = delivery.deliverables_table(items)
+    table = cached_view(delivery.deliverables_table, items)
     show_report_table(table, f"Deliverables, {theme_text}" + (f", {chosen_quarter}" if chosen_quarter else ""),
                       row_header="Deliverable", wide=("Deliverable", "Update"))
 
@@ -101,6 +101,6 @@ if changes.empty:
         f"No deliverable for {theme_text} changed status between consecutive quarters in the data loaded."
     ))
 else:
-    show_report_table(delivery.status_changes_table(changes),
+    show_report_table(cached_view(delivery.status_changes_table, changes),
                       "Deliverables whose RAG status changed from one quarter to the next",
                       row_header="Deliverable", wide=("Deliverable", "Update"))

@@ -6,7 +6,7 @@ from dashboard import domain, glossary, measures
 from dashboard.charts import ChartMeta
 from dashboard.revision_views import EXCEPTION_FIELD_COLUMNS
 from dashboard.figures import build_exceptions_figure
-from ui.data import cached_query
+from ui.data import cached_query, cached_view
 from ui.render import show_caption, show_chart, show_report_table
 from ui.guide import how_to_read
 from ui.published import mark_measures, show_revisions
@@ -52,8 +52,8 @@ meta = ChartMeta(
 )
 undrawn = int(found["change"].isna().sum())
 show_chart(
-    build_exceptions_figure(found, meta),
-    measures.exception_table(found),
+    cached_view(build_exceptions_figure, found, meta),  # built once for every reader
+    cached_view(measures.exception_table, found),
     key="exceptions-chart",
     caption=f"Change per exception measure · source: {provenance} ({source_label}) · report to {month}"
     " · hatched bars: the change as published, where no baseline and current were given"
@@ -62,6 +62,6 @@ show_chart(
 
 st.subheader("Narratives")
 show_report_table(
-    mark_measures(report.figures, measures.exception_table(found), EXCEPTION_FIELD_COLUMNS), f"Exceptions, report to {month}: {scope}",
+    mark_measures(report.figures, cached_view(measures.exception_table, found), EXCEPTION_FIELD_COLUMNS), f"Exceptions, report to {month}: {scope}",
     row_header="Measure", numeric=("Change",), wide=("Comment",),
 )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import framework, loads
 from dashboard.charts import ChartMeta
-from ui.data import cached_query, require_data
+from ui.data import cached_query, cached_view, require_data
 from ui.filters import linked_choice, linked_selectbox, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_caption, show_chart, show_report_table
@@ -49,7 +49,7 @@ show_caption(f"{view}: {framework.summary_line(rows) if not rows.empty else 'not
 
 # --- Counts by theme and lead, and by pledge ---
 st.header("By theme and lead")
-counts = framework.count_by_theme_and_lead(rows, framework.themes(whole))
+counts = cached_view(framework.count_by_theme_and_lead, rows, framework.themes(whole))  # once for every reader
 meta = ChartMeta(
     title=f"{plan} plan: {words[1]} by theme and lead",
     subtitle=(chosen + " · " if chosen else "") + "a ref's letter is its lead: C Commissioner, F Force, P Partners",
@@ -59,14 +59,15 @@ meta = ChartMeta(
 if rows.empty:
     st.info(f"No {words[0]} matches these filters.")
 else:
-    show_chart(framework.build_theme_lead_figure(counts, meta), framework.theme_lead_table(counts, words),
+    show_chart(cached_view(framework.build_theme_lead_figure, counts, meta),
+               cached_view(framework.theme_lead_table, counts, words),
                key="framework-themes",
                caption=f"Measure: number of {words[1]} in each theme, by the lead the plan names. Source: {source}. "
                        f"Plan: {plan}.")
 
 if pledges:
     st.header("By pledge")
-    by_pledge = framework.count_by_pledge(rows, pledges)
+    by_pledge = cached_view(framework.count_by_pledge, rows, pledges)
     pledge_meta = ChartMeta(
         title=f"{plan} plan: {words[1]} by pledge",
         subtitle=(chosen + " · " if chosen else "") + "an activity with two pledges counts under each",
@@ -76,8 +77,8 @@ if pledges:
     if rows.empty:
         st.info(f"No {words[0]} matches these filters.")
     else:
-        show_chart(framework.build_pledge_figure(by_pledge, pledge_meta, words),
-                   framework.pledge_table(by_pledge, words), key="framework-pledges",
+        show_chart(cached_view(framework.build_pledge_figure, by_pledge, pledge_meta, words),
+                   cached_view(framework.pledge_table, by_pledge, words), key="framework-pledges",
                    caption=f"Measure: number of {words[1]} supporting each of the Commissioner's pledges "
                            f"(Pledge 7's sub-codes counted under it), and those supporting none. Source: {source}. "
                            f"Plan: {plan}.")
@@ -104,6 +105,6 @@ for number, name in framework.themes(whole):
         shown = part if area is None else part[part["focus_area"] == area]
         if area is not None:
             st.markdown(f"**Focus area: {escape_markdown(area)}**")
-        show_report_table(framework.framework_table(shown),
+        show_report_table(cached_view(framework.framework_table, shown),
                           f"{framework.theme_label(number, name)}" + (f": {area}" if area else ""),
                           row_header="Ref", wide=(words[0].capitalize(), "Delivery plan status"))

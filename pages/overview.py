@@ -7,7 +7,7 @@ from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.domain import format_month
 from dashboard.figures import build_direction_summary_figure
-from ui.data import cached_query
+from ui.data import cached_query, cached_view
 from ui.render import show_caption, show_chart, show_report_table
 from ui.guide import how_to_read, show_glossary, show_source
 from ui.published import show_revisions
@@ -37,7 +37,7 @@ for start in range(0, len(counts), METRICS_PER_ROW):
 quarter = cached_query(delivery.quarter_for_period, period)
 rag_texts = measures.rag_text_by_theme(cached_query(delivery.query_rag_summary, quarter)) if quarter else {}
 st.subheader("Measures by theme")
-overview = measures.overview_table(summary, rag_texts)
+overview = cached_view(measures.overview_table, summary, rag_texts)  # built once for every reader
 show_report_table(
     overview, f"Headline measures, exceptions and delivery-plan status by theme, report to {month}",
     numeric=overview.columns[2:],
@@ -56,8 +56,8 @@ meta = ChartMeta(
     alt=f"Stacked bars per theme counting measures better, worse, unchanged and not comparable, report to {month}.",
 )
 show_chart(
-    build_direction_summary_figure(summary, meta),
-    measures.summary_table(summary),
+    cached_view(build_direction_summary_figure, summary, meta),
+    cached_view(measures.summary_table, summary),
     key="overview-directions",
     caption=f"Measures by direction · source: {provenance} · report to {month}",
 )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import domain, loads, recommendations
 from dashboard.charts import ChartMeta
-from ui.data import cached_query, require_data
+from ui.data import cached_query, cached_view, require_data
 from ui.filters import linked_choice, linked_selectbox, share_hint
 from ui.guide import how_to_read
 from ui.render import escape_markdown, show_chart, show_free_text, show_report_table
@@ -45,16 +45,16 @@ st.caption(escape_markdown(f"{view}: {recommendations.status_summary(rows)} · S
 
 # --- Counts by status and lead agency ---
 st.header("By status and lead agency")
-counts = recommendations.count_by_lead(rows)
+counts = cached_view(recommendations.count_by_lead, rows)  # built once for every reader
 meta = ChartMeta(
     title=f"{review} recommendations by status and lead agency",
     subtitle=f"{quarter} · each recommendation under every agency that leads it",
     source=source,
-    alt=recommendations.describe_counts(counts),
+    alt=cached_view(recommendations.describe_counts, counts),
 )
 show_chart(
-    recommendations.build_counts_figure(counts, meta),
-    recommendations.counts_table(counts),
+    cached_view(recommendations.build_counts_figure, counts, meta),
+    cached_view(recommendations.counts_table, counts),
     key="recommendation-counts",
     caption=(f"Measure: number of recommendations at each status, all of them first, then under each "
              f"lead agency (a recommendation with three leads counts under each). Source: {source}. "
@@ -72,7 +72,7 @@ if flagged.empty:
 else:
     st.warning(escape_markdown(f"⚠ {len(flagged)} recommendation{'' if len(flagged) == 1 else 's'} "
                                f"with no update in {latest}, the latest quarter loaded."))
-    show_report_table(recommendations.not_updated_table(flagged),
+    show_report_table(cached_view(recommendations.not_updated_table, flagged),
                       f"Recommendations with no update in {latest}, with their last update",
                       row_header="Ref", wide=("Recommendation", "Last update"))
 
@@ -81,7 +81,7 @@ st.header("Recommendations")
 if rows.empty:
     st.info("No recommendations match these filters.")
 else:
-    show_report_table(recommendations.recommendations_table(rows, quarter), view,
+    show_report_table(cached_view(recommendations.recommendations_table, rows, quarter), view,
                       row_header="Ref", wide=("Recommendation", f"Update {quarter}"))
 
 # --- One recommendation in full ---

@@ -1,4 +1,5 @@
-"""The app's door to the database: one read-only connection per file version, cached queries.
+"""The app's door to the database: one read-only connection per file version, cached queries,
+and figures and tables built once per file version for every session (`cached_view`).
 
 A loader swaps a new file in with `os.replace`; the next page run sees a new
 `database_version` and reconnects, so no restart is needed. DuckDB hands a second
@@ -18,6 +19,7 @@ import streamlit as st
 
 from dashboard import db
 from ui.navigation import ensure_frame
+from ui.shared_cache import SharedCache, fingerprint
 
 T = TypeVar("T")
 
@@ -159,6 +161,24 @@ def cached_frozen_query(frozen: Path, func: Callable[..., T], *args: Any) -> T:
     return _run_cached(_version_key(frozen), func, args)
 
 
+@st.cache_resource(show_spinner=False)
+def _views() -> SharedCache:
+    return SharedCache(max_entries=256)
+
+
+def cached_view(func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` (a figure or table built from query results) built once for every session
+    while the figures it reads stay the same, and handed to each as the same object: do not
+    change what it returns (show it, or copy it first).
+
+    The key is the version of the file this page run reads (the live database, or a published
+    report's frozen file), the function and a fingerprint of the arguments' contents
+    (`ui.shared_cache.fingerprint`): a swapped-in load, another filter or differently filtered
+    rows build anew. Arguments that cannot be fingerprinted are an error, never a stale hit."""
+    key = (_version_key(figures_file()), f"{func.__module__}.{func.__qualname__}", fingerprint(args))
+    return _views().get_or_compute(key, lambda: func(*args))
+
+
 def database_is_empty(con: duckdb.DuckDBPyConnection | None) -> bool:
     """True when there is no database, it cannot be read, or nothing has been loaded into it."""
     if con is None:
@@ -197,7 +217,10 @@ def require_data() -> duckdb.DuckDBPyConnection:
     for _ in range(2):
         con = current_connection()
         try:
-            empty = con is None or not db.has_data(con)
+            # Once per file version, not twice a page run (two queries on the live database).
+            empty = con is None or not cached_live_query(db.has_data)
+        except RuntimeError:
+            empty = True  # the file went away under the query
         except duckdb.ConnectionException:
             # Another session reconnected to a newer file under this check: look again.
             continue
@@ -213,4 +236,5 @@ def require_data() -> duckdb.DuckDBPyConnection:
 def clear_caches() -> None:
     """Forget cached queries and the connection, e.g. after an upload swapped a new file in."""
     _cached_call.clear()
+    _views().clear()
     _holder().close()
