@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,21 @@ def test_the_sample_at_december_2024_shows_every_series_backed_measure(sample_db
     shown = table(at, "Performance summary: Force, to Dec 2024")
     assert len(shown) == 16 and shown["Measure"].str.startswith("Recorded crime: ").all()
     assert set(shown["Latest month"]) == {"Dec 2024"}
+
+
+def test_a_hostile_area_name_is_shown_literally(summary_db, tmp_path, monkeypatch) -> None:
+    db = tmp_path / "dashboard.duckdb"
+    shutil.copyfile(summary_db, db)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    quoted = '"' + HOSTILE + '"'
+    (tmp_path / "series_hostile.csv").write_text("measure,period,value,area\n" + "".join(
+        f"Robbery,2024-{m:02d},{50 + m % 4},{quoted}\n" for m in range(1, 13)), encoding="utf-8")
+    assert load_extracts([tmp_path / "series_hostile.csv"], db).ok
+    at = open_page(area=HOSTILE)
+    shown = table(at, f"Performance summary: {HOSTILE}, to Dec 2024")
+    assert shown["Measure"].tolist() == ["Robbery"]
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    assert not any("<script>" in text or "](javascript" in text for text in rendered)
+    assert "<script" not in summary_body(at)
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "<script>" not in figure["layout"]["title"]["text"]
