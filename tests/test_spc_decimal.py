@@ -366,3 +366,90 @@ def test_flat_baseline_keeps_limits_on_the_mean() -> None:
         assert batch.upper_process_limit[0] == batch.mean[0] == 0.1
         assert list(batch.outside_limits[0]) == unscreened["outside"]
     check_against_reference(y, 12, False)
+
+
+# --- Rebased limits on decimal data (issue 12) -----------------------------------------------------
+# NHSRplotthedots groups by rebase_group before computing anything (ptd_spc_standard and
+# ptd_calculate_point_type both group_by(f, rebase_group)), so each segment is a series of its
+# own: the reference is r_reference on each segment alone, fix_after counted within it.
+
+def check_segments_against_reference(y: list[float], cuts: list[int], fix_after: int | None,
+                                     screen: bool) -> int:
+    """spc.py with known changes at `cuts` equals the R reference on every segment, and the
+    exact arithmetic wherever it decides; returns the ties left to R's rounding."""
+    breaks = np.zeros((1, len(y)), dtype=bool)
+    breaks[0, cuts] = True
+    settings = SpcSettings(fix_after=fix_after, screen_outliers=screen)
+    batch = spc_batch(np.array([y]), domain.HIGHER_IS_BETTER, settings, breaks=breaks)
+    bounds = [0, *sorted(set(cuts)), len(y)]
+    ties = 0
+    for number, (start, stop) in enumerate(zip(bounds, bounds[1:])):
+        part = y[start:stop]
+        ref = r_reference(part, fix_after, screen)
+        assert list(batch.segment[0, start:stop]) == [number] * len(part)
+        assert set(batch.point_mean[0, start:stop]) == {ref["mean"]}
+        flat = np.isnan(ref["upl"]) and len(part[: fix_after or len(part)]) > 1
+        if np.isnan(ref["upl"]):
+            if flat:  # the documented difference: limits on the mean
+                assert set(batch.point_upper[0, start:stop]) == {ref["mean"]}
+            continue
+        assert set(batch.point_lower[0, start:stop]) == {ref["lpl"]}
+        assert set(batch.point_upper[0, start:stop]) == {ref["upl"]}
+        for key, name in BATCH_FIELDS.items():
+            assert list(getattr(batch, name)[0, start:stop]) == ref[key], (number, key)
+        assert list(batch.signal[0, start:stop]) == expected_signal(part, ref), number
+        ties += check_exact(part, fix_after, screen, ref)
+    return ties
+
+
+@st.composite
+def rebased_decimals(draw: st.DrawFn) -> tuple[list[float], list[int]]:
+    ks = [int(k) for k in draw(st.one_of(noise, walk, few_values, mean_is_a_value()))]
+    ks += [int(k) for k in draw(st.one_of(noise, walk, few_values))]
+    cuts = draw(st.lists(st.integers(1, len(ks) - 1), min_size=1, max_size=3, unique=True))
+    return as_decimals(ks, draw(places_strategy)), sorted(cuts)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(series=rebased_decimals(), screen=st.booleans(), fix_after=st.one_of(st.none(), st.integers(2, 20)))
+def test_rebased_decimal_series_match_nhsrplotthedots_segment_by_segment(
+        series: tuple[list[float], list[int]], screen: bool, fix_after: int | None) -> None:
+    y, cuts = series
+    check_segments_against_reference(y, cuts, fix_after, screen)
+
+
+def test_a_segment_whose_mean_is_one_of_its_decimals_has_that_point_on_the_mean() -> None:
+    """The issue's series after a known change: the segment's mean is 0.1 to the last bit, so its
+    0.1 points are on the mean and no shift is found within it (nor across the change)."""
+    before = [5.0, 6.0, 5.0, 7.0, 6.0, 5.0]
+    after = [0.2, 0.3, 0.2, 0.1, 0.2, 0.3, 0.2, 0, -0.1, 0, 0, -0.1, 0]
+    ties = check_segments_against_reference(before + after, [len(before)], None, True)
+    batch = spc_batch(np.array([before + after]), domain.HIGHER_IS_BETTER,
+                      breaks=np.array([[i == len(before) for i in range(19)]]))
+    assert batch.mean[0] == 0.1 and batch.side[0, len(before) + 3] == 0
+    assert not batch.shift[0].any() and ties >= 1
+
+
+def test_many_rebased_decimal_series_match_the_reference_in_one_batch() -> None:
+    """2,000 decimal series, each cut once at its own place, through one spc_batch call: every
+    segment equals the reference run on that segment alone."""
+    rng = np.random.default_rng(2026)
+    n = 30
+    rows, cut_at = [], rng.integers(1, n, 2000)
+    for s in range(2000):
+        ks = rng.integers(-300, 300, n) if s % 2 else np.cumsum(rng.choice([-2, -1, 0, 1, 3], n))
+        rows.append(as_decimals([int(k) for k in ks], 1 + s % 3))
+    breaks = np.zeros((2000, n), dtype=bool)
+    breaks[np.arange(2000), cut_at] = True
+    batch = spc_batch(np.array(rows), domain.HIGHER_IS_BETTER, breaks=breaks)
+    for i, y in enumerate(rows):
+        for start, stop in ((0, cut_at[i]), (cut_at[i], n)):
+            ref = r_reference(y[start:stop], None, True)
+            assert batch.point_mean[i, start] == ref["mean"]
+            if np.isnan(ref["upl"]):
+                continue
+            assert (batch.point_lower[i, start], batch.point_upper[i, start]) == (ref["lpl"], ref["upl"])
+            for key, name in BATCH_FIELDS.items():
+                assert list(getattr(batch, name)[i, start:stop]) == ref[key], (i, key)
+            assert list(batch.signal[i, start:stop]) == expected_signal(y[start:stop], ref), i
+        assert batch.mean[i] == batch.point_mean[i, -1]
