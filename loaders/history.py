@@ -32,15 +32,32 @@ def history_table(table: str) -> str:
 
 
 def create_history_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """A history twin for every loaded table; a column the table has gained is added to it."""
+    """A history twin for every loaded table; a column the table has gained is added to it.
+
+    Every load runs this: the catalog is read once for all the tables (a query per table took
+    a tenth of a second of each load's start)."""
+    columns = _all_typed_columns(con)
     for kind in FILE_KINDS:
         history = history_table(kind.table)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {history} AS "
-                    f"SELECT *, NULL::INTEGER AS superseded_by FROM {kind.table} LIMIT 0")
-        have = set(_columns(con, history))
-        for name, sql_type in _typed_columns(con, kind.table):
+        if history not in columns:
+            con.execute(f"CREATE TABLE {history} AS "
+                        f"SELECT *, NULL::INTEGER AS superseded_by FROM {kind.table} LIMIT 0")
+            continue  # made from the table as it is now: it has every column
+        have = {name for name, _ in columns[history]}
+        for name, sql_type in columns[kind.table]:
             if name not in have:
                 con.execute(f'ALTER TABLE {history} ADD COLUMN "{name}" {sql_type}')
+
+
+def _all_typed_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Every table of the main schema: its (column, type) pairs in column order."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, name, sql_type in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main' "
+            "ORDER BY table_name, column_index").fetchall():
+        found.setdefault(table, []).append((name, sql_type))
+    return found
 
 
 def figure_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

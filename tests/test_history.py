@@ -144,3 +144,29 @@ def test_as_of_every_load_equals_the_database_those_loads_built(tmp_path_factory
         for load_id, tables in snapshots.items():
             for table, rows in tables.items():
                 assert contents(con, table, as_of(con, table, load_id)) == rows, (load_id, table)
+
+
+def test_a_history_table_gains_the_columns_its_table_gained(tmp_path: Path) -> None:
+    """A database whose measures_history predates a column of measures (one made before the
+    exception columns, say) gets that column added, typed as in the table, and keeps its rows;
+    a history table that is missing is made with every column plus superseded_by."""
+    import duckdb
+
+    from loaders.schema import create_schema
+
+    db = tmp_path / "db.duckdb"
+    with duckdb.connect(str(db)) as con:
+        create_schema(con)
+        con.execute("ALTER TABLE measures_history DROP COLUMN exception_comment")
+        con.execute("ALTER TABLE measures_history DROP COLUMN exception_trend_value")
+        con.execute("INSERT INTO measures_history (measure, superseded_by) VALUES ('Kept', 2)")
+        con.execute("DROP TABLE series_history")
+        create_schema(con)
+        typed = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                 "WHERE table_name = 'measures_history'").fetchall())
+        series_columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'series_history' ORDER BY column_index").fetchall()]
+        kept = con.execute("SELECT measure, superseded_by FROM measures_history").fetchall()
+    assert (typed["exception_comment"], typed["exception_trend_value"]) == ("VARCHAR", "DOUBLE")
+    assert series_columns == ["measure", "area", "period", "value", "source_file", "load_id", "superseded_by"]
+    assert kept == [("Kept", 2)]

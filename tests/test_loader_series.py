@@ -409,3 +409,69 @@ def test_a_cell_that_only_looks_plain_is_refused_with_its_line(folder: Path, fas
     assert not report.ok
     assert fast_path_calls == [None]
     assert [(i.line, i.column, i.value) for i in report.errors] == [(3, "value", "1.2.3"), (4, "value", "12a5")]
+
+
+def test_fast_path_reads_months_with_white_space_around_them(folder: Path, fast_path_calls: list) -> None:
+    """The month cell is not trimmed first: strptime skips the spaces (and a tab) itself."""
+    write_series(folder, 'measure,period,value\nRate, 2019-01 ,1\nRate,"\t2019-02\t",2\nRate,Mar 2019 ,3\n')
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert fast_path_calls == [(3, 3, 0)]
+    assert [row[2] for row in series_rows(folder / "db.duckdb")] == [date(2019, 1, 1), date(2019, 2, 1),
+                                                                      date(2019, 3, 1)]
+
+
+@pytest.mark.parametrize("cell", ["Feb 1 ", "Feb 1\t", '"Feb 1\n"', " Feb-1  "])
+def test_a_one_digit_year_is_refused_with_white_space_after_it(folder: Path, cell: str) -> None:
+    """'Feb 1 ' is refused as 'Feb 1' is (DuckDB's %y would read 2001; Python's refuses)."""
+    write_series(folder, f"measure,period,value\nRate,2019-01,1\nRate,{cell},2\n")
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert not report.ok
+    assert [(i.line, i.column) for i in report.errors] == [(3, "period")]
+
+
+def test_a_measure_with_spaces_around_it_is_trimmed_by_the_careful_path(folder: Path,
+                                                                       fast_path_calls: list) -> None:
+    """The fast path stores the measure cell as read, so ' Rate ' is no measure loaded: it
+    declines the file, and the careful path trims the cell and loads it as Rate."""
+    write_series(folder, "measure,period,value\n Rate ,2019-01,1\nRate,2019-02,2\n")
+    report = load_extracts([folder], folder / "db.duckdb")
+    assert report.ok, report.to_text()
+    assert fast_path_calls == [None]
+    assert [row[0] for row in series_rows(folder / "db.duckdb")] == ["Rate", "Rate"]
+
+
+UNTIDY_AREAS = ('measure,period,value,area\nRate,2019-01,1, City\nRate,2019-02,2,"County\t"\n'
+                'Rate,2019-03,3,\u00a0North\u00a0\nRate,2019-04,4,"  "\nRate,2019-05,5,""\nRate,2019-06,6,City\n')
+TIDY_AREAS = ["City", "County", "North", "Force", "Force", "City"]
+
+
+@pytest.mark.parametrize("first_load", [True, False], ids=["into an empty table", "replacing"])
+def test_fast_path_trims_areas_as_the_careful_path_does(folder: Path, fast_path_calls: list,
+                                                       first_load: bool) -> None:
+    """Spaces, tabs and no-break spaces around an area go, and an area left empty is the
+    force's, whether the file is the first series load or replaces rows."""
+    db = folder / "db.duckdb"
+    if not first_load:
+        write_series(folder, "measure,period,value\nRate,2018-01,9\n")
+        assert load_extracts([folder], db).ok
+    write_series(folder, UNTIDY_AREAS)
+    report = load_extracts([folder / "measures.csv", folder / "series.csv"], db)
+    assert report.ok, report.to_text()
+    assert fast_path_calls[-1] is not None
+    rows = [row for row in series_rows(db) if row[2].year == 2019]
+    assert [row[1] for row in sorted(rows, key=lambda r: r[2])] == TIDY_AREAS
+
+
+@pytest.mark.parametrize("first_load", [True, False], ids=["into an empty table", "replacing"])
+def test_areas_equal_once_trimmed_repeat_a_key(folder: Path, fast_path_calls: list, first_load: bool) -> None:
+    """'City ' and 'City' are one area: the second row repeats the first's key."""
+    db = folder / "db.duckdb"
+    if not first_load:
+        write_series(folder, "measure,period,value\nRate,2018-01,9\n")
+        assert load_extracts([folder], db).ok
+    write_series(folder, "measure,period,value,area\nRate,2019-01,1,City \nRate,2019-01,2,City\n")
+    report = load_extracts([folder / "measures.csv", folder / "series.csv"], db)
+    assert not report.ok
+    assert fast_path_calls[-1] is None
+    assert [(i.line, i.column) for i in report.errors] == [(3, "measure, area, period")]
