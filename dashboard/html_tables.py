@@ -25,6 +25,8 @@ NUMERIC_CLASS = "num"
 WIDE_CLASS = "wide"
 LABEL_CLASS = "cell-label"
 TABLE_CLASS = "report-table"
+#: An icon and the first word after it, kept on one line.
+ICON_CLASS = "with-icon"
 
 
 def cell_text(value: Any) -> str:
@@ -49,7 +51,12 @@ def _classes(column: str, numeric: set[str], wide: set[str]) -> str:
 
 def _cell(tag: str, column: str, value: Any, attributes: str, icon: str = "") -> str:
     label = f'<span class="{LABEL_CLASS}" aria-hidden="true">{html.escape(column, quote=False)}</span>'
-    return f"<{tag}{attributes}>{label}{icon}{_escaped(cell_text(value))}</{tag}>"
+    text = _escaped(cell_text(value))
+    if icon:
+        # the icon stays on the line of its first word: a narrow column never leaves it alone
+        first, space, rest = text.partition(" ")
+        text = f'<span class="{ICON_CLASS}">{icon}{first}</span>{space}{rest}'
+    return f"<{tag}{attributes}>{label}{text}</{tag}>"
 
 
 def table_html(

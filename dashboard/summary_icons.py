@@ -4,13 +4,15 @@ Making Data Count draws each variation and assurance as an icon. Ours are drawn 
 shapes the SPC chart already gives its points (`dashboard.spc`: a diamond for improvement, a
 square for concern, a triangle up or down for a neutral measure's high or low), with a mark
 inside (✔, ✖, a letter P, F or ?), so shape and mark say what colour says. The words always
-stand beside the icon in the same cell, so the icon is hidden from screen readers
-(`aria-hidden`): read aloud it would only repeat them. Colours are the Okabe-Ito better/worse
+stand beside the icon in the same cell, so the icon is decorative to a screen reader (`alt=""`):
+read aloud it would only repeat them. Colours are the Okabe-Ito better/worse
 colours of `dashboard.domain`, darkened where needed (`charts.ink`) so a white mark on them reads
 at 4.5:1.
 """
 
 from __future__ import annotations
+
+import base64
 
 from dashboard import domain, spc
 from dashboard.charts import TEXT_COLOUR, ink
@@ -55,17 +57,36 @@ _ASSURANCE_SHAPES: dict[str | None, str] = {
 }
 
 
-def _svg(kind: str, body: str) -> str:
-    return (f'<svg class="mdc-icon mdc-{kind}" width="{SIZE_PX}" height="{SIZE_PX}" viewBox="0 0 24 24" '
-            'aria-hidden="true" focusable="false" style="vertical-align:-0.3em;margin-right:0.35em">'
-            f"{body}</svg>")
+def _svg(body: str) -> str:
+    """A standalone SVG document in a 24 x 24 box."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE_PX}" height="{SIZE_PX}" '
+            f'viewBox="0 0 24 24">{body}</svg>')
+
+
+def _img(kind: str, svg: str) -> str:
+    """The icon as an <img> of its SVG: Streamlit's HTML sanitiser keeps images but drops inline
+    <svg>. `alt=""` marks it decorative (the words beside it say the same), so a screen reader
+    skips it rather than repeat them."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img class="mdc-icon mdc-{kind}" src="data:image/svg+xml;base64,{data}" alt="" aria-hidden="true" '
+            f'width="{SIZE_PX}" height="{SIZE_PX}" style="vertical-align:-0.3em;margin-right:0.35em">')
+
+
+def variation_svg(variation: str) -> str:
+    """The variation's icon as an SVG document; a variation it does not know is a programming error."""
+    return _svg(_VARIATION_SHAPES[variation])
+
+
+def assurance_svg(assurance: str | None) -> str:
+    """The assurance's icon as an SVG document; None (no target, or a neutral measure) has its own."""
+    return _svg(_ASSURANCE_SHAPES[assurance])
 
 
 def variation_icon(variation: str) -> str:
-    """The variation's icon as SVG markup; a variation it does not know is a programming error."""
-    return _svg(variation.replace(" ", "-"), _VARIATION_SHAPES[variation])
+    """The variation's icon, as the markup a report table puts before its words."""
+    return _img(variation.replace(" ", "-"), variation_svg(variation))
 
 
 def assurance_icon(assurance: str | None) -> str:
-    """The assurance's icon as SVG markup; None (no target, or a neutral measure) has its own."""
-    return _svg((assurance or "none").replace(" ", "-"), _ASSURANCE_SHAPES[assurance])
+    """The assurance's icon, as the markup a report table puts before its words."""
+    return _img((assurance or "none").replace(" ", "-"), assurance_svg(assurance))

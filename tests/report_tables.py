@@ -10,15 +10,13 @@ LABEL_CLASS = "cell-label"
 
 
 class _TableParser(HTMLParser):
-    """Collects each <table>'s caption, header and body cells; the phone-card labels, and icons
-    hidden from screen readers (an `aria-hidden` <svg> beside its words), are skipped."""
+    """Collects each <table>'s caption, header and body cells; the phone-card labels are skipped."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[dict] = []
         self._cell: list[str] | None = None
         self._in_label = 0
-        self._in_hidden_svg = 0
         self._in_caption = False
         self._section = ""
 
@@ -36,8 +34,6 @@ class _TableParser(HTMLParser):
             self._cell = []
         elif tag == "span" and LABEL_CLASS in classes:
             self._in_label += 1
-        elif tag == "svg" and (dict(attrs).get("aria-hidden") == "true" or self._in_hidden_svg):
-            self._in_hidden_svg += 1
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -46,8 +42,6 @@ class _TableParser(HTMLParser):
             self._in_caption = False
         elif tag == "span" and self._in_label:
             self._in_label -= 1
-        elif tag == "svg" and self._in_hidden_svg:
-            self._in_hidden_svg -= 1
         elif tag in ("th", "td") and self._cell is not None:
             text = "".join(self._cell)
             target = self.tables[-1]["head"] if self._section == "thead" else self.tables[-1]["rows"][-1]
@@ -57,7 +51,7 @@ class _TableParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_caption:
             self.tables[-1]["caption"] += data
-        elif self._cell is not None and not self._in_label and not self._in_hidden_svg:
+        elif self._cell is not None and not self._in_label:
             self._cell.append(data)
 
 

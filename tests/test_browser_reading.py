@@ -130,6 +130,36 @@ def test_axe_finds_no_wcag_22_aa_violation(app_url: str, browser: object, spec: 
     tab.context.close()
 
 
+@pytest.mark.parametrize("width", (1400, 390))
+def test_the_performance_summary_reads_with_its_icons_at_a_laptops_and_a_phones_width(
+        app_url: str, browser: object, width: int) -> None:
+    """At Dec 2024 (the month the sample's series reach; the default Jan 2019 is checked above):
+    every measure's row is page text with its icons drawn beside the words, nothing scrolls
+    sideways, and axe-core finds no WCAG 2.2 AA violation with every expander open."""
+    tab = _open(browser, f"{app_url}/summary?period=2024-12", width)
+    tab.get_by_role("table").first.wait_for(timeout=60_000)
+    tab.wait_for_function(SETTLED, timeout=60_000)
+    text = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText")
+    assert "Recorded crime: Burglary" in text and "Months since special cause" in text
+    icons = tab.locator(".report-table img.mdc-icon")
+    assert icons.count() == 32   # a variation and an assurance icon on each of the 16 rows
+    first = icons.first.bounding_box()
+    assert first is not None and first["width"] >= 16 and first["x"] + first["width"] <= width
+    # every icon is drawn (its SVG decoded), not a broken image
+    assert tab.evaluate("[...document.querySelectorAll('.report-table img.mdc-icon')]"
+                        ".every(img => img.complete && img.naturalWidth > 0)")
+    assert tab.evaluate(_SIDEWAYS) == [], f"summary at {width} px"
+    for expander in tab.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
+        expander.click()
+    tab.wait_for_function(SETTLED, timeout=30_000)
+    results = axe_module.Axe().run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response
+    violations = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+                  for v in results["violations"]]
+    assert not violations, f"summary at {width} px: " + "; ".join(violations)
+    assert tab.evaluate(_SIDEWAYS) == [], f"summary at {width} px, expanders open"
+    tab.context.close()
+
+
 def _relative_luminance(rgb: tuple[int, int, int]) -> float:
     def channel(value: int) -> float:
         c = value / 255

@@ -69,9 +69,9 @@ def test_every_measure_with_its_variation_and_assurance_as_icon_and_words(summar
                                  "0 (the latest month)"]
     assert shown.set_index("Measure").loc["Calls", "Assurance"] == "No assurance (neutral measure)"
     body = summary_body(at)
-    # each row's two icons, hidden from screen readers, beside the words that say the same
-    assert body.count('<svg class="mdc-icon') == 2 * len(ALL_MEASURES)
-    assert body.count('aria-hidden="true" focusable="false"') == 2 * len(ALL_MEASURES)
+    # each row's two icons, decorative images (alt=""), beside the words that say the same
+    assert body.count('<img class="mdc-icon') == 2 * len(ALL_MEASURES)
+    assert body.count('alt="" aria-hidden="true"') == 2 * len(ALL_MEASURES)
     assert 'class="mdc-icon mdc-special-cause-concern"' in body and 'class="mdc-icon mdc-consistently-failing"' in body
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert any(c.startswith("6 measures: 4 common cause, 1 special cause improvement, 1 special cause concern; "

@@ -14,6 +14,8 @@ rebased); and a measure whose name is hostile markup.
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import date
 from pathlib import Path
 
@@ -255,19 +257,30 @@ def test_a_series_whose_measure_is_not_loaded_is_neutral_and_says_so(empty_con) 
 
 
 def test_every_variation_and_assurance_has_its_own_icon() -> None:
-    variations = {summary_icons.variation_icon(v) for v in spc.VARIATIONS}
-    assurances = {summary_icons.assurance_icon(a) for a in spc.ASSURANCES}
+    variations = {summary_icons.variation_svg(v) for v in spc.VARIATIONS}
+    assurances = {summary_icons.assurance_svg(a) for a in spc.ASSURANCES}
     assert len(variations) == len(spc.VARIATIONS) and len(assurances) == len(spc.ASSURANCES)
-    for icon in variations | assurances:
-        assert icon.startswith("<svg ") and 'aria-hidden="true"' in icon and 'focusable="false"' in icon
+    for svg in variations | assurances:
+        assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" ') and svg.endswith("</svg>")
     # the shape says it as well as the colour: the SPC chart's diamond, square and triangles
-    assert "<path d=\"M12 1.5L22.5 12" in summary_icons.variation_icon(spc.SPECIAL_IMPROVEMENT)
-    assert "<rect " in summary_icons.variation_icon(spc.SPECIAL_CONCERN)
-    assert ">P</text>" in summary_icons.assurance_icon(spc.ASSURANCE_PASS)
-    assert ">F</text>" in summary_icons.assurance_icon(spc.ASSURANCE_FAIL)
-    assert ">?</text>" in summary_icons.assurance_icon(spc.ASSURANCE_HIT_AND_MISS)
+    assert "<path d=\"M12 1.5L22.5 12" in summary_icons.variation_svg(spc.SPECIAL_IMPROVEMENT)
+    assert "<rect " in summary_icons.variation_svg(spc.SPECIAL_CONCERN)
+    assert ">P</text>" in summary_icons.assurance_svg(spc.ASSURANCE_PASS)
+    assert ">F</text>" in summary_icons.assurance_svg(spc.ASSURANCE_FAIL)
+    assert ">?</text>" in summary_icons.assurance_svg(spc.ASSURANCE_HIT_AND_MISS)
     with pytest.raises(KeyError):
         summary_icons.variation_icon("special cause worry")
+
+
+def test_an_icon_is_a_decorative_image_of_its_svg() -> None:
+    """An <img> (Streamlit's sanitiser drops inline <svg>) whose empty alt lets a screen reader
+    skip it: the words beside it say the same."""
+    icon = summary_icons.assurance_icon(spc.ASSURANCE_FAIL)
+    match = re.fullmatch(r'<img class="mdc-icon mdc-consistently-failing" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
+                         r'alt="" aria-hidden="true" width="20" height="20" style="[^"]+">', icon)
+    assert match, icon
+    assert base64.b64decode(match[1]).decode("utf-8") == summary_icons.assurance_svg(spc.ASSURANCE_FAIL)
+    assert 'class="mdc-icon mdc-none"' in summary_icons.assurance_icon(None)
 
 
 def test_a_white_mark_on_an_icon_reads_at_4_5_to_1() -> None:
@@ -280,19 +293,20 @@ def test_a_white_mark_on_an_icon_reads_at_4_5_to_1() -> None:
 def test_icons_go_before_their_words_and_extract_text_stays_text(rows) -> None:
     table = summary.summary_table(rows)
     markup = table_html(table, "Summary", icons=summary.table_icons(rows))
-    assert markup.count("<svg ") == 2 * len(rows)
+    assert markup.count('<img class="mdc-icon') == 2 * len(rows)
     assert "<script>" not in markup and "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
     burglary = markup[markup.index(">Burglary<"):]
-    variation = burglary.index(summary_icons.variation_icon(spc.SPECIAL_CONCERN))
-    assert burglary.index("Special cause concern (higher values)") > variation
-    read = tables_in_html(markup)[0]   # as a screen reader hears it: the hidden icons add nothing
+    # the icon first, kept on one line with the first word of its words
+    icon = summary_icons.variation_icon(spc.SPECIAL_CONCERN)
+    assert f'<span class="with-icon">{icon}Special</span> cause concern (higher values)</td>' in burglary
+    read = tables_in_html(markup)[0]   # the cells' text: the icons add nothing to it
     assert read["Variation"].tolist() == table["Variation"].tolist()
     assert read["Assurance"].tolist() == table["Assurance"].tolist()
 
 
 def test_icons_must_match_the_rows() -> None:
     with pytest.raises(ValueError, match="1 icons for the 2 rows of column 'A'"):
-        table_html(pd.DataFrame({"A": ["x", "y"]}), "c", icons={"A": ["<svg></svg>"]})
+        table_html(pd.DataFrame({"A": ["x", "y"]}), "c", icons={"A": ["<img>"]})
 
 
 def test_the_glossary_explains_every_word_the_summary_prints() -> None:
