@@ -31,6 +31,15 @@ implementation of Making Data Count, so its mean and limits can be checked again
   or for a neutral measure "special cause high" / "special cause low". A point inside two
   trends (a peak or trough) takes the direction of the later trend, as NHSRplotthedots does.
   The latest point's variation is the measure's state.
+* Known changes (`KnownChange`, changes*.csv; NHSRplotthedots' `rebase`): each starts a new
+  segment at the first point in or after its month, and mean, limits (screening and `fix_after`
+  included) and all four rules are computed for each segment as for a series of its own
+  (`spc_batch(breaks=...)`); the latest segment's mean and limits are the measure's.
+* Assurance (NHSRplotthedots' `ptd_calculate_assurance_type`; `Target`, targets*.csv): the target
+  in force at a point against that point's limits: beyond the upper limit, consistently failing
+  when higher is better and consistently passing when lower is better; beyond the lower limit
+  the reverse; on or between them hit and miss; none for a neutral measure or without a target.
+  The latest point's is the measure's assurance.
 
 Where this differs from NHSRplotthedots, on purpose:
 * a flat baseline (mean moving range 0) keeps limits equal to the mean; NHSRplotthedots'
@@ -40,7 +49,10 @@ Where this differs from NHSRplotthedots, on purpose:
   the next point whenever that point is in a trend too, which labels the last point of a rising
   trend followed by an equal value, or by a step back into a new rising trend, "decreasing".
 * the short-series warning counts the points the limits are computed from (fewer than 12 by
-  default), so fixing limits after 6 points also warns; NHSRplotthedots counts the group's
+  default), so fixing limits after 6 points also warns, segment by segment after a change;
+* a known change in a month the series skips starts at its next point (NHSRplotthedots matches
+  rebase dates exactly and ignores one not in the data); a target may change from a month on
+  (the package takes one per series); NHSRplotthedots counts the group's
   points and warns below 13 (`getOption("ptd_spc.warning_threshold", 13)`), though its message
   says "n < 12".
 """
