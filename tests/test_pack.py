@@ -18,6 +18,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
 from dashboard import budget, delivery, domain, loads, measures, pack, pack_summary, reports
+from dashboard.summary import notes as summary_notes
 from dashboard.charts import ChartMeta, finish_figure
 from dashboard.db import connect_readonly
 from dashboard.export import (
@@ -471,6 +472,7 @@ def test_a_report_without_exceptions_deliverables_budget_or_details_says_so(dece
         *got[got.index(f"Heading 1: Appendix D: {pack_summary.HEADING}") + 1:][:2],
         "table: Measure | Latest month | Latest | Mean | Lower process limit | Upper process limit | Target | "
         "Variation | Assurance | Months since special cause", "",
+        *summary_notes(december.performance),   # the sample's rebased series: its limits' notes
         "Heading 2: The words used", "table: Words in the table | Meaning", "",
         "Heading 2: Measures by variation and assurance",
         "table: Variation | Consistently passing (P) | Hit and miss (?) | Consistently failing (F) | "
