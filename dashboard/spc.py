@@ -837,15 +837,22 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         latest_target = table["target"].dropna().iloc[-1]
         fig.add_annotation(x=table["period"].iloc[-1], y=latest_target, text="Target", showarrow=False,
                            xanchor="left", xshift=6, yshift=-12, font={"size": 11, "color": ink(TARGET_COLOUR)})
+    drawn = table[["value", "lower_process_limit", "upper_process_limit", "target"]].to_numpy(dtype=float)
     for change, (first, _) in zip(result.changes, segments[1:]):
-        # Half-way between the last month before the change and its first month.
+        # Half-way between the last month before the change and its first month, top to bottom;
+        # a trace, not a shape, so the legend names the change and its reason in words.
         before, after = pd.Timestamp(table["period"].iloc[first - 1]), pd.Timestamp(table["period"].iloc[first])
         at = before + (after - before) / 2
-        fig.add_vline(x=at, line={"color": CHANGE_COLOUR, "width": 1.5, "dash": "longdash"})
-        fig.add_annotation(x=at, y=1, yref="paper", yanchor="top", xanchor="left", xshift=4, showarrow=False,
-                           bgcolor="rgba(255,255,255,0.85)",
-                           text=wrap_text(f"Change from {domain.format_month(after)}: {change.reason}", 28),
-                           align="left", font={"size": 11, "color": CHANGE_COLOUR})
+        low, high = np.nanmin(drawn), np.nanmax(drawn)
+        words = f"Known change from {domain.format_month(after)}: {change.reason}"
+        fig.add_trace(go.Scatter(
+            x=[at, at], y=[low, high], name=wrap_text(words, 34), mode="lines",  # a phone-wide legend
+            line={"color": CHANGE_COLOUR, "width": 1.5, "dash": "longdash"},
+            hovertemplate=f"{wrap_text(words, 40)}<extra></extra>",
+        ))
+        # A short label at the top, where the limits leave room; the reason is in the legend.
+        fig.add_annotation(x=at, y=high, yanchor="bottom", xanchor="left", xshift=3, showarrow=False,
+                           text=f"Change ({domain.format_month(after)})", font={"size": 11, "color": CHANGE_COLOUR})
     warning = f"⚠ {result.warning}" if result.warning else ""
     assured = f"Assurance: {assurance_sentence(result)}" if result.targets else ""
     subtitle = " · ".join(part for part in (meta.subtitle, assured, warning) if part)

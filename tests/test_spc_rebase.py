@@ -281,9 +281,12 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
     mean = next(t for t in fig.data if t.name == "Mean")
     assert None in list(mean.x) and list(mean.y).count(None) == 1  # the line stops at the change
     assert [y for y in mean.y if y is not None] == [10.0] * 12 + [30.0] * 12
-    assert len(fig.layout.shapes) == 1  # the break
-    texts = " ".join(a.text for a in fig.layout.annotations).replace("<br>", " ")
-    assert "Change from Jan 2024:" in texts and "New service" in texts and "Target" in texts
+    change = next(t for t in fig.data if t.name.startswith("Known change"))
+    assert change.name == "Known change from Jan 2024: New service" and change.line.dash == "longdash"
+    assert change.x[0] == change.x[1] == pd.Timestamp("2023-12-16 12:00")  # between Dec and Jan
+    assert (change.y[0], change.y[1]) == (min(result.table["lower_process_limit"]), 40.0)
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "Change (Jan 2024)" in texts and "Target" in texts
     assert "Assurance: target 40.0 against process limits" in fig.layout.title.text
 
 
@@ -298,7 +301,7 @@ def test_alt_text_says_the_target_assurance_and_change_in_words() -> None:
 def test_a_chart_without_targets_or_changes_is_as_before() -> None:
     result = spc_table(months(12), [10.0, 12.0] * 6, domain.HIGHER_IS_BETTER)
     fig = build_spc_figure(result, ChartMeta("Referrals"))
-    assert "Target" not in [t.name for t in fig.data] and not fig.layout.shapes
+    assert not {"Target", "Known change"} & {t.name.split(" from")[0] for t in fig.data}
     assert "Assurance" not in (fig.layout.title.text or "")
     assert list(result.table["rebase"]) == [""] * 12 and result.segments == ((0, 11),)
 
