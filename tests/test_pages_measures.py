@@ -538,3 +538,31 @@ def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path, monkeypatch
     swapper.arm(None)
     at.switch_page("pages/headlines.py").run()
     assert f"{swapper.value:,} (Jan 2019)" in _frames_text(at)
+
+
+def test_headlines_chart_draws_the_target_and_the_known_change_in_words(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A target and a known change for knife crime (every area): the chart draws both, and its
+    data table says the target, the assurance and the change in words (issue 12)."""
+    path = _build(tmp_path / "targets.duckdb",
+                  "INSERT INTO targets VALUES ('Violent knife crime recorded by police', '', DATE '2017-12-01', "
+                  "'100', 100, 'Plan', 'targets.csv', 2, 2)",
+                  "INSERT INTO changes VALUES ('Violent knife crime recorded by police', '', DATE '2018-06-01', "
+                  "'New crime recording system', 'changes.csv', 2, 2)")
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    at = _open("pages/headlines.py")
+    at.selectbox(key="headline_measure").set_value("Violent knife crime recorded by police").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name", "") for trace in spec["data"]]
+    assert "Target" in names
+    assert any(re.sub(r"<br\s*/?>", " ", n) == "Known change from Jun 2018: New crime recording system" for n in names)
+    assert "Assurance: target 100.0 against process limits" in _title(spec)
+    text = _frames_text(at)
+    assert "Target" in text and "Assurance" in text and "consistently passing" in text
+    assert "New crime recording system" in text
+    assert any("points before the change in Jun 2018 (New crime recording system)" in c.value.replace("\\", "")
+               for c in at.caption)
+    # The area's own series takes every area's target and change too.
+    at.selectbox(key="filter_area").set_value("City").run()
+    assert "Assurance: target 100.0" in _title(json.loads(at.get("plotly_chart")[0].proto.spec))
