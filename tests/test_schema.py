@@ -169,6 +169,24 @@ def test_an_old_database_is_upgraded_to_the_schema_a_new_one_has(empty_con) -> N
     assert con.execute("SELECT count(*) FROM series").fetchone()[0] == 1
 
 
+def test_a_database_from_before_targets_and_changes_gains_them_on_its_next_load(empty_con) -> None:
+    """Schema 5 made before the targets and changes extracts: create_schema (every load runs it)
+    adds both tables, keyed, and their history twins, leaving the other rows; no version bump is
+    needed since nothing existing changes."""
+    fresh = _schema_of(empty_con)
+    add_measure(empty_con, "Referrals", "higher_is_better", "count", 1, 2)
+    for table in ("targets_history", "changes_history", "targets", "changes"):
+        empty_con.execute(f"DROP TABLE {table}")
+    assert _schema_of(empty_con) != fresh
+    create_schema(empty_con)
+    assert _schema_of(empty_con) == fresh
+    assert empty_con.execute("SELECT count(*) FROM measures").fetchone()[0] == 1
+    keys = empty_con.execute("SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+                             "WHERE constraint_type = 'PRIMARY KEY' AND table_name IN ('targets', 'changes') "
+                             "ORDER BY table_name").fetchall()
+    assert keys == [("changes", ["measure", "area", "month"]), ("targets", ["measure", "area", "applies_from"])]
+
+
 def test_lookups_are_filled_once_from_domain(empty_con) -> None:
     """The lookups hold domain's RAG statuses, grade scores and change units, once each even
     when create_schema runs again on the same database."""
