@@ -27,6 +27,7 @@ best time of each is reported, which is the least disturbed by other work on the
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 import tempfile
@@ -159,10 +160,17 @@ def write_wide_extracts(folder: Path, rows: int, areas: int = WIDE_AREAS) -> tup
     return measures, series
 
 
+#: The processes' environment: as a user's shell has it. PYTHONDONTWRITEBYTECODE (set in some
+#: sandboxes and CI images) would have Python compile every project module from source at each
+#: start (about a twentieth of a second here) where a user's installation reads the cached
+#: bytecode; the first of the REPEATS runs writes that cache, like a user's first run.
+PROCESS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def time_process(argv: list[str]) -> float:
     """Wall time of a whole process, start-up and imports included; its failure stops the run."""
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=PROCESS_ENV)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stdout}{done.stderr}")

@@ -93,6 +93,8 @@ def _detect(data: bytes) -> tuple[str, int | None]:
     if _looks_like_utf16(data):
         return UTF16, None
     utf8 = UTF8_BOM if data.startswith(_BOM) else UTF8
+    if data.isascii():  # ASCII is UTF-8: a check in C, where decoding a big file makes a copy of it
+        return utf8, None
     try:
         data.decode(UTF8)
     except UnicodeDecodeError as exc:
