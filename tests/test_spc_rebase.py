@@ -282,7 +282,8 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
     assert None in list(mean.x) and list(mean.y).count(None) == 1  # the line stops at the change
     assert [y for y in mean.y if y is not None] == [10.0] * 12 + [30.0] * 12
     change = next(t for t in fig.data if t.name.startswith("Known change"))
-    assert change.name == "Known change from Jan 2024: New service" and change.line.dash == "longdash"
+    assert change.name.replace("<br>", " ") == "Known change from Jan 2024: New service"
+    assert change.line.dash == "longdash"
     assert change.x[0] == change.x[1] == pd.Timestamp("2023-12-16 12:00")  # between Dec and Jan
     assert (change.y[0], change.y[1]) == (min(result.table["lower_process_limit"]), 40.0)
     texts = " ".join(a.text for a in fig.layout.annotations)
