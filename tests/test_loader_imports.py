@@ -37,6 +37,23 @@ def test_help_imports_none_of_the_apps_libraries() -> None:
     assert found == {"status": 0, "imported": []}
 
 
+def test_numpy_is_imported_only_to_count_a_series_files_records(tmp_path: Path) -> None:
+    """numpy counts a series file's records (loaders.reading.count_records); a command that
+    reads none, such as --help or a load of a measures file alone, does not import it."""
+    def imported_numpy(*args: str) -> bool:
+        probe = PROBE.replace("json.loads(sys.argv[1])", "['numpy']")
+        done = subprocess.run([sys.executable, "-c", probe, "[]", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])["imported"] == ["numpy"]
+
+    measures = ROOT / "data" / "measures.csv"
+    series = sorted((ROOT / "data").glob("series*.csv"))[0]
+    assert not imported_numpy("--help")
+    assert not imported_numpy(str(measures), "--db", str(tmp_path / "a.duckdb"))
+    assert imported_numpy(str(measures), str(series), "--db", str(tmp_path / "b.duckdb"))
+
+
 def test_a_load_of_every_kind_of_file_imports_none_of_them(tmp_path: Path) -> None:
     """The sample extracts (every file kind, a series file among them), loaded then checked."""
     db = tmp_path / "db.duckdb"
