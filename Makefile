@@ -7,12 +7,14 @@ DB ?= data/dashboard.duckdb
 PORT ?= 8501
 SAMPLE := data/measures.csv data/deliverables.csv data/budget.csv
 POLICE_UK ?= ../shared/police-uk
+WORKERS ?= 2
+ADDRESS ?= 127.0.0.1
 
 # Values a user gives (on the command line or in the environment) are text, never make or shell
 # syntax. Make expands `$(...)` in such a value wherever it is used, and even to export it to a
 # recipe's environment, so each is fixed here exactly as given; recipes then pass it to the shell
 # as one single-quoted word with `arg`. (tests/test_makefile.py checks both.)
-USER_VARS := DB PERIOD MEASURE AREA FIX_AFTER OUT POLICE_UK PORT MEETING
+USER_VARS := DB PERIOD MEASURE AREA FIX_AFTER OUT POLICE_UK PORT MEETING WORKERS ADDRESS
 $(foreach var,$(USER_VARS),$(eval override $(var) := $$(value $(var))))
 # $(call arg,TEXT): TEXT as one shell word, taken literally: it's -> 'it'\''s'. A newline becomes
 # a space: make would run each line of a recipe line holding one as a command of its own.
@@ -22,7 +24,7 @@ define newline
 
 endef
 
-.PHONY: run test install install-dev browser office load police-uk-sample spc exceptions pack bench mutate clean
+.PHONY: run serve test install install-dev browser office nginx load police-uk-sample spc exceptions pack bench mutate clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -46,6 +48,10 @@ browser:
 ## Debian's LibreOffice Writer and poppler-utils for the panel pack's PDF test (installed when we may; else says what to install)
 office:
 	@bash scripts/ensure_office.sh
+
+## Debian's nginx for make serve and its test (installed when we may; else says what to install)
+nginx:
+	@bash scripts/ensure_nginx.sh
 
 ## Load the sample extracts (and the committed data.police.uk monthly counts) into $(DB)
 load: install
@@ -81,12 +87,18 @@ pack: install browser
 run: install browser load
 	DASHBOARD_DB=$(call arg,$(DB)) $(PY) -m streamlit run app.py --server.port $(call arg,$(PORT)) --browser.gatherUsageStats false
 
-test: install-dev browser office
+## Several app processes behind nginx with sticky sessions (README, Deployment):
+## make serve [WORKERS=2] [PORT=8501] [ADDRESS=127.0.0.1] [DB=FILE]; loopback only unless ADDRESS says otherwise
+serve: install browser nginx load
+	DASHBOARD_DB=$(call arg,$(DB)) $(PY) scripts/serve.py --workers $(call arg,$(WORKERS)) --port $(call arg,$(PORT)) \
+		--address $(call arg,$(ADDRESS))
+
+test: install-dev browser office nginx
 	$(PY) -m pytest -q --durations=15
 
 ## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its
 ## anchor and ending MET or MISSED per aim; all run even when one misses, then a summary; exit 1 if any missed
-bench: install-dev browser
+bench: install-dev browser nginx
 	@failed=0; summary=""; \
 	for script in benchmarks/bench_*.py; do \
 		echo "== $$script"; \

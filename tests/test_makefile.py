@@ -86,6 +86,7 @@ def test_values_reach_each_command_as_given_and_are_never_run(attack: str, marke
         "load": _make("load", py, f"DB={value}"),
         "police-uk-sample": _make("police-uk-sample", py, f"POLICE_UK={value}", f"DB={value}"),
         "run": _make("run", py, f"DB={value}", f"PORT={value}"),
+        "serve": _make("serve", py, f"DB={value}", f"PORT={value}", f"WORKERS={value}", f"ADDRESS={value}"),
     }
     assert not list(markers.iterdir()), [p.name for p in markers.iterdir()]
     for target, done in runs.items():
@@ -105,6 +106,7 @@ def test_values_reach_each_command_as_given_and_are_never_run(attack: str, marke
         ["-m", "loaders.police_uk", given, "--extracts-out", "data", "--db", given]]
     run = _argvs(runs["run"])[-1]
     assert run[:6] == ["-m", "streamlit", "run", "app.py", "--server.port", given]
+    assert _argvs(runs["serve"])[-1] == ["scripts/serve.py", "--workers", given, "--port", given, "--address", given]
 
 
 def test_run_passes_the_database_in_the_environment_as_given(markers: Path, tmp_path: Path) -> None:
