@@ -7,7 +7,7 @@ from dashboard import periods as report_periods
 from dashboard.charts import ChartMeta
 from dashboard.revision_views import HEADLINE_FIELD_COLUMNS
 from dashboard.figures import build_measure_view
-from ui.data import cached_query
+from ui.data import cached_query, cached_view
 from ui.filters import linked_selectbox
 from ui.render import (
     escape_markdown,
@@ -28,7 +28,7 @@ provenance = cached_query(measures.describe_measures_source, period, theme)
 
 # Every measure of the report: the headline rows make the table, and all can be charted below.
 all_changes = cached_query(measures.query_measure_changes, period, theme)
-changes = measures.headline_rows(all_changes)
+changes = cached_view(measures.headline_rows, all_changes)  # built once for every reader
 show_caption(f"Report to {month} · {theme or 'all themes'} · {len(changes)} headline measures")
 show_source(cached_query(report_periods.report_name, period), provenance)
 show_revisions(report.figures, ("measures", "series"))
@@ -36,7 +36,7 @@ flagged = int((changes["check"] != "").sum())
 if flagged:
     st.warning(f"{flagged} row(s) flagged for checking: marked ⚠ beside the change and explained in the Check column. They are shown as published.")
 # One table per theme, as the report sets them out, so the figures fit beside the measure.
-table = mark_measures(report.figures, measures.headline_table(changes), HEADLINE_FIELD_COLUMNS)
+table = mark_measures(report.figures, cached_view(measures.headline_table, changes), HEADLINE_FIELD_COLUMNS)
 for theme_name, rows in table.groupby("Theme", sort=False):
     st.subheader(escape_markdown(theme_name))
     show_report_table(
@@ -73,7 +73,7 @@ meta = ChartMeta(
     alt=f"{measure}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
     f"change {row['change_shown']} ({row['direction_shown']}).",
 )
-view = build_measure_view(row, series, meta, targets=cached_query(assurance.targets_for, measure, where),
+view = cached_view(build_measure_view, row, series, meta, targets=cached_query(assurance.targets_for, measure, where),
                           changes=cached_query(assurance.changes_for, measure, where))
 if view.note:
     show_caption(f"⚠ {view.note}")

@@ -166,8 +166,8 @@ def _views() -> SharedCache:
     return SharedCache(max_entries=256)
 
 
-def cached_view(func: Callable[..., T], *args: Any) -> T:
-    """`func(*args)` (a figure or table built from query results) built once for every session
+def cached_view(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`func(*args, **kwargs)` (a figure or table built from query results) built once for every session
     while the figures it reads stay the same, and handed to each as the same object: do not
     change what it returns (show it, or copy it first).
 
@@ -175,8 +175,9 @@ def cached_view(func: Callable[..., T], *args: Any) -> T:
     report's frozen file), the function and a fingerprint of the arguments' contents
     (`ui.shared_cache.fingerprint`): a swapped-in load, another filter or differently filtered
     rows build anew. Arguments that cannot be fingerprinted are an error, never a stale hit."""
-    key = (_version_key(figures_file()), f"{func.__module__}.{func.__qualname__}", fingerprint(args))
-    return _views().get_or_compute(key, lambda: func(*args))
+    key = (_version_key(figures_file()), f"{func.__module__}.{func.__qualname__}",
+           fingerprint((args, sorted(kwargs.items()))))
+    return _views().get_or_compute(key, lambda: func(*args, **kwargs))
 
 
 def database_is_empty(con: duckdb.DuckDBPyConnection | None) -> bool:
