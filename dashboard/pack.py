@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import budget, delivery, domain, figures, loads, measures, reports, summary
+from dashboard import assurance, budget, delivery, domain, figures, loads, measures, reports, summary
 from dashboard import decisions, estates, pack_records
 from dashboard import pack_framework, pack_recommendations, pack_revisions, pack_summary, revisions
 from dashboard.charts import ChartMeta, chart_meta, file_stem
@@ -279,6 +279,8 @@ def _measure_charts(
     charts = []
     for row in measures.records(content.headlines):
         series = measures.query_series(con, row["measure"], None, content.period)
+        known = {"targets": assurance.targets_for(con, row["measure"], domain.FORCE_AREA),
+                 "changes": assurance.changes_for(con, row["measure"], domain.FORCE_AREA)} if len(series) else {}
         monthly = len(series) >= figures.MIN_SERIES_POINTS
         if not monthly and (row["baseline_value"] is None or row["current_value"] is None):
             continue
@@ -290,7 +292,7 @@ def _measure_charts(
             source=source,
             alt=f"{row['measure']}: {basis}. Baseline {row['baseline_shown']}, current {row['current_shown']}, "
             f"change {row['change_shown']} ({row['direction_shown']}).",
-        ))
+        ), **known)
         if view.figure is not None:
             charts.append(PackChart(view.figure, view.table))
     return charts

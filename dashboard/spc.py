@@ -727,11 +727,16 @@ def _figure(value: float) -> str:
     return f"{value:,.1f}"
 
 
+def _target_figure(value: float) -> str:
+    """A target as set: 10,500 and 45.5, not 10,500.0 (limits and means keep one decimal)."""
+    return f"{value:,.10g}"
+
+
 def _target_words(result: SpcResult) -> str:
-    """The targets in words: 'target 9,500.0 from Apr 2023'."""
+    """The targets in words: 'target 9,500 from Apr 2023'."""
     if not result.targets:
         return ""
-    spells = [f"{_figure(t.value)} from {domain.format_month(t.applies_from)}" for t in result.targets]
+    spells = [f"{_target_figure(t.value)} from {domain.format_month(t.applies_from)}" for t in result.targets]
     return "target " + ", then ".join(spells)
 
 
@@ -740,8 +745,8 @@ def assurance_sentence(result: SpcResult) -> str:
     if result.target is None:
         return "no target applies at the latest point" if result.targets else "no target"
     if result.assurance is None:
-        return f"target {_figure(result.target)}; no assurance (neutral measure)"
-    return (f"target {_figure(result.target)} against process limits {_figure(result.lower_process_limit)} "
+        return f"target {_target_figure(result.target)}; no assurance (neutral measure)"
+    return (f"target {_target_figure(result.target)} against process limits {_figure(result.lower_process_limit)} "
             f"to {_figure(result.upper_process_limit)}: {result.assurance}")
 
 
@@ -767,10 +772,24 @@ def _default_alt(result: SpcResult) -> str:
              f"{domain.format_month(last)}; {scope}mean "
              f"{result.mean:,.1f}, process limits {result.lower_process_limit:,.1f} to "
              f"{result.upper_process_limit:,.1f}; latest point: {result.state}"]
-    parts += change_sentences(result)
+    return "; ".join(parts + _known_context(result)) + "."
+
+
+def _known_context(result: SpcResult) -> list[str]:
+    """The known changes and the target in words: what a reader of the alt text cannot see."""
+    parts = change_sentences(result)
     if result.targets:
         parts.append(f"{_target_words(result)}; assurance: {assurance_sentence(result)}")
-    return "; ".join(parts) + "."
+    return parts
+
+
+def _alt_text(meta: ChartMeta, result: SpcResult) -> str:
+    """The caller's description, with the known changes and target added where the chart draws
+    them; else the chart's own description."""
+    if not meta.alt:
+        return _default_alt(result)
+    context = _known_context(result)
+    return " ".join([meta.alt, *(f"{part[0].upper()}{part[1:]}." for part in context)]) if context else meta.alt
 
 
 def _segment_line(table: pd.DataFrame, column: str, segments: Sequence[tuple[int, int]]) -> tuple[list, list]:
@@ -863,7 +882,7 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         half_month = pd.Timedelta(days=15)
         fig.update_xaxes(range=[pd.Timestamp(table["period"].iloc[0]) - half_month,
                                 pd.Timestamp(table["period"].iloc[-1]) + half_month])
-    finished = finish_figure(fig, ChartMeta(meta.title, subtitle, meta.source, meta.alt or _default_alt(result)))
+    finished = finish_figure(fig, ChartMeta(meta.title, subtitle, meta.source, _alt_text(meta, result)))
     finished.update_layout(margin={"r": 140}, height=480)  # room for the line labels on the right
     return legend_below(finished)
 

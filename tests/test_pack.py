@@ -843,12 +843,12 @@ def test_measure_charts_one_per_headline_measure_with_a_figure(content) -> None:
 def test_measure_charts_use_the_monthly_series_where_loaded(con, december) -> None:
     """A measure with a monthly series is charted from it (SPC), sourced from the series file."""
     (first, second) = december.charts["measures"]
-    assert first.meta == ChartMeta(
-        title="Recorded crime: all crime: monthly, Force",
-        subtitle="Tackling crime and ASB · report to Dec 2024",
-        source=measures.describe_series_source(con, "Recorded crime: all crime"),
-        alt="Recorded crime: all crime: monthly series, Force. Baseline 134,619 (Dec 2023), current 123,798 "
-            "(Dec 2024), change -8.0% (✔ Better).")
+    assert (first.meta.title, first.meta.source) == (
+        "Recorded crime: all crime: monthly, Force", measures.describe_series_source(con, "Recorded crime: all crime"))
+    # the sample's illustrative target (data/targets.csv) adds its assurance to the subtitle and alt text
+    assert first.meta.subtitle.startswith("Tackling crime and ASB · report to Dec 2024 · Assurance: target 10,500 ")
+    assert first.meta.alt.startswith("Recorded crime: all crime: monthly series, Force. Baseline 134,619 (Dec 2023), "
+                                     "current 123,798 (Dec 2024), change -8.0% (✔ Better). Target 11,000 from ")
     assert first.meta.source.startswith("series_police_uk.csv, loaded ")
     assert {"Month", "Value", "Mean"} <= set(first.table.columns)
     assert (first.table["Month"].iloc[0], first.table["Month"].iloc[-1], len(first.table)) == ("Jan 2023", "Dec 2024", 24)
@@ -1048,3 +1048,16 @@ def test_command_line_names_the_loaded_periods_for_a_month_without_measures(samp
     captured = capsys.readouterr()
     assert captured.err == "error: No measures are loaded for Feb 2019. Report periods loaded: Dec 2024, Jan 2019.\n"
     assert captured.out == "" and list(out.iterdir()) == []
+
+
+def test_measure_charts_carry_the_target_in_words(december) -> None:
+    """The sample's force-wide target reaches the pack's chart: drawn, in the alt text after the
+    chart's own description, and as columns of its data table. (Known changes the same way:
+    tests/test_spc_rebase.py; the sample's is on a measure the December paper does not chart.)"""
+    charts = {chart.meta.title: chart for chart in december.charts["measures"]}
+    crime = charts["Recorded crime: all crime: monthly, Force"]
+    assert crime.meta.alt.startswith("Recorded crime: all crime: monthly series, Force. Baseline ")
+    assert " Target 11,000 from Apr 2023, then 10,500 from Apr 2024; assurance: target 10,500 against process limits " in crime.meta.alt
+    assert {"Target", "Assurance"} <= set(crime.table.columns)
+    assert crime.table["Target"].iloc[-1] == "10,500"
+    assert any(trace.name == "Target" for trace in crime.figure.data)

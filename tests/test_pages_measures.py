@@ -557,7 +557,7 @@ def test_headlines_chart_draws_the_target_and_the_known_change_in_words(tmp_path
     names = [trace.get("name", "") for trace in spec["data"]]
     assert "Target" in names
     assert any(re.sub(r"<br\s*/?>", " ", n) == "Known change from Jun 2018: New crime recording system" for n in names)
-    assert "Assurance: target 100.0 against process limits" in _title(spec)
+    assert "Assurance: target 100 against process limits" in _title(spec)
     text = _frames_text(at)
     assert "Target" in text and "Assurance" in text and "consistently passing" in text
     assert "New crime recording system" in text
@@ -565,4 +565,4 @@ def test_headlines_chart_draws_the_target_and_the_known_change_in_words(tmp_path
                for c in at.caption)
     # The area's own series takes every area's target and change too.
     at.selectbox(key="filter_area").set_value("City").run()
-    assert "Assurance: target 100.0" in _title(json.loads(at.get("plotly_chart")[0].proto.spec))
+    assert "Assurance: target 100" in _title(json.loads(at.get("plotly_chart")[0].proto.spec))

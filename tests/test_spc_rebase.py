@@ -288,14 +288,14 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
     assert (change.y[0], change.y[1]) == (min(result.table["lower_process_limit"]), 40.0)
     texts = " ".join(a.text for a in fig.layout.annotations)
     assert "Change (Jan 2024)" in texts and "Target" in texts
-    assert "Assurance: target 40.0 against process limits" in fig.layout.title.text
+    assert "Assurance: target 40 against process limits" in fig.layout.title.text
 
 
 def test_alt_text_says_the_target_assurance_and_change_in_words() -> None:
     alt = chart_meta(build_spc_figure(rebased_with_target(), ChartMeta("Referrals"))).alt
     assert "latest mean 30.0" in alt
     assert "limits computed afresh from Jan 2024 after a known change (New service): mean 10.0 before, 30.0 after" in alt
-    assert "target 40.0 from Jan 2023; assurance: target 40.0 against process limits" in alt
+    assert "target 40 from Jan 2023; assurance: target 40 against process limits" in alt
     assert alt.endswith(": consistently failing.")
 
 
@@ -312,3 +312,15 @@ def test_assurance_words_name_why_there_is_none() -> None:
     assert assurance.assurance_words(None, True) == spc.NO_ASSURANCE_NEUTRAL
     assert assurance.assurance_words(None, False) == spc.NO_ASSURANCE_NO_TARGET
     assert set(spc.ASSURANCE_MEANINGS) == set(spc.ASSURANCES) - {None}
+
+
+def test_a_callers_description_gains_the_change_and_target_it_cannot_see() -> None:
+    """The page and the pack describe a chart in their own words; the known change and the target
+    the chart draws are added after them, a sentence each; without either, the words are kept as given."""
+    alt = chart_meta(build_spc_figure(rebased_with_target(), ChartMeta("Referrals", alt="Referrals: monthly."))).alt
+    assert alt == ("Referrals: monthly. Limits computed afresh from Jan 2024 after a known change (New service): "
+                   "mean 10.0 before, 30.0 after. Target 40 from Jan 2023; assurance: target 40 against process "
+                   "limits 24.7 to 35.3: consistently failing.")
+    plain = spc_table(months(24), [9.0, 11.0] * 12, domain.HIGHER_IS_BETTER)
+    assert chart_meta(build_spc_figure(plain, ChartMeta("Referrals", alt="Referrals: monthly."))).alt == (
+        "Referrals: monthly.")
