@@ -10,6 +10,10 @@ from pathlib import Path
 import docx
 
 from dashboard.charts import chart_meta
+from loaders.load import load_extracts
+from loaders.provenance import Actor
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 PERIOD = date(2019, 1, 1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -96,4 +100,16 @@ class StandInExporter:
             raise self.fail[title]
         self.rendered.append((title, tuple(formats)))
         return {"png": tiny_png(), "svg": f"<svg>{title}</svg>".encode()}
+
+
+def table_texts(path: Path) -> list[list[list[str]]]:
+    """Every table of a Word document, cell by cell."""
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in docx.Document(str(path)).tables]
+
+
+def correct_referrals(db: Path, folder: Path) -> None:
+    text = (DATA / "measures.csv").read_text(encoding="utf-8")
+    folder.mkdir(exist_ok=True)
+    (folder / "measures.csv").write_text(text.replace('"5,369 (Jan 2019)"', '"5,412 (Jan 2019)"'), encoding="utf-8")
+    assert load_extracts([folder / "measures.csv"], db, Actor("a.analyst", "upload")).ok
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import docx
+import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -28,7 +29,10 @@ from dashboard.export import (
     Exporter,
 )
 from dashboard.tables import table_to_csv
-from pack_support import EXPECTED_HEADLINES, PERIOD, StandInExporter, image_alt_texts, rows, table_after, tiny_png
+from loaders.provenance import Actor
+from loaders.publish import publish_report
+from pack_support import (EXPECTED_HEADLINES, PERIOD, StandInExporter, correct_referrals, image_alt_texts, rows,
+                          table_after, table_texts, tiny_png)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = PROJECT_ROOT.parent / "shared" / "seeds" / "001_104b8f77d4b015be.txt"
@@ -1061,3 +1065,55 @@ def test_measure_charts_carry_the_target_in_words(december) -> None:
     assert {"Target", "Assurance"} <= set(crime.table.columns)
     assert crime.table["Target"].iloc[-1] == "10,500"
     assert any(trace.name == "Target" for trace in crime.figure.data)
+
+
+# --- publication from the command line (the pack with stand-in images) -------------------------------------
+
+ANALYST = Actor("j.smith", "command line")
+JAN_2019 = PERIOD
+
+
+@pytest.fixture()
+def stand_in_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pack, "Exporter", StandInExporter)
+
+
+def test_as_reported_needs_a_publication(stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    assert pack.main(["--period", "2019-01", "--out", str(out), "--db", str(sample_db), "--as-reported"]) == 2
+    assert capsys.readouterr().err == (
+        "error: The Jan 2019 report has not been published to the Panel, so there are no figures "
+        "'as reported'; publish it with --publish.\n")
+    assert not out.exists()
+    with pytest.raises(SystemExit) as stopped:
+        pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(sample_db), "--meeting", "2019-05-08"])
+    assert stopped.value.code == 2
+    assert "error: --meeting goes with --publish" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("meeting", ["8 May 2019", "2019-05", "2019-02-30"])
+def test_a_meeting_that_is_not_a_day_is_refused_before_anything_is_built(
+        meeting: str, stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        pack.main(["--period", "2019-01", "--out", str(tmp_path / "out"), "--db", str(sample_db), "--publish",
+                   "--meeting", meeting])
+    assert stopped.value.code == 2
+    assert (f"argument --meeting: expected a day as YYYY-MM-DD (e.g. 2019-05-08), got {meeting!r}"
+            in capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_as_reported_reads_the_latest_publication_of_that_report(stand_in_renderer, sample_db: Path, tmp_path: Path) -> None:
+    """Published twice, corrected between: --as-reported builds from the second publication's figures;
+    the meeting's day may come with spaces around it, as pasted."""
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "first"), "--db", str(sample_db), "--publish",
+                      "--meeting", " 2019-05-08 "]) == 0
+    correct_referrals(sample_db, tmp_path / "correction")
+    assert publish_report(sample_db, JAN_2019, ANALYST, date(2019, 6, 12)).ok
+    with duckdb.connect(str(sample_db), read_only=True) as con:
+        meetings = [row[0] for row in con.execute("SELECT meeting_date FROM published_reports ORDER BY meeting_date").fetchall()]
+    assert meetings == [date(2019, 5, 8), date(2019, 6, 12)]
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "reported"), "--db", str(sample_db), "--as-reported"]) == 0
+    text = " | ".join(c for t in table_texts(tmp_path / "reported" / "panel-pack-2019-01.docx") for row in t for c in row)
+    assert "5,412 (Jan 2019)" in text and "5,369 (Jan 2019)" not in text
+

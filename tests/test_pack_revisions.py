@@ -16,23 +16,11 @@ from dashboard.db import connect_readonly
 from loaders.load import load_extracts
 from loaders.provenance import Actor
 from loaders.publish import frozen_path, publish_report
-from pack_support import StandInExporter
+from pack_support import StandInExporter, correct_referrals, table_texts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ANALYST = Actor("j.smith", "command line")
 JAN_2019, DEC_2024 = date(2019, 1, 1), date(2024, 12, 1)
-
-
-def table_texts(path: Path) -> list[list[list[str]]]:
-    """Every table of a Word document, cell by cell."""
-    return [[[cell.text for cell in row.cells] for row in table.rows] for table in docx.Document(str(path)).tables]
-
-
-def correct_referrals(db: Path, folder: Path) -> None:
-    text = (DATA / "measures.csv").read_text(encoding="utf-8")
-    folder.mkdir(exist_ok=True)
-    (folder / "measures.csv").write_text(text.replace('"5,369 (Jan 2019)"', '"5,412 (Jan 2019)"'), encoding="utf-8")
-    assert load_extracts([folder / "measures.csv"], db, Actor("a.analyst", "upload")).ok
 
 
 @pytest.fixture(autouse=True)
@@ -71,46 +59,6 @@ def test_publishing_with_the_pack_keeps_it_and_as_reported_rebuilds_its_tables_e
     text = lambda tables: " | ".join(c for t in tables for row in t for c in row)  # noqa: E731
     assert "5,369 (Jan 2019)" in text(kept_tables) and "5,412 (Jan 2019)" not in text(kept_tables)
     assert "5,412 (Jan 2019)" in text(latest)
-
-
-def test_as_reported_needs_a_publication(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    out = tmp_path / "out"
-    assert pack.main(["--period", "2019-01", "--out", str(out), "--db", str(db), "--as-reported"]) == 2
-    assert capsys.readouterr().err == (
-        "error: The Jan 2019 report has not been published to the Panel, so there are no figures "
-        "'as reported'; publish it with --publish.\n")
-    assert not out.exists()
-    with pytest.raises(SystemExit) as stopped:
-        pack.main(["--period", "2019-01", "--out", str(tmp_path), "--db", str(db), "--meeting", "2019-05-08"])
-    assert stopped.value.code == 2
-    assert "error: --meeting goes with --publish" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("meeting", ["8 May 2019", "2019-05", "2019-02-30"])
-def test_a_meeting_that_is_not_a_day_is_refused_before_anything_is_built(
-        meeting: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        pack.main(["--period", "2019-01", "--out", str(tmp_path / "out"), "--db", str(db), "--publish",
-                   "--meeting", meeting])
-    assert stopped.value.code == 2
-    assert (f"argument --meeting: expected a day as YYYY-MM-DD (e.g. 2019-05-08), got {meeting!r}"
-            in capsys.readouterr().err)
-    assert not (tmp_path / "out").exists()
-
-
-def test_as_reported_reads_the_latest_publication_of_that_report(db: Path, tmp_path: Path) -> None:
-    """Published twice, corrected between: --as-reported builds from the second publication's figures;
-    the meeting's day may come with spaces around it, as pasted."""
-    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "first"), "--db", str(db), "--publish",
-                      "--meeting", " 2019-05-08 "]) == 0
-    correct_referrals(db, tmp_path / "correction")
-    assert publish_report(db, JAN_2019, ANALYST, date(2019, 6, 12)).ok
-    with duckdb.connect(str(db), read_only=True) as con:
-        meetings = [row[0] for row in con.execute("SELECT meeting_date FROM published_reports ORDER BY meeting_date").fetchall()]
-    assert meetings == [date(2019, 5, 8), date(2019, 6, 12)]
-    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "reported"), "--db", str(db), "--as-reported"]) == 0
-    text = " | ".join(c for t in table_texts(tmp_path / "reported" / "panel-pack-2019-01.docx") for row in t for c in row)
-    assert "5,412 (Jan 2019)" in text and "5,369 (Jan 2019)" not in text
 
 
 def test_the_next_paper_lists_revisions_to_the_published_one(db: Path, tmp_path: Path) -> None:
