@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -39,3 +41,27 @@ def sample_db(tmp_path: Path, _sample_db_once: Path) -> Path:
     shutil.copyfile(_sample_db_once, db)
     return db
 
+
+# --- mutation testing: fastest tests first -----------------------------------------------------------------
+
+def mutant_under_test() -> str | None:
+    """The mutant mutmut is testing in this process (its MUTANT_UNDER_TEST names one with
+    `__mutmut_`); None in an ordinary run and in mutmut's own stats and listing runs."""
+    name = os.environ.get("MUTANT_UNDER_TEST", "")
+    return name if "__mutmut_" in name else None
+
+
+def fastest_first(items: list, durations: dict[str, float]) -> list:
+    """`items` by the time each took in mutmut's stats run, shortest first (ties and unknown tests
+    keep their order): mutmut's fork server hands a mutant its tests in no order, and one quick
+    failing test is all a kill needs."""
+    return sorted(items, key=lambda item: durations.get(item.nodeid, 0.0))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    if mutant_under_test() is None:
+        return
+    # mutmut runs the tests in its copy of the project, where it keeps the durations it measured.
+    stats = PROJECT_ROOT / "mutmut-stats.json"
+    if stats.is_file():
+        items[:] = fastest_first(items, json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {}))

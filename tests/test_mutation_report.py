@@ -47,3 +47,25 @@ def test_an_explained_survivor_passes(tmp_path, monkeypatch) -> None:
 def test_an_unexplained_survivor_fails_and_is_named(tmp_path, monkeypatch, capsys) -> None:
     assert _report(tmp_path, monkeypatch, _codes(19, a=0)) == 1
     assert "pkg.m.x_g__mutmut_100" in capsys.readouterr().out
+
+
+def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
+    """The conftest orders a mutant's tests by mutmut's measured durations, and leaves ordinary
+    runs (and mutmut's own stats run) in their written order."""
+    import conftest
+
+    class Item:
+        def __init__(self, nodeid: str) -> None:
+            self.nodeid = nodeid
+
+    items = [Item("tests/a.py::slow"), Item("tests/a.py::unknown"), Item("tests/b.py::quick"), Item("tests/b.py::mid")]
+    durations = {"tests/a.py::slow": 13.0, "tests/b.py::quick": 0.01, "tests/b.py::mid": 0.5}
+    assert [i.nodeid for i in conftest.fastest_first(items, durations)] == [
+        "tests/a.py::unknown", "tests/b.py::quick", "tests/b.py::mid", "tests/a.py::slow"]
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "loaders.values.x_parse_month__mutmut_3")
+    assert conftest.mutant_under_test() == "loaders.values.x_parse_month__mutmut_3"
+    for not_a_mutant in ("stats", "list_all_tests", "fail", ""):
+        monkeypatch.setenv("MUTANT_UNDER_TEST", not_a_mutant)
+        assert conftest.mutant_under_test() is None
+    monkeypatch.delenv("MUTANT_UNDER_TEST")
+    assert conftest.mutant_under_test() is None
