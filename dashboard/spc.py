@@ -792,6 +792,47 @@ def _alt_text(meta: ChartMeta, result: SpcResult) -> str:
     return " ".join([meta.alt, *(f"{part[0].upper()}{part[1:]}." for part in context)]) if context else meta.alt
 
 
+#: Right-edge line labels are set at least this share of the drawn range apart: 16 px of a plot
+#: area taken as 150 px, what a 480 px chart keeps on a 358 px phone once its wrapped title and
+#: legend are drawn (wider, the labels are further apart than they need to be, never closer).
+LABEL_GAP_SHARE = 16 / 150
+
+
+def spread_labels(ys: Sequence[float], gap: float) -> list[float]:
+    """Label heights at least `gap` apart, in the order given: labels that would touch form a
+    group centred on its lines' mean (so they move down as well as up); the others stay put."""
+    groups: list[list[int]] = []  # indices of ys, lowest first, each group evenly `gap` apart
+
+    def bottom(group: list[int]) -> float:
+        return sum(ys[i] for i in group) / len(group) - gap * (len(group) - 1) / 2
+
+    for index in sorted(range(len(ys)), key=lambda i: ys[i]):
+        groups.append([index])
+        while len(groups) > 1 and bottom(groups[-2]) + gap * len(groups[-2]) > bottom(groups[-1]) + 1e-12:
+            groups[-2:] = [groups[-2] + groups[-1]]
+    heights = [0.0] * len(ys)
+    for group in groups:
+        for k, index in enumerate(group):
+            heights[index] = bottom(group) + gap * k
+    return heights
+
+
+def _label_line_ends(fig: go.Figure, table: pd.DataFrame, drawn: np.ndarray) -> None:
+    """Name each line at its right-hand end (mean, limits, target), the names kept apart."""
+    labels = [(name, float(table[column].iloc[-1]), LIMIT_COLOUR) for name, column in (
+        ("Mean", "mean"), ("Upper process limit", "upper_process_limit"), ("Lower process limit", "lower_process_limit"))]
+    if table["target"].notna().any():
+        labels.append(("Target", float(table["target"].dropna().iloc[-1]), ink(TARGET_COLOUR)))
+    labels = [label for label in labels if np.isfinite(label[1])]
+    if not labels:
+        return
+    span = float(np.nanmax(drawn) - np.nanmin(drawn)) if np.isfinite(drawn).any() else 0.0
+    heights = spread_labels([y for _, y, _ in labels], (span or 1.0) * LABEL_GAP_SHARE)
+    for (name, _, colour), height in zip(labels, heights):
+        fig.add_annotation(x=table["period"].iloc[-1], y=height, text=name, showarrow=False, xanchor="left",
+                           xshift=6, font={"size": 11, "color": colour})
+
+
 def _segment_line(table: pd.DataFrame, column: str, segments: Sequence[tuple[int, int]]) -> tuple[list, list]:
     """x and y of a line that stops at each known change (None between segments)."""
     xs: list = []
@@ -827,9 +868,6 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
             x=xs, y=ys, name=name, mode="lines", connectgaps=False,
             line={"color": LIMIT_COLOUR, "width": 1.5, "dash": dash}, hoverinfo="skip",
         ))
-        if len(table):
-            fig.add_annotation(x=table["period"].iloc[-1], y=table[column].iloc[-1], text=name,
-                               showarrow=False, xanchor="left", xshift=6, font={"size": 11, "color": LIMIT_COLOUR})
     for variation, marking in _markings().items():
         points = table[table["variation"] == variation]
         if points.empty:
@@ -853,10 +891,9 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
             line={"color": TARGET_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
             hovertemplate="%{x|%b %Y}: target %{y:,}<extra></extra>",
         ))
-        latest_target = table["target"].dropna().iloc[-1]
-        fig.add_annotation(x=table["period"].iloc[-1], y=latest_target, text="Target", showarrow=False,
-                           xanchor="left", xshift=6, yshift=-12, font={"size": 11, "color": ink(TARGET_COLOUR)})
     drawn = table[["value", "lower_process_limit", "upper_process_limit", "target"]].to_numpy(dtype=float)
+    if len(table):
+        _label_line_ends(fig, table, drawn)
     for change, (first, _) in zip(result.changes, segments[1:]):
         # Half-way between the last month before the change and its first month, top to bottom;
         # a trace, not a shape, so the legend names the change and its reason in words.

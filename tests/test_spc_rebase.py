@@ -324,3 +324,22 @@ def test_a_callers_description_gains_the_change_and_target_it_cannot_see() -> No
     plain = spc_table(months(24), [9.0, 11.0] * 12, domain.HIGHER_IS_BETTER)
     assert chart_meta(build_spc_figure(plain, ChartMeta("Referrals", alt="Referrals: monthly."))).alt == (
         "Referrals: monthly.")
+
+
+def test_line_labels_are_kept_apart_and_near_their_lines() -> None:
+    """A target just under the upper limit: the two names at the right-hand end move apart (the
+    print chart's 'Target' overprinted 'Upper process limit'); labels far apart stay on their lines."""
+    assert spc.spread_labels([10.0, 30.0, 50.0], 5.0) == [10.0, 30.0, 50.0]
+    apart = spc.spread_labels([50.0, 30.0, 10.0, 49.0], 5.0)
+    assert apart[1:3] == [30.0, 10.0]
+    assert abs(apart[0] - apart[3]) >= 5.0 - 1e-9 and apart[3] < apart[0]
+    assert abs((apart[0] + apart[3]) / 2 - 49.5) < 1e-9  # centred on the two lines
+    periods = months(24)
+    result = spc_table(periods, [9.0, 11.0] * 12, domain.HIGHER_IS_BETTER, targets=[Target(periods[0], 13.0)])
+    labels = {a.text: a.y for a in build_spc_figure(result, ChartMeta("Referrals")).layout.annotations
+              if a.text in ("Mean", "Upper process limit", "Lower process limit", "Target")}
+    assert set(labels) == {"Mean", "Upper process limit", "Lower process limit", "Target"}
+    span = max(result.table["upper_process_limit"].max(), 13.0) - min(result.table["lower_process_limit"].min(), 9.0)
+    ys = sorted(labels.values())
+    assert all(b - a >= span * spc.LABEL_GAP_SHARE - 1e-9 for a, b in zip(ys, ys[1:]))
+    assert labels["Mean"] == 10.0
