@@ -513,9 +513,10 @@ class SwapMidRun:
 
 
 def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A load swapping a new file in at every query of a page run, one run per query, with and
-    without the shared connection being moved to the new file under the running query: no
-    exception, no false "no data" panel, and the next run shows the new figures."""
+    """A load swapping a new file in at every query of a page run, one run per query, the shared
+    connection moved to the new file under the running query at every other query (and both ways
+    at the first, so each page meets both): no exception, no false "no data" panel, and the next
+    run shows the new figures."""
     at = _open("pages/overview.py")
     swapper = SwapMidRun(seed_db, monkeypatch)
     for page in MEASURE_PAGES:
@@ -526,7 +527,7 @@ def test_pages_keep_working_while_loads_swap_files_in(seed_db: Path, monkeypatch
         queries = swapper.calls
         assert queries >= 3, f"{page} made only {queries} queries"
         for call in range(1, queries + 1):
-            for reconnect in (False, True):
+            for reconnect in ((False, True) if call == 1 else (call % 2 == 0,)):
                 swapper.swap()  # each run starts on a file version no query has seen yet
                 swapper.arm(call, reconnect)
                 swapped = swapper.swapped
