@@ -93,8 +93,10 @@ serve: install browser nginx load
 	DASHBOARD_DB=$(call arg,$(DB)) $(PY) scripts/serve.py --workers $(call arg,$(WORKERS)) --port $(call arg,$(PORT)) \
 		--address $(call arg,$(ADDRESS))
 
+# The suite starts the loader, the pack and the app as processes many times over; with
+# bytecode caching off (PYTHONDONTWRITEBYTECODE, as some environments set it) each recompiles the project.
 test: install-dev browser office nginx
-	$(PY) -m pytest -q --durations=15
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q --durations=15
 
 ## Print speed figures: every script in benchmarks/ (pages, loader, SPC, export, ...), each against its
 ## anchor and ending MET or MISSED per aim; all run even when one misses, then a summary; exit 1 if any missed
