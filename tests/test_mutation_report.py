@@ -1,9 +1,13 @@
-"""scripts/mutation_report.py: a crash is not a kill, an unexplained survivor fails the report."""
+"""scripts/mutation_report.py: a crash is not a kill, an unexplained survivor fails the report;
+and what the suite does for mutmut's runs (tests/mutation_support.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,7 +56,7 @@ def test_an_unexplained_survivor_fails_and_is_named(tmp_path, monkeypatch, capsy
 def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
     """The conftest orders a mutant's tests by mutmut's measured durations, and leaves ordinary
     runs (and mutmut's own stats run) in their written order."""
-    import conftest
+    import mutation_support as conftest
 
     class Item:
         def __init__(self, nodeid: str) -> None:
@@ -69,3 +73,74 @@ def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
         assert conftest.mutant_under_test() is None
     monkeypatch.delenv("MUTANT_UNDER_TEST")
     assert conftest.mutant_under_test() is None
+
+
+SHARED_FIXTURE_TESTS = """
+import pytest
+from mutmut.state import state
+
+
+def traced(name):  # what a mutated function's trampoline does in mutmut's stats run
+    state()._stats.add(name)
+
+
+@pytest.fixture(scope="module")
+def built():
+    traced("pack.build")
+
+
+@pytest.fixture
+def document(built):
+    traced("pack.read")
+
+
+def test_first(document):
+    traced("own.first")
+
+
+def test_second(document):
+    pass
+
+
+def test_alone():
+    pass
+"""
+
+# Files the names noted during each test under it, as mutmut's StatsCollector does.
+STATS_RUN = """
+import json, sys, pytest
+from mutmut.state import state
+
+
+class Collector:
+    def pytest_runtest_teardown(self, item, nextitem):
+        for name in state()._stats:
+            state().tests_by_mangled_function_name[name].add(item.name)
+        state()._stats.clear()
+
+
+code = pytest.main(["-q", "-p", "no:randomly", "-p", "no:cacheprovider", sys.argv[1]], plugins=[Collector()])
+print(json.dumps({"code": int(code), **{k: sorted(v) for k, v in state().tests_by_mangled_function_name.items()}}))
+"""
+
+
+def _stats_run(folder: Path, conftest: str) -> dict:
+    (folder / "conftest.py").write_text(conftest)
+    (folder / "test_shared.py").write_text(SHARED_FIXTURE_TESTS)
+    env = {**os.environ, "MUTANT_UNDER_TEST": "stats", "PYTHONPATH": str(Path(__file__).resolve().parent)}
+    done = subprocess.run([sys.executable, "-c", STATS_RUN, str(folder)], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_in_the_stats_run_a_shared_fixtures_calls_are_filed_under_every_test_using_it(tmp_path: Path) -> None:
+    """Without the hooks, what a module-scoped fixture calls counts only for the first test, so a
+    mutant there would never meet the second test; with them it meets both, and nothing else moves."""
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "hooked").mkdir()
+    plain = _stats_run(tmp_path / "plain", "")
+    hooked = _stats_run(tmp_path / "hooked",
+                        "from mutation_support import pytest_fixture_setup, pytest_runtest_call\n")
+    assert plain == {"code": 0, "pack.build": ["test_first"], "pack.read": ["test_first", "test_second"],
+                     "own.first": ["test_first"]}
+    assert hooked == {**plain, "pack.build": ["test_first", "test_second"]}
