@@ -56,6 +56,13 @@ TERMS: dict[str, Term] = {
              "where the target lies against the process limits: consistently passing, hit and miss, "
              "or consistently failing. A measure with no target, or a neutral one, has no assurance. "
              "Shown as an icon and in words."),
+        Term("Target", "A level a measure is meant to reach, loaded by an analyst with the "
+             "name of the document that set it. It is drawn on a measure's chart as a dotted "
+             "line and can change from a given month. Process limits are not targets."),
+        Term("Known change", "A change in how a measure is counted or recorded (for example a "
+             "national counting rule), from a given month. The series' average and process limits "
+             "are worked out afresh from that month, so the old and new ways of counting are not "
+             "mixed; the chart shows the change as a dashed line with its reason."),
         Term("Months since special cause", "How many months ago the latest special cause point "
              "of the series was: 0 means the latest month is one; none means no month of the series "
              "is."),
@@ -163,7 +170,7 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "two disagree, and the report's comment. Choose a measure below the tables to see its "
         "chart; a monthly series is drawn with its process limits.",
         ("Polarity", "Better / worse", "Not comparable", "Published trend", "Computed change",
-         "Special cause", "Process limits"),
+         "Special cause", "Process limits", "Target", "Known change"),
     ),
     "exceptions": (
         "The measures the report draws to the Panel's attention. Choose positive, negative or "
@@ -215,8 +222,8 @@ HOW_TO_READ: dict[str, tuple[str, tuple[str, ...]]] = {
         "icon and in words, and how long ago the series last showed special cause. Choose concerns, "
         "improvements or failing targets to see only those. The chart counts the measures by "
         "variation and assurance; its table gives every count.",
-        ("Variation", "Assurance", "Special cause", "Process limits", "Months since special cause",
-         "Polarity"),
+        ("Variation", "Assurance", "Target", "Known change", "Special cause", "Process limits",
+         "Months since special cause", "Polarity"),
     ),
     "revisions": (
         "Every change to a report since it was published to the Panel: which figure, what the "
