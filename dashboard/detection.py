@@ -414,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     shown = found if args.all else found[found["detected"]]
-    shown.loc[:, list(CLI_COLUMNS)].to_csv(sys.stdout, index=False)
+    shown.loc[:, list(CLI_COLUMNS)].to_csv(sys.stdout, index=False, float_format="%.10g")
     return 0
 
 

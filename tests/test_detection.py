@@ -588,6 +588,14 @@ def test_passing_or_hit_and_miss_target_adds_words_only(tmp_path: Path, target: 
     assert hate["assurance"] == assured and hate["detail"].endswith(f": {assured}")
 
 
+def test_cli_prints_the_target_as_written(tmp_path: Path) -> None:
+    """A target of 90 prints as 90, not 90.0, as the extract and the detail write it."""
+    code, out = run_cli(["--period", "2019-01", "--db", str(hate_crime_db(tmp_path, 90.0))])
+    assert code == 0
+    line = next(line for line in out.splitlines() if ",Hate crime," in line)
+    assert line.endswith(",90,consistently failing,")
+
+
 def test_neutral_measure_has_a_target_but_no_assurance(tmp_path: Path) -> None:
     hate = detect(hate_crime_db(tmp_path, 50.0, "neutral")).loc["Hate crime"]
     assert hate["target"] == 50.0 and hate["assurance"] is None and not hate["detected"]
