@@ -31,13 +31,9 @@ finished, first chart or table drawn.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from benchmarks.aims import Aims, against_anchor, milliseconds  # noqa: E402
-from browser_support import free_port, wait_healthy  # noqa: E402
+from browser_support import served  # noqa: E402
 from loaders.load import load_extracts  # noqa: E402
 from ui.navigation import PAGES  # noqa: E402
 
@@ -93,27 +89,6 @@ SETTLED = """() => {
     if (document.querySelector('[data-testid="stSkeleton"]')) return false;
     return performance.now();
 }"""
-
-
-@contextmanager
-def served(script: Path, env: dict[str, str]) -> Iterator[str]:
-    """`streamlit run script` on a free loopback port; yields its base URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, server)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def time_visit(tab: object, url: str) -> tuple[float, bool]:

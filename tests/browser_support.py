@@ -50,15 +50,14 @@ SETTLED = """() => {
 
 
 @contextmanager
-def served_app(db_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port over `db_path`; yields its base URL."""
+def served(script: Path, env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run script` on a free loopback port, with `env` added; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "DASHBOARD_DB": str(db_path)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -70,3 +69,10 @@ def served_app(db_path: Path) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@contextmanager
+def served_app(db_path: Path) -> Iterator[str]:
+    """The dashboard (`app.py`) served over `db_path`; yields its base URL."""
+    with served(ROOT / "app.py", {"DASHBOARD_DB": str(db_path)}) as base:
+        yield base

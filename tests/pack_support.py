@@ -8,8 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import docx
+import pytest
 
 from dashboard.charts import chart_meta
+from dashboard.db import connect_readonly
 from loaders.load import load_extracts
 from loaders.provenance import Actor
 
@@ -17,6 +19,21 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 PERIOD = date(2019, 1, 1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+# Fixtures: a test module takes them by importing their names.
+
+@pytest.fixture(scope="module")
+def sample_db_path(_sample_db_once: Path) -> Path:
+    """The project's sample (data/*.csv) loaded once per session; the pack's tests only read it."""
+    return _sample_db_once
+
+
+@pytest.fixture(scope="module")
+def con(sample_db_path: Path):
+    connection = connect_readonly(sample_db_path)
+    yield connection
+    connection.close()
 
 #: The headline table of the report to January 2019 (section 5), as published.
 EXPECTED_HEADLINES = [

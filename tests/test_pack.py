@@ -33,6 +33,7 @@ from loaders.provenance import Actor
 from loaders.publish import publish_report
 from pack_support import (EXPECTED_HEADLINES, PERIOD, StandInExporter, correct_referrals, image_alt_texts, rows,
                           table_after, table_texts, tiny_png)
+from pack_support import con, sample_db_path  # noqa: F401  (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_REPORT = PROJECT_ROOT.parent / "shared" / "seeds" / "001_104b8f77d4b015be.txt"
@@ -48,19 +49,6 @@ EXPECTED_NEGATIVE = {
     "Victim-based crime", "Fraud offences", "Positive outcome rate for victim-based crime",
     "Positive outcome rate for serious sexual offences", "Urgent (Grade 2) response times",
 }
-
-@pytest.fixture(scope="module")
-def sample_db_path(_sample_db_once: Path) -> Path:
-    """The project's sample (data/*.csv) loaded once per session; this module only reads it."""
-    return _sample_db_once
-
-
-@pytest.fixture(scope="module")
-def con(sample_db_path: Path):
-    connection = connect_readonly(sample_db_path)
-    yield connection
-    connection.close()
-
 
 @pytest.fixture(scope="module")
 def document(stand_in_document) -> docx.document.Document:

@@ -21,22 +21,11 @@ from dashboard import pack, reports
 from dashboard.db import connect_readonly
 from dashboard.export import INSTALL_HINT, Exporter, browser_available
 from pack_support import EXPECTED_HEADLINES, PERIOD, PNG_SIGNATURE, image_alt_texts
+from pack_support import con, sample_db_path  # noqa: F401  (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 needs_browser = pytest.mark.skipif(not browser_available(), reason=f"no Chromium: {INSTALL_HINT}")
-
-
-@pytest.fixture(scope="module")
-def sample_db_path(_sample_db_once: Path) -> Path:
-    return _sample_db_once
-
-
-@pytest.fixture(scope="module")
-def con(sample_db_path: Path):
-    connection = connect_readonly(sample_db_path)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")
