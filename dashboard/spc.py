@@ -926,6 +926,13 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
 
 # --- Command line --------------------------------------------------------------------------------
 
+# SQL is kept out of the functions: DuckDB reads it in any letter case (docs/TESTING.md).
+_SERIES_SQL = "SELECT period, value FROM series WHERE measure = ? AND area = ? ORDER BY period"
+_AREAS_SQL = "SELECT DISTINCT area FROM series WHERE measure = ? ORDER BY area"
+_MEASURES_SQL = "SELECT DISTINCT measure FROM series ORDER BY measure"
+_POLARITY_SQL = "SELECT polarity FROM measures WHERE measure = ? ORDER BY period DESC LIMIT 1"
+
+
 def _known(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[str]:
     """The first column of a query, as text: names to list in an error message."""
     return [str(v) for v in query(con, sql, params).iloc[:, 0]]
@@ -969,20 +976,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     con = connect_readonly(db_path)
     try:
-        rows = query(con, "SELECT period, value FROM series WHERE measure = ? AND area = ? ORDER BY period",
-                     [args.measure, args.area])
+        rows = query(con, _SERIES_SQL, [args.measure, args.area])
         if rows.empty:
-            areas = _known(con, "SELECT DISTINCT area FROM series WHERE measure = ? ORDER BY area", [args.measure])
+            areas = _known(con, _AREAS_SQL, [args.measure])
             if areas:
                 message = f"no series for {args.measure!r} in area {args.area!r}; areas: {', '.join(areas)}"
             else:
-                measures = _known(con, "SELECT DISTINCT measure FROM series ORDER BY measure", [])
+                measures = _known(con, _MEASURES_SQL, [])
                 message = (f"no series for measure {args.measure!r}; measures with series: "
                            f"{', '.join(measures) or 'none loaded'}")
             print(f"error: {message}", file=sys.stderr)
             return 1
-        polarities = _known(con, "SELECT polarity FROM measures WHERE measure = ? ORDER BY period DESC LIMIT 1",
-                            [args.measure])
+        polarities = _known(con, _POLARITY_SQL, [args.measure])
         from dashboard import assurance  # it builds on this module
 
         targets = assurance.targets_for(con, args.measure, args.area)

@@ -722,6 +722,34 @@ def test_cli_screens_outliers_unless_told_not_to(series_db: Path) -> None:
         assert table["upper_process_limit"].iloc[0] == pytest.approx(mean + 2.66 * mean_range)
 
 
+def test_cli_uses_the_measures_own_target_and_change_in_its_area(series_db: Path,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    """City has its own target and change for Burglary; another measure's (every area) and the
+    Force series have none, so only City's table shows them, and the change is noted."""
+    with staged_database(series_db) as con:
+        con.executemany("INSERT INTO targets VALUES (?, ?, ?, ?, ?, NULL, 'targets.csv', 2, 2)",
+                        [["Burglary", "City", date(2023, 1, 1), "5", 5.0],
+                         ["Robbery", "", date(2023, 1, 1), "50", 50.0]])
+        con.executemany("INSERT INTO changes VALUES (?, ?, ?, ?, 'changes.csv', 2, 2)",
+                        [["Burglary", "City", date(2023, 7, 1), "Counting rule changed"],
+                         ["Robbery", "", date(2023, 4, 1), "Not this measure"]])
+    code, out = cli(["--measure", "Burglary", "--area", "City", "--db", str(series_db)])
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert table["target"].tolist() == [5.0] * 13
+    assert set(table["assurance"]) == {spc.ASSURANCE_FAIL}  # lower is better, 5 below every limit
+    rebased = table.loc[table["rebase"].notna(), ["period", "rebase"]].to_numpy().tolist()
+    assert rebased == [["2023-07-01", "Counting rule changed"]]
+    assert table["mean"].iloc[0] != table["mean"].iloc[-1]  # limits computed afresh from July
+    err = capsys.readouterr().err
+    assert "note: limits computed afresh from Jul 2023: Counting rule changed\n" in err
+    assert "Not this measure" not in err
+    code, out = cli(["--measure", "Burglary", "--db", str(series_db)])
+    force = pd.read_csv(io.StringIO(out))
+    assert code == 0 and force["target"].isna().all() and force["rebase"].isna().all()
+    assert "note:" not in capsys.readouterr().err
+
+
 def test_cli_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     absent = tmp_path / "absent.duckdb"
     code, out = cli(["--measure", "Burglary", "--db", str(absent)])
