@@ -293,10 +293,11 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
 
 def test_alt_text_says_the_target_assurance_and_change_in_words() -> None:
     alt = chart_meta(build_spc_figure(rebased_with_target(), ChartMeta("Referrals"))).alt
-    assert "latest mean 30.0" in alt
-    assert "limits computed afresh from Jan 2024 after a known change (New service): mean 10.0 before, 30.0 after" in alt
-    assert "target 40 from Jan 2023; assurance: target 40 against process limits" in alt
-    assert alt.endswith(": consistently failing.")
+    assert alt == (
+        "XmR chart of 24 monthly values from Jan 2023 to Dec 2024; latest mean 30.0, process limits 24.7 to "
+        "35.3; latest point: common cause; limits computed afresh from Jan 2024 after a known change (New "
+        "service): mean 10.0 before, 30.0 after; target 40 from Jan 2023; assurance: target 40 against process "
+        "limits 24.7 to 35.3: consistently failing.")
 
 
 def test_a_chart_without_targets_or_changes_is_as_before() -> None:
