@@ -11,7 +11,10 @@ import pytest
 from loaders.load import load_extracts
 from loaders.schema import create_schema
 # mutmut's runs: tests fastest first, and what shared fixtures call filed under each test using them.
-from mutation_support import pytest_collection_modifyitems, pytest_fixture_setup, pytest_runtest_call  # noqa: F401
+from mutation_support import (  # noqa: F401
+    pytest_collection_modifyitems, pytest_fixture_setup, pytest_runtest_call, pytest_runtest_logreport,
+    pytest_runtest_logstart, pytest_sessionfinish,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = PROJECT_ROOT / "data"

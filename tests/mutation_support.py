@@ -9,21 +9,32 @@ against their mutants, and a mutant only those tests notice was reported as surv
 here note what each such fixture calls and file it under every test that uses the fixture.
 
 A mutant's own run then gets its tests in no order from mutmut's fork server; they are put
-fastest first, as one quick failing test is all a kill needs.
+cheapest first, as one quick failing test is all a kill needs. mutmut measures only each test's
+own call, so a test reading a pack built once per module looks free, yet in a mutant's fresh
+process it pays for the build. The stats run therefore also notes each test's cost in a fresh
+process (its setup and call, and every shared fixture it needs) in mutmut-test-costs.json.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-#: mutmut runs the tests in its copy of the project, where it keeps what it measured.
-STATS_FILE = Path(__file__).resolve().parent.parent / "mutmut-stats.json"
+#: mutmut runs the tests from its copy of the project, where it keeps what it measured.
+STATS_FILE = "mutmut-stats.json"
+COSTS_FILE = "mutmut-test-costs.json"
 
 _calls_by_fixture: dict[object, set[str]] = {}
+_seconds_by_fixture: dict[object, float] = {}
+#: Per test: seconds of its setup and call, shared fixtures run during them, and those it needs.
+_phases: dict[str, float] = {}
+_shared_run_here: dict[str, float] = {}
+_shared_needed: dict[str, float] = {}
+_current_test: list[str] = []
 
 
 def mutant_under_test() -> str | None:
@@ -48,10 +59,20 @@ def fastest_first(items: list, durations: dict[str, float]) -> list:
     return sorted(items, key=lambda item: durations.get(item.nodeid, 0.0))
 
 
+def _read(name: str) -> dict:
+    path = Path.cwd() / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def test_costs() -> dict[str, float]:
+    """Each test's measured cost: in a fresh process where the stats run noted it, else mutmut's
+    own call time."""
+    return {**_read(STATS_FILE).get("duration_by_test", {}), **_read(COSTS_FILE)}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
-    if mutant_under_test() is None or not STATS_FILE.is_file():
-        return
-    items[:] = fastest_first(items, json.loads(STATS_FILE.read_text(encoding="utf-8")).get("duration_by_test", {}))
+    if mutant_under_test() is not None:
+        items[:] = fastest_first(items, test_costs())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -62,9 +83,14 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureR
     # The set is mutmut's own object: emptied and refilled in place, never replaced.
     before = set(calls)
     calls.clear()
+    start = time.perf_counter()
     try:
         return (yield)
     finally:
+        seconds = time.perf_counter() - start
+        _seconds_by_fixture[fixturedef] = seconds
+        if _current_test:
+            _shared_run_here[_current_test[0]] = _shared_run_here.get(_current_test[0], 0.0) + seconds
         _calls_by_fixture[fixturedef] = set(calls)
         calls.update(before)
 
@@ -75,6 +101,30 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     if calls is None:
         return
     # The closure of every fixture the test needs, directly or through other fixtures.
+    needed = 0.0
     for fixturedefs in item._fixtureinfo.name2fixturedefs.values():
         for fixturedef in fixturedefs:
             calls.update(_calls_by_fixture.get(fixturedef, ()))
+            needed += _seconds_by_fixture.get(fixturedef, 0.0)
+    _shared_needed[item.nodeid] = needed
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    if stats_calls() is not None:
+        _current_test[:] = [nodeid]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if stats_calls() is not None and report.when in ("setup", "call"):
+        _phases[report.nodeid] = _phases.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After a stats run (mutmut reruns only new tests' stats), each test's cost in a fresh process."""
+    if stats_calls() is None or not _phases:
+        return
+    costs = _read(COSTS_FILE)
+    for nodeid, seconds in _phases.items():
+        own = seconds - _shared_run_here.get(nodeid, 0.0)
+        costs[nodeid] = round(max(own, 0.0) + _shared_needed.get(nodeid, 0.0), 4)
+    (Path.cwd() / COSTS_FILE).write_text(json.dumps(costs, indent=0, sort_keys=True), encoding="utf-8")

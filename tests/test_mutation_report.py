@@ -76,6 +76,8 @@ def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
 
 
 SHARED_FIXTURE_TESTS = """
+import time
+
 import pytest
 from mutmut.state import state
 
@@ -87,6 +89,7 @@ def traced(name):  # what a mutated function's trampoline does in mutmut's stats
 @pytest.fixture(scope="module")
 def built():
     traced("pack.build")
+    time.sleep(0.3)
 
 
 @pytest.fixture
@@ -144,3 +147,38 @@ def test_in_the_stats_run_a_shared_fixtures_calls_are_filed_under_every_test_usi
     assert plain == {"code": 0, "pack.build": ["test_first"], "pack.read": ["test_first", "test_second"],
                      "own.first": ["test_first"]}
     assert hooked == {**plain, "pack.build": ["test_first", "test_second"]}
+    assert not (tmp_path / "plain" / "mutmut-test-costs.json").exists()
+
+
+def test_the_stats_run_notes_what_each_test_costs_in_a_fresh_process(tmp_path: Path) -> None:
+    """The second test reads the module's 0.3 s fixture the first built: in a mutant's fresh
+    process it pays for it too, so both cost 0.3 s or more; the third needs nothing. A later
+    (incremental) stats run adds to the costs noted, and a mutant's run orders by them."""
+    _stats_run(tmp_path, "from mutation_support import *\n")
+    costs = json.loads((tmp_path / "mutmut-test-costs.json").read_text())
+    assert set(costs) == {f"test_shared.py::{name}" for name in ("test_first", "test_second", "test_alone")}
+    assert costs["test_shared.py::test_first"] >= 0.3 and costs["test_shared.py::test_second"] >= 0.3
+    assert costs["test_shared.py::test_alone"] < 0.1
+    costs["test_shared.py::test_gone"] = 9.0
+    (tmp_path / "mutmut-test-costs.json").write_text(json.dumps(costs))
+    _stats_run(tmp_path, "from mutation_support import *\n")
+    assert json.loads((tmp_path / "mutmut-test-costs.json").read_text())["test_shared.py::test_gone"] == 9.0
+
+
+def test_a_mutants_tests_run_cheapest_first_by_the_costs_noted(tmp_path: Path, monkeypatch) -> None:
+    import mutation_support
+
+    class Item:
+        def __init__(self, nodeid: str) -> None:
+            self.nodeid = nodeid
+
+    (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": {"a": 0.0, "b": 0.2, "c": 0.1}}))
+    (tmp_path / "mutmut-test-costs.json").write_text(json.dumps({"a": 3.0}))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "dashboard.pack.x_write_docx__mutmut_1")
+    items = [Item("a"), Item("b"), Item("c")]
+    mutation_support.pytest_collection_modifyitems(None, items)
+    assert [i.nodeid for i in items] == ["c", "b", "a"]
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "")
+    mutation_support.pytest_collection_modifyitems(None, items := [Item("a"), Item("b"), Item("c")])
+    assert [i.nodeid for i in items] == ["a", "b", "c"]
