@@ -619,6 +619,29 @@ def test_threshold_measure_shows_its_target_unjudged(threshold_db: Path) -> None
     assert row["assurance"] is None and row["rebase"] == ""
 
 
+def test_special_cause_with_a_target_keeps_its_verdict_and_gives_the_target_in_the_measures_units(
+        tmp_path: Path) -> None:
+    """A percent measure whose latest month is special cause improvement, with a target the process
+    cannot reach: still a positive exception by its variation, the target in words, in per cent."""
+    path = build_db(tmp_path / "p.duckdb", [measure_row("Victim satisfaction", "higher_is_better", "percent", 30, 50)],
+                    series={("Victim satisfaction", "Force"): [30.0, 32.0] * 6 + [50.0]})
+    add_targets_and_changes(path, [("Victim satisfaction", "", date(2018, 1, 1), 40.0)])
+    row = detect(path).loc["Victim satisfaction"]
+    assert row["rule"] == "SPC: point outside the process limits"
+    assert bool(row["detected"]) is True and row["direction"] == "positive"
+    assert row["detail"].endswith("; target 40.0% against process limits 27.1%–37.8%: consistently failing")
+
+
+def test_every_known_change_of_the_area_is_named(tmp_path: Path) -> None:
+    """One change for every area and one for the Force area alone: both rebase, both are named."""
+    path = build_db(tmp_path / "r.duckdb", [measure_row("Knife crime", "lower_is_better", "count", 100, 114)],
+                    series={("Knife crime", "Force"): SHIFT_UP})
+    add_targets_and_changes(path, [], [("Knife crime", "", date(2018, 2, 1), "New recording system"),
+                                       ("Knife crime", "Force", date(2018, 8, 1), "Boundary change"),
+                                       ("Knife crime", "City", date(2018, 5, 1), "Not this area")])
+    assert detect(path).loc["Knife crime", "rebase"] == "Feb 2018: New recording system; Aug 2018: Boundary change"
+
+
 def test_known_change_rebases_the_limits_and_is_named(tmp_path: Path) -> None:
     """A step up at a known change: without it, a shift (concern); with it, each segment is
     common cause and the row names the change."""
