@@ -94,7 +94,17 @@ def test_two_changes_on_one_point_are_one_cut() -> None:
     gap = [p for p in months(8) if p.month not in (3, 4)]
     breaks, applied = spc.applied_changes(gap, [KnownChange(date(2023, 4, 1), "second"),
                                                 KnownChange(date(2023, 3, 1), "first")])
-    assert int(breaks.sum()) == 1 and applied[0].reason == "first; second"
+    assert breaks.dtype == bool and breaks.tolist() == [False, False, True, False, False, False]
+    assert applied == (KnownChange(date(2023, 3, 1), "first; second"),)
+    with_areas = spc.applied_changes(gap, [KnownChange(date(2023, 4, 1), "second", ""),
+                                           KnownChange(date(2023, 3, 1), "first", "City")])[1]
+    assert with_areas == (KnownChange(date(2023, 3, 1), "first; second", "City"),)
+
+
+def test_a_two_point_series_can_be_cut_at_its_second_point() -> None:
+    breaks, applied = spc.applied_changes(months(2), [KnownChange(date(2023, 2, 1), "x")])
+    assert breaks.tolist() == [False, True] and applied == (KnownChange(date(2023, 2, 1), "x"),)
+    assert spc.applied_changes(months(1), [KnownChange(date(2023, 1, 1), "x")])[1] == ()
 
 
 @pytest.mark.parametrize(("sizes", "warned"), [
