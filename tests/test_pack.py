@@ -1105,3 +1105,30 @@ def test_as_reported_reads_the_latest_publication_of_that_report(stand_in_render
     text = " | ".join(c for t in table_texts(tmp_path / "reported" / "panel-pack-2019-01.docx") for row in t for c in row)
     assert "5,412 (Jan 2019)" in text and "5,369 (Jan 2019)" not in text
 
+
+
+def test_command_line_publish_prints_what_it_published_after_what_it_wrote(
+        stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "out"), "--db", str(sample_db), "--publish",
+                      "--meeting", "2019-05-08"]) == 0
+    out = capsys.readouterr().out
+    wrote, published = out.split("\n", 1)
+    assert wrote.startswith(f"Wrote {tmp_path / 'out' / 'panel-pack-2019-01.docx'} and ")
+    assert published == ("Published the Jan 2019 report for the meeting on 8 May 2019 with the figures of load 1. "
+                         "Later loads that change them are shown as revisions.\n")
+
+
+def test_command_line_help_names_every_option(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        pack.main(["--help"])
+    assert stopped.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith("usage: python -m dashboard.pack [-h] --period PERIOD --out OUT [--db DB]")
+    for expected in (
+        "--period PERIOD report month, YYYY-MM",
+        "--out OUT folder to write the .docx and .zip into",
+        "--publish publish the report to the Panel with this pack (its figures are frozen)",
+        "--as-reported the figures as the report was published to the Panel, not the latest",
+        "--meeting MEETING with --publish: the meeting, YYYY-MM-DD",
+    ):
+        assert expected in text
