@@ -1132,3 +1132,14 @@ def test_command_line_help_names_every_option(capsys: pytest.CaptureFixture) -> 
         "--meeting MEETING with --publish: the meeting, YYYY-MM-DD",
     ):
         assert expected in text
+
+
+def test_command_line_publishing_again_without_new_figures_is_refused_on_stderr_with_exit_1(
+        stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    argv = ["--period", "2019-01", "--db", str(sample_db), "--publish", "--meeting", "2019-05-08"]
+    assert pack.main([*argv, "--out", str(tmp_path / "first")]) == 0
+    capsys.readouterr()
+    assert pack.main([*argv, "--out", str(tmp_path / "again")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("Wrote ") and captured.out.count("\n") == 1
+    assert "The Jan 2019 report is already published with the figures of " in captured.err
