@@ -1143,3 +1143,31 @@ def test_command_line_publishing_again_without_new_figures_is_refused_on_stderr_
     captured = capsys.readouterr()
     assert captured.out.startswith("Wrote ") and captured.out.count("\n") == 1
     assert "The Jan 2019 report is already published with the figures of " in captured.err
+
+
+def test_the_front_sheet_has_bold_labels_at_its_widths_and_the_headline_themes_are_merged(
+        stand_in_document) -> None:
+    front = stand_in_document.tables[0]
+    assert [round(column.width.cm, 2) for column in front.columns] == list(pack.FRONT_SHEET_WIDTHS_CM)
+    assert not front.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # no header row: a label and its value
+    assert all(run.bold for row in front.rows for run in row.cells[0].paragraphs[0].runs if run.text)
+    assert not any(run.bold for row in front.rows for run in row.cells[1].paragraphs[0].runs)
+    headlines = table_after(stand_in_document, "4. Police and Crime Plan Performance Headlines")
+    merged = [row._tr.tc_lst[0].tcPr.vMerge for row in headlines.rows[1:4]]
+    assert [m.val if m is not None else None for m in merged] == ["restart", "continue", "continue"]
+
+
+def test_without_a_title_report_to_or_agenda_item_the_paper_says_what_it_is(content, tmp_path: Path) -> None:
+    bare = replace(content, details=replace(content.details, title="", report_to="", agenda_item=""))
+    pack.write_docx(bare, {}, tmp_path / "bare.docx")
+    document = docx.Document(str(tmp_path / "bare.docx"))
+    default = reports.default_title(content.period)
+    assert document.core_properties.title == default
+    assert document.core_properties.subject == "Police and Crime Panel paper: Police and Crime Plan performance to Jan 2019"
+    assert document.sections[0].header.paragraphs[0].text == " · ".join(
+        part for part in (default, bare.details.public_text) if part)
+    titled = replace(content, details=replace(content.details, title="Performance to January", agenda_item="7"))
+    pack.write_docx(titled, {}, tmp_path / "titled.docx")
+    document = docx.Document(str(tmp_path / "titled.docx"))
+    assert document.core_properties.title == "Performance to January"
+    assert document.sections[0].header.paragraphs[0].text.endswith(" · Agenda Item 7")
