@@ -354,3 +354,21 @@ def test_line_labels_are_kept_apart_and_near_their_lines() -> None:
     ys = sorted(labels.values())
     assert all(b - a >= span * spc.LABEL_GAP_SHARE - 1e-9 for a, b in zip(ys, ys[1:]))
     assert labels["Mean"] == 10.0
+
+
+def test_a_short_segment_names_its_own_change_and_whether_it_is_the_last() -> None:
+    first, second = KnownChange(date(2023, 4, 1), "A"), KnownChange(date(2023, 9, 1), "B")
+    assert spc.segment_warning(1, 1, [first, second], SpcSettings(), last=True) == (
+        "Only 1 point from the change in Apr 2023 (A), fewer than the 12 recommended: trial limits that will "
+        "change as months are added.")
+    assert spc.segment_warning(2, 5, [first, second], SpcSettings(), last=False) == (
+        "Only 5 points from the change in Sep 2023 (B), fewer than the 12 recommended: trial limits for those "
+        "months.")
+    assert spc.segment_warning(2, 2, [first, second], SpcSettings(), last=True).startswith("Only 2 points from")
+
+
+def test_the_assurance_sentence_says_why_there_is_none() -> None:
+    later = Target(date(2024, 6, 1), 40.0, "40", "Plan", "")
+    with_later_target = spc_table(months(12), [10.0, 12.0] * 6, domain.HIGHER_IS_BETTER, targets=[later])
+    assert spc.assurance_sentence(with_later_target) == "no target applies at the latest point"
+    assert spc.assurance_sentence(spc_table(months(12), [10.0, 12.0] * 6, domain.HIGHER_IS_BETTER)) == "no target"
