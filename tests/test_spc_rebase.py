@@ -372,3 +372,9 @@ def test_the_assurance_sentence_says_why_there_is_none() -> None:
     with_later_target = spc_table(months(12), [10.0, 12.0] * 6, domain.HIGHER_IS_BETTER, targets=[later])
     assert spc.assurance_sentence(with_later_target) == "no target applies at the latest point"
     assert spc.assurance_sentence(spc_table(months(12), [10.0, 12.0] * 6, domain.HIGHER_IS_BETTER)) == "no target"
+
+
+def test_an_empty_series_has_no_mean_limits_assurance_or_segments() -> None:
+    empty = spc_table([], [], domain.HIGHER_IS_BETTER, targets=[Target(date(2023, 1, 1), 40.0, "40", "Plan", "")])
+    assert np.isnan([empty.mean, empty.lower_process_limit, empty.upper_process_limit]).all()
+    assert empty.assurance is None and empty.segments == ()
