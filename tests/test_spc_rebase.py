@@ -378,3 +378,13 @@ def test_an_empty_series_has_no_mean_limits_assurance_or_segments() -> None:
     empty = spc_table([], [], domain.HIGHER_IS_BETTER, targets=[Target(date(2023, 1, 1), 40.0, "40", "Plan", "")])
     assert np.isnan([empty.mean, empty.lower_process_limit, empty.upper_process_limit]).all()
     assert empty.assurance is None and empty.segments == ()
+
+
+def test_spread_labels_merges_touching_labels_into_groups_centred_on_their_lines() -> None:
+    """0 and 0.5 touch at a gap of 1: one pair centred on 0.25; 1.2 then touches the pair, so all
+    three are spread evenly about their mean 1.7 / 3. Labels a gap or more apart stay put."""
+    assert spc.spread_labels([0.0, 0.5], 1.0) == pytest.approx([-0.25, 0.75])
+    mean = 1.7 / 3
+    assert spc.spread_labels([1.2, 0.0, 0.5], 1.0) == pytest.approx([mean + 1, mean - 1, mean])
+    assert spc.spread_labels([0.0, 1.0, 3.0], 1.0) == pytest.approx([0.0, 1.0, 3.0])
+    assert spc.spread_labels([5.0, 0.0, 0.1, 9.0], 1.0) == pytest.approx([5.0, -0.45, 0.55, 9.0])
