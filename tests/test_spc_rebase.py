@@ -388,3 +388,31 @@ def test_spread_labels_merges_touching_labels_into_groups_centred_on_their_lines
     assert spc.spread_labels([1.2, 0.0, 0.5], 1.0) == pytest.approx([mean + 1, mean - 1, mean])
     assert spc.spread_labels([0.0, 1.0, 3.0], 1.0) == pytest.approx([0.0, 1.0, 3.0])
     assert spc.spread_labels([5.0, 0.0, 0.1, 9.0], 1.0) == pytest.approx([5.0, -0.45, 0.55, 9.0])
+
+
+def _line_labels(result: spc.SpcResult) -> dict[str, float]:
+    return {a.text: a.y for a in build_spc_figure(result, ChartMeta("Referrals")).layout.annotations
+            if a.text in ("Mean", "Upper process limit", "Lower process limit", "Target")}
+
+
+def test_line_labels_sit_a_gap_of_the_drawn_range_apart_at_the_latest_target() -> None:
+    """The target changes to 14.5 in the last month: its label is there, 0.82 below the upper
+    limit of 15.32, closer than the gap (the drawn range 4.68 to 15.32 times LABEL_GAP_SHARE),
+    so the pair sits exactly a gap apart about their middle; the others stay on their lines."""
+    periods = months(24)
+    result = spc_table(periods, [9.0, 11.0] * 12, domain.HIGHER_IS_BETTER,
+                       targets=[Target(periods[0], 13.0), Target(periods[-1], 14.5)])
+    labels = _line_labels(result)
+    upper, lower = 10 + 2.66 * 2, 10 - 2.66 * 2
+    gap = (upper - lower) * spc.LABEL_GAP_SHARE
+    assert labels["Target"] == pytest.approx((14.5 + upper) / 2 - gap / 2)
+    assert labels["Upper process limit"] == pytest.approx((14.5 + upper) / 2 + gap / 2)
+    assert labels["Mean"] == 10.0 and labels["Lower process limit"] == pytest.approx(lower)
+
+
+def test_a_flat_series_spreads_its_labels_a_share_of_one_unit_apart() -> None:
+    """Every value 10: mean and limits are all 10 and the drawn range is 0, so the gap is
+    LABEL_GAP_SHARE of one unit of the series."""
+    heights = sorted(_line_labels(spc_table(months(12), [10.0] * 12, domain.HIGHER_IS_BETTER)).values())
+    share = spc.LABEL_GAP_SHARE
+    assert heights == pytest.approx([10 - share, 10, 10 + share])
