@@ -54,8 +54,8 @@ def stats_calls() -> set[str] | None:
 
 
 def fastest_first(items: list, durations: dict[str, float]) -> list:
-    """`items` by the time each took in mutmut's stats run, shortest first (ties and unknown tests
-    keep their order)."""
+    """`items` by their measured cost (`durations`), cheapest first (ties and unknown tests keep
+    their order)."""
     return sorted(items, key=lambda item: durations.get(item.nodeid, 0.0))
 
 
@@ -64,7 +64,7 @@ def _read(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def test_costs() -> dict[str, float]:
+def measured_costs() -> dict[str, float]:
     """Each test's measured cost: in a fresh process where the stats run noted it, else mutmut's
     own call time."""
     return {**_read(STATS_FILE).get("duration_by_test", {}), **_read(COSTS_FILE)}
@@ -72,7 +72,7 @@ def test_costs() -> dict[str, float]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if mutant_under_test() is not None:
-        items[:] = fastest_first(items, test_costs())
+        items[:] = fastest_first(items, measured_costs())
 
 
 @pytest.hookimpl(wrapper=True)
