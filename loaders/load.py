@@ -152,7 +152,7 @@ def _files_table(files: list[FileReport], written: bool) -> list[str]:
 
     def fmt(row: list[str]) -> str:
         cells = [c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        return "  " + "  ".join(cells).rstrip()
+        return "  " + "  ".join(cells)  # the last column is right-aligned: nothing trails
 
     return [fmt(heads), *[fmt(r) for r in body]]
 

@@ -588,12 +588,14 @@ def test_passing_or_hit_and_miss_target_adds_words_only(tmp_path: Path, target: 
     assert hate["assurance"] == assured and hate["detail"].endswith(f": {assured}")
 
 
-def test_cli_prints_the_target_as_written(tmp_path: Path) -> None:
-    """A target of 90 prints as 90, not 90.0, as the extract and the detail write it."""
-    code, out = run_cli(["--period", "2019-01", "--db", str(hate_crime_db(tmp_path, 90.0))])
+@pytest.mark.parametrize(("target", "printed"), [(90.0, "90"), (0.00001, "1e-05")])
+def test_cli_prints_the_target_as_written(tmp_path: Path, target: float, printed: str) -> None:
+    """A target of 90 prints as 90, not 90.0, as the extract and the detail write it; numbers keep
+    ten significant figures, as `make spc` prints them (a tiny one with a lower-case e)."""
+    code, out = run_cli(["--period", "2019-01", "--db", str(hate_crime_db(tmp_path, target))])
     assert code == 0
     line = next(line for line in out.splitlines() if ",Hate crime," in line)
-    assert line.endswith(",90,consistently failing,")
+    assert line.endswith(f",{printed},consistently failing,")
 
 
 def test_neutral_measure_has_a_target_but_no_assurance(tmp_path: Path) -> None:

@@ -63,6 +63,21 @@ def test_report_of_a_load_lists_files_with_counts_then_warnings(tmp_path: Path) 
     )
 
 
+def test_report_of_a_reload_counts_rows_added_replaced_and_unchanged(tmp_path: Path) -> None:
+    """Loading a file again: a changed row is replaced, a new one added, the rest unchanged."""
+    db = tmp_path / "db.duckdb"
+    first = tmp_path / "first"
+    first.mkdir()
+    load_extracts([write(first, "measures.csv", MEASURES)], db)
+    again = write(tmp_path, "measures.csv", "period,theme,measure,polarity\n2019-01,T,Referrals,down\n"
+                                            "2019-01,T,Rate,up\n2019-02,T,Rate,up\n")
+    assert load_extracts([again], db).to_text() == (
+        f"Loaded 1 file into {db} (load 2).\n\n"
+        "  file          table     encoding  rows  added  replaced  unchanged\n"
+        "  measures.csv  measures  utf-8        3      1         1          1\n"
+    )
+
+
 def test_report_of_a_check_has_no_added_or_replaced_columns(tmp_path: Path) -> None:
     """A check writes nothing, so its table has no rows added or replaced to show."""
     report = validate_extracts([measures_with_extra_column(tmp_path)])
