@@ -850,7 +850,7 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
     """The XmR chart: values, mean and limits as labelled lines, special cause by shape, icon and
     colour; a target as a labelled dotted line; a known change as a labelled break in the limits."""
     table = result.table
-    segments = result.segments or ((0, len(table) - 1),)
+    segments = result.segments
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=table["period"], y=table["value"], name="Value", mode="lines+markers",
@@ -863,9 +863,9 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         ("Upper process limit", "upper_process_limit", "dash"),
         ("Lower process limit", "lower_process_limit", "dash"),
     ):
-        xs, ys = _segment_line(table, column, segments) if len(table) else ([], [])
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, name=name, mode="lines", connectgaps=False,
+        xs, ys = _segment_line(table, column, segments)
+        fig.add_trace(go.Scatter(  # Plotly leaves the gaps between segments: the line stops at a change
+            x=xs, y=ys, name=name, mode="lines",
             line={"color": LIMIT_COLOUR, "width": 1.5, "dash": dash}, hoverinfo="skip",
         ))
     for variation, marking in _markings().items():
@@ -887,7 +887,7 @@ def build_spc_figure(result: SpcResult, meta: ChartMeta) -> go.Figure:
         ))
     if len(table) and table["target"].notna().any():
         fig.add_trace(go.Scatter(
-            x=table["period"], y=table["target"], name="Target", mode="lines", connectgaps=False,
+            x=table["period"], y=table["target"], name="Target", mode="lines",  # no line where no target applies
             line={"color": TARGET_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
             hovertemplate="%{x|%b %Y}: target %{y:,}<extra></extra>",
         ))

@@ -541,6 +541,7 @@ def test_figure_draws_values_and_limit_lines_as_designed() -> None:
              ("Lower process limit", "lower_process_limit", "dash")]
     for trace, (name, column, dash) in zip(fig.data[1:4], lines):
         assert trace.name == name and trace.mode == "lines" and trace.hoverinfo == "skip"
+        assert not trace.connectgaps  # the line stops at a known change
         assert (list(trace.x), list(trace.y)) == (periods, list(table[column]))
         assert (trace.line.color, trace.line.width, trace.line.dash) == (spc.LIMIT_COLOUR, 1.5, dash)
     labels = [(a.text, a.x, a.y, a.showarrow, a.xanchor, a.xshift, a.font.size, a.font.color)
@@ -578,7 +579,7 @@ def test_each_kind_of_special_cause_has_its_own_marker(polarity: str, kinds: lis
         assert trace.name == f"{label} ({style.icon})"
         assert (list(trace.x), list(trace.y)) == ([period], [value])
         assert trace.mode == "markers+text" and trace.text == (style.icon,)
-        assert trace.textposition == "top center"
+        assert trace.textposition == "top center" and trace.cliponaxis is False  # an icon at the top shows whole
         # the icon in the marker's colour darkened to 4.5:1 on white (text), the marker itself not
         assert (trace.textfont.color, trace.textfont.size) == (charts.ink(style.colour), 13)
         assert (trace.marker.symbol, trace.marker.size, trace.marker.color) == (symbol, 12, style.colour)

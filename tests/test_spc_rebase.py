@@ -291,6 +291,8 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
     mean = next(t for t in fig.data if t.name == "Mean")
     assert None in list(mean.x) and list(mean.y).count(None) == 1  # the line stops at the change
     assert [y for y in mean.y if y is not None] == [10.0] * 12 + [30.0] * 12
+    drawn_months = list(result.table["period"])
+    assert list(mean.x) == drawn_months[:12] + [None] + drawn_months[12:]
     change = next(t for t in fig.data if t.name.startswith("Known change"))
     assert change.name.replace("<br>", " ") == "Known change from Jan 2024: New service"
     assert change.line.dash == "longdash"
@@ -299,6 +301,37 @@ def test_chart_draws_the_target_and_the_break_with_its_reason() -> None:
     texts = " ".join(a.text for a in fig.layout.annotations)
     assert "Change (Jan 2024)" in texts and "Target" in texts
     assert "Assurance: target 40 against process limits" in fig.layout.title.text
+
+
+def test_target_and_change_are_drawn_as_designed() -> None:
+    """The target: a 2 px blue dotted line stepping where it changes, over the months it applies
+    to and not before, with a hover of month and target. A known change: a 1.5 px dark long-dashed
+    line half-way between the months either side, from the lowest figure drawn to the highest,
+    named in the legend wrapped for a phone (34 characters) and in its hover (40); a short 11 px
+    label at its top, 3 px to its right, without an arrow."""
+    periods = months(24)
+    result = spc_table(periods, [9.0, 11.0] * 6 + [29.0, 31.0] * 6, domain.HIGHER_IS_BETTER,
+                       targets=[Target(periods[6], 40.0)], changes=[KnownChange(periods[12], "Service moved")])
+    fig = build_spc_figure(result, ChartMeta("Referrals"))
+    target = next(t for t in fig.data if t.name == "Target")
+    assert list(target.x) == list(result.table["period"])
+    np.testing.assert_array_equal(np.array(target.y, dtype=float), [np.nan] * 6 + [40.0] * 18)
+    assert target.mode == "lines" and not target.connectgaps
+    assert (target.line.color, target.line.width, target.line.dash, target.line.shape) == (
+        spc.TARGET_COLOUR, 2, "dot", "hv")
+    assert target.hovertemplate == "%{x|%b %Y}: target %{y:,}<extra></extra>"
+    change = next(t for t in fig.data if t.name.startswith("Known change"))
+    # 41 characters: "Service" ends at the 35th, "moved" at the 41st
+    assert change.name == "Known change from Jan 2024:<br>Service moved"
+    assert change.hovertemplate == "Known change from Jan 2024: Service<br>moved<extra></extra>"
+    at = pd.Timestamp("2023-12-16 12:00")
+    lowest = min(result.table["lower_process_limit"])
+    assert (list(change.x), list(change.y), change.mode) == ([at, at], [lowest, 40.0], "lines")
+    assert (change.line.color, change.line.width, change.line.dash) == (spc.CHANGE_COLOUR, 1.5, "longdash")
+    label = next(a for a in fig.layout.annotations if a.text.startswith("Change"))
+    assert (label.text, label.x, label.y, label.yanchor, label.xanchor, label.xshift, label.showarrow) == (
+        "Change (Jan 2024)", at, 40.0, "bottom", "left", 3, False)
+    assert (label.font.size, label.font.color) == (11, spc.CHANGE_COLOUR)
 
 
 def test_alt_text_says_the_target_assurance_and_change_in_words() -> None:
