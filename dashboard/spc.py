@@ -733,9 +733,7 @@ def _target_figure(value: float) -> str:
 
 
 def _target_words(result: SpcResult) -> str:
-    """The targets in words: 'target 9,500 from Apr 2023'."""
-    if not result.targets:
-        return ""
+    """The targets in words: 'target 9,500 from Apr 2023' (for a result with targets)."""
     spells = [f"{_target_figure(t.value)} from {domain.format_month(t.applies_from)}" for t in result.targets]
     return "target " + ", then ".join(spells)
 
@@ -788,8 +786,7 @@ def _alt_text(meta: ChartMeta, result: SpcResult) -> str:
     them; else the chart's own description."""
     if not meta.alt:
         return _default_alt(result)
-    context = _known_context(result)
-    return " ".join([meta.alt, *(f"{part[0].upper()}{part[1:]}." for part in context)]) if context else meta.alt
+    return " ".join([meta.alt, *(f"{part[0].upper()}{part[1:]}." for part in _known_context(result))])
 
 
 #: Right-edge line labels are set at least this share of the drawn range apart: 16 px of a plot

@@ -585,6 +585,7 @@ def test_passing_or_hit_and_miss_target_adds_words_only(tmp_path: Path, target: 
                                                           assured: str) -> None:
     hate = detect(hate_crime_db(tmp_path, target, polarity)).loc["Hate crime"]
     assert hate["rule"] == "SPC: common cause (no rule fired)" and not hate["detected"]
+    assert hate["source"] == "spc"
     assert hate["assurance"] == assured and hate["detail"].endswith(f": {assured}")
 
 

@@ -555,6 +555,8 @@ def test_chart_caption_joins_title_subtitle_and_source_once_each() -> None:
     assert pack.chart_caption(ChartMeta("Title")) == "Title."
     assert pack.chart_caption(ChartMeta("Title", source="a.csv.")) == "Title. Source: a.csv."
     assert pack.chart_caption(ChartMeta("Title", subtitle="Sub.")) == "Title. Sub."
+    # only full stops go: a part ending in another letter keeps it
+    assert pack.chart_caption(ChartMeta("Calls to the MAX line", "Force X")) == "Calls to the MAX line. Force X."
 
 
 def test_an_image_without_a_description_takes_its_title_as_alt_text(december, tmp_path: Path) -> None:
