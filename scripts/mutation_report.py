@@ -3,8 +3,10 @@
 Reads mutmut's results (mutants/**/*.py.meta) and the notes on equivalent mutants, where each
 surviving mutant that no test can kill is named in backticks with the reason (docs/TESTING.md and
 docs/mutants/*.md, a page per module). Prints a line
-per module, killed / total and the share, then every survivor not explained there. Exits 1 when
-a module is below the aim or a survivor is unexplained, so a new gap cannot pass unnoticed.
+per module, killed / total and the share, then every survivor not explained there, and every
+note that no longer fits: a name no mutant has now (the code changed and mutmut numbers its
+mutants afresh) or a mutant a test kills. Exits 1 when a module is below the aim, a survivor is
+unexplained or a note is stale, so a new gap or an out-of-date note cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,15 @@ def main() -> int:
         failed |= verdict == "MISSED"
         note = f"  {unchecked[module]} not checked or crashed" if unchecked[module] else ""
         print(f"{module:<24} {killed[module]:>7} {totals[module]:>6} {share:>7.1%}  {verdict}{note}")
+    stale = sorted(name for name in explained
+                   if module_of(name) in totals and (name not in results or results[name] in KILLED))
+    if stale:
+        failed = True
+        print(f"\n{len(stale)} notes in docs/mutants/ name a mutant that does not survive (renumbered "
+              "after a code change, or killed by a test): correct or remove them:")
+        for mutant in stale:
+            state = "killed" if mutant in results else "no such mutant"
+            print(f"  {mutant} ({state})")
     if unexplained:
         failed = True
         print(f"\n{len(unexplained)} surviving mutants are neither killed nor explained in docs/mutants/ "

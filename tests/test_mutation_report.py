@@ -53,6 +53,19 @@ def test_an_unexplained_survivor_fails_and_is_named(tmp_path, monkeypatch, capsy
     assert "pkg.m.x_g__mutmut_100" in capsys.readouterr().out
 
 
+def test_a_note_on_a_mutant_that_is_killed_or_gone_fails_and_is_named(tmp_path, monkeypatch, capsys) -> None:
+    """A note must name a survivor: after a code change mutmut renumbers a function's mutants, and a
+    note on a number that is now another mutant (killed) or none at all explains nothing."""
+    notes = "`pkg.m.x_g__mutmut_100` equivalent; `pkg.m.x_f__mutmut_3` equivalent; `pkg.m.x_f__mutmut_99` too"
+    assert _report(tmp_path, monkeypatch, _codes(19, a=0), notes) == 1
+    out = capsys.readouterr().out
+    assert "pkg.m.x_f__mutmut_3 (killed)" in out and "pkg.m.x_f__mutmut_99 (no such mutant)" in out
+    assert "pkg.m.x_g__mutmut_100" not in out.split("does not survive")[1]
+    other_module = "`other.x_h__mutmut_1` is another project's note"
+    (tmp_path / "b").mkdir()
+    assert _report(tmp_path / "b", monkeypatch, _codes(19, a=0), f"`pkg.m.x_g__mutmut_100` {other_module}") == 0
+
+
 def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
     """The conftest orders a mutant's tests by mutmut's measured durations, and leaves ordinary
     runs (and mutmut's own stats run) in their written order."""
