@@ -119,6 +119,11 @@ class StandInExporter:
         return {"png": tiny_png(), "svg": f"<svg>{title}</svg>".encode()}
 
 
+def publish_january(db: Path, out: Path, meeting: str = "2019-05-08") -> list[str]:
+    """`python -m dashboard.pack`'s arguments that publish the January 2019 report with its pack."""
+    return ["--period", "2019-01", "--out", str(out), "--db", str(db), "--publish", "--meeting", meeting]
+
+
 def table_texts(path: Path) -> list[list[list[str]]]:
     """Every table of a Word document, cell by cell."""
     return [[[cell.text for cell in row.cells] for row in table.rows] for table in docx.Document(str(path)).tables]

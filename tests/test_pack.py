@@ -31,8 +31,8 @@ from dashboard.export import (
 from dashboard.tables import table_to_csv
 from loaders.provenance import Actor
 from loaders.publish import publish_report
-from pack_support import (EXPECTED_HEADLINES, PERIOD, StandInExporter, correct_referrals, image_alt_texts, rows,
-                          table_after, table_texts, tiny_png)
+from pack_support import (EXPECTED_HEADLINES, PERIOD, StandInExporter, correct_referrals, image_alt_texts,
+                          publish_january, rows, table_after, table_texts, tiny_png)
 from pack_support import con, sample_db_path  # noqa: F401  (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -1085,8 +1085,7 @@ def test_as_reported_needs_a_publication(stand_in_renderer, sample_db: Path, tmp
 def test_a_meeting_that_is_not_a_day_is_refused_before_anything_is_built(
         meeting: str, stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as stopped:
-        pack.main(["--period", "2019-01", "--out", str(tmp_path / "out"), "--db", str(sample_db), "--publish",
-                   "--meeting", meeting])
+        pack.main(publish_january(sample_db, tmp_path / "out", meeting))
     assert stopped.value.code == 2
     assert (f"argument --meeting: expected a day as YYYY-MM-DD (e.g. 2019-05-08), got {meeting!r}"
             in capsys.readouterr().err)
@@ -1096,8 +1095,7 @@ def test_a_meeting_that_is_not_a_day_is_refused_before_anything_is_built(
 def test_as_reported_reads_the_latest_publication_of_that_report(stand_in_renderer, sample_db: Path, tmp_path: Path) -> None:
     """Published twice, corrected between: --as-reported builds from the second publication's figures;
     the meeting's day may come with spaces around it, as pasted."""
-    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "first"), "--db", str(sample_db), "--publish",
-                      "--meeting", " 2019-05-08 "]) == 0
+    assert pack.main(publish_january(sample_db, tmp_path / "first", " 2019-05-08 ")) == 0
     correct_referrals(sample_db, tmp_path / "correction")
     assert publish_report(sample_db, JAN_2019, ANALYST, date(2019, 6, 12)).ok
     with duckdb.connect(str(sample_db), read_only=True) as con:
@@ -1111,8 +1109,7 @@ def test_as_reported_reads_the_latest_publication_of_that_report(stand_in_render
 
 def test_command_line_publish_prints_what_it_published_after_what_it_wrote(
         stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert pack.main(["--period", "2019-01", "--out", str(tmp_path / "out"), "--db", str(sample_db), "--publish",
-                      "--meeting", "2019-05-08"]) == 0
+    assert pack.main(publish_january(sample_db, tmp_path / "out")) == 0
     out = capsys.readouterr().out
     wrote, published = out.split("\n", 1)
     assert wrote.startswith(f"Wrote {tmp_path / 'out' / 'panel-pack-2019-01.docx'} and ")
@@ -1138,10 +1135,9 @@ def test_command_line_help_names_every_option(capsys: pytest.CaptureFixture) -> 
 
 def test_command_line_publishing_again_without_new_figures_is_refused_on_stderr_with_exit_1(
         stand_in_renderer, sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    argv = ["--period", "2019-01", "--db", str(sample_db), "--publish", "--meeting", "2019-05-08"]
-    assert pack.main([*argv, "--out", str(tmp_path / "first")]) == 0
+    assert pack.main(publish_january(sample_db, tmp_path / "first")) == 0
     capsys.readouterr()
-    assert pack.main([*argv, "--out", str(tmp_path / "again")]) == 1
+    assert pack.main(publish_january(sample_db, tmp_path / "again")) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith("Wrote ") and captured.out.count("\n") == 1
     assert "The Jan 2019 report is already published with the figures of " in captured.err

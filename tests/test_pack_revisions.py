@@ -16,7 +16,7 @@ from dashboard.db import connect_readonly
 from loaders.load import load_extracts
 from loaders.provenance import Actor
 from loaders.publish import frozen_path, publish_report
-from pack_support import StandInExporter, correct_referrals, table_texts
+from pack_support import StandInExporter, correct_referrals, publish_january, table_texts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 ANALYST = Actor("j.smith", "command line")
@@ -40,8 +40,7 @@ def db(tmp_path: Path) -> Path:
 def test_publishing_with_the_pack_keeps_it_and_as_reported_rebuilds_its_tables_exactly(
         db: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     published_out, latest_out, reported_out = tmp_path / "published", tmp_path / "latest", tmp_path / "reported"
-    assert pack.main(["--period", "2019-01", "--out", str(published_out), "--db", str(db), "--publish",
-                      "--meeting", "2019-05-08"]) == 0
+    assert pack.main(publish_january(db, published_out)) == 0
     assert "Published the Jan 2019 report for the meeting on 8 May 2019" in capsys.readouterr().out
     with duckdb.connect(str(db), read_only=True) as con:
         pack_file, pack_sha = con.execute("SELECT pack_file, pack_sha256 FROM published_reports").fetchone()
