@@ -556,7 +556,7 @@ def test_figure_draws_values_and_limit_lines_as_designed() -> None:
                                             pd.Timestamp(periods[-1]) + half_month]
     # 15 months: a tick every third, from the first month
     assert (fig.layout.xaxis.dtick, fig.layout.xaxis.tick0) == ("M3", "2023-01-01")
-    assert fig.layout.margin.r == 140
+    assert fig.layout.margin.r == 140 and fig.layout.height == 480
     assert chart_meta(fig).source == "series.csv"
     assert chart_meta(fig).subtitle == "Force"  # no warning: nothing added
 
