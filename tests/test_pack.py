@@ -211,6 +211,13 @@ def test_details_given_for_another_period_are_refused(con) -> None:
     assert (overridden.agenda_item, overridden.report_to) == ("9", "Audit and Scrutiny Panel")
 
 
+def test_details_given_to_the_build_are_in_its_paper(con, tmp_path: Path) -> None:
+    """The Panel pack page's form reaches the document: its agenda item heads every page."""
+    result = pack.build_panel_pack(con, PERIOD, tmp_path, exporter=StandInExporter(), details={"agenda_item": "9"})
+    header = docx.Document(str(result.docx_path)).sections[0].header.paragraphs[0].text
+    assert header.endswith(" · Agenda Item 9")
+
+
 def test_free_text_with_control_characters_still_makes_a_document(tmp_path: Path) -> None:
     """Excel writes a line break inside a cell as \\x0b, which Word's XML cannot hold."""
     doc = pack._Doc()  # noqa: SLF001 - the document writer itself, without a database
