@@ -15,6 +15,7 @@ from mutation_support import (  # noqa: F401
     pytest_collection_modifyitems, pytest_fixture_setup, pytest_runtest_call, pytest_runtest_logreport,
     pytest_runtest_logstart, pytest_sessionfinish,
 )
+from mutation_support import keep_sample, reusable_sample
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = PROJECT_ROOT / "data"
@@ -31,8 +32,13 @@ def empty_con() -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="session")
 def _sample_db_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    kept = reusable_sample()  # in mutmut's runs, the load is paid once, not once per mutant
+    if kept is not None:
+        shutil.copyfile(kept, db)
+        return db
     report = load_extracts(sorted(SAMPLE_DATA.glob("*.csv")), db)
     assert report.ok, report.to_text()
+    keep_sample(db)
     return db
 
 

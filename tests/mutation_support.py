@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -27,6 +28,10 @@ import pytest
 #: mutmut runs the tests from its copy of the project, where it keeps what it measured.
 STATS_FILE = "mutmut-stats.json"
 COSTS_FILE = "mutmut-test-costs.json"
+#: The sample database as the stats run loaded it, for mutant runs that cannot change it.
+SAMPLE_FILE = "mutmut-sample.duckdb"
+#: The code a load runs that mutmut mutates (the rest is dashboard.domain, .db and .estate_lists).
+LOADING_CODE = "loaders."
 
 _calls_by_fixture: dict[object, set[str]] = {}
 _seconds_by_fixture: dict[object, float] = {}
@@ -51,6 +56,24 @@ def stats_calls() -> set[str] | None:
     from mutmut.state import state
 
     return state()._stats
+
+
+def reusable_sample() -> Path | None:
+    """The sample database mutmut's stats run loaded, for a run whose mutant cannot change what
+    the load writes: not one in the loading code, where the sample must be loaded afresh by the
+    mutant. mutmut's clean run reuses it too, so a test that the copy would fail fails there
+    first and stops the whole run. None in an ordinary run and in the stats run."""
+    name = os.environ.get("MUTANT_UNDER_TEST")
+    kept = Path.cwd() / SAMPLE_FILE
+    if name is None or name == "stats" or name.startswith(LOADING_CODE) or not kept.is_file():
+        return None
+    return kept
+
+
+def keep_sample(db: Path) -> None:
+    """In mutmut's stats run, keep the freshly loaded sample for the runs after it."""
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        shutil.copyfile(db, Path.cwd() / SAMPLE_FILE)
 
 
 def fastest_first(items: list, durations: dict[str, float]) -> list:

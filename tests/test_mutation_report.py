@@ -66,6 +66,31 @@ def test_a_note_on_a_mutant_that_is_killed_or_gone_fails_and_is_named(tmp_path, 
     assert _report(tmp_path / "b", monkeypatch, _codes(19, a=0), f"`pkg.m.x_g__mutmut_100` {other_module}") == 0
 
 
+def test_the_sample_is_loaded_once_per_mutmut_run_and_afresh_for_a_loader_mutant(tmp_path, monkeypatch) -> None:
+    """The stats run keeps the sample it loaded; a mutant outside the loading code (and mutmut's
+    clean run) copies it; a loader mutant, the stats run and an ordinary run load their own."""
+    import mutation_support
+
+    monkeypatch.chdir(tmp_path)
+    loaded = tmp_path / "loaded.duckdb"
+    loaded.write_bytes(b"the sample")
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "dashboard.pack.x_write_docx__mutmut_3")
+    mutation_support.keep_sample(loaded)
+    assert mutation_support.reusable_sample() is None  # nothing kept outside the stats run
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    mutation_support.keep_sample(loaded)
+    assert mutation_support.reusable_sample() is None
+    kept = tmp_path / mutation_support.SAMPLE_FILE
+    assert kept.read_bytes() == b"the sample"
+    for reuses in ("dashboard.pack.x_write_docx__mutmut_3", "dashboard.spc.x_spc_table__mutmut_1", ""):
+        monkeypatch.setenv("MUTANT_UNDER_TEST", reuses)
+        assert mutation_support.reusable_sample() == kept
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "loaders.load.x__write_all__mutmut_2")
+    assert mutation_support.reusable_sample() is None
+    monkeypatch.delenv("MUTANT_UNDER_TEST")
+    assert mutation_support.reusable_sample() is None
+
+
 def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
     """The conftest orders a mutant's tests by mutmut's measured durations, and leaves ordinary
     runs (and mutmut's own stats run) in their written order."""
