@@ -682,7 +682,7 @@ def spc_table(
         polarity=polarity,
         settings=settings,
         flags=flags,
-        assurance=ASSURANCES[int(batch.assurance[0])] if n else None,
+        assurance=ASSURANCES[int(batch.assurance[0])],  # code 0, no assurance, for no points
         changes=applied,
         segments=segments,
         targets=tuple(sorted(targets, key=lambda t: t.applies_from)),

@@ -134,6 +134,9 @@ def test_fewer_than_12_points_warns() -> None:
 def test_empty_and_single_point_series_do_not_fail() -> None:
     empty = spc_table([], [], domain.NEUTRAL)
     assert empty.table.empty and empty.state is None and empty.warning == "No points: no mean or limits to show."
+    assert empty.assurance is None
+    with_target = spc_table([], [], domain.HIGHER_IS_BETTER, targets=[spc.Target(date(2023, 1, 1), 5.0)])
+    assert with_target.assurance is None and with_target.target is None
     single = run([4.0])
     assert single.mean == 4.0 and math.isnan(single.upper_process_limit)
     assert single.state == spc.COMMON_CAUSE and "Only 1 point," in single.warning
