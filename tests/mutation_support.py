@@ -9,10 +9,13 @@ against their mutants, and a mutant only those tests notice was reported as surv
 here note what each such fixture calls and file it under every test that uses the fixture.
 
 A mutant's own run then gets its tests in no order from mutmut's fork server; they are put
-cheapest first, as one quick failing test is all a kill needs. mutmut measures only each test's
-own call, so a test reading a pack built once per module looks free, yet in a mutant's fresh
-process it pays for the build. The stats run therefore also notes each test's cost in a fresh
-process (its setup and call, and every shared fixture it needs) in mutmut-test-costs.json.
+cheapest first, as one quick failing test is all a kill needs. What a test costs depends on what
+ran before it in the same process: the first test reading a pack built once per module pays for
+the build, the next ones read it free, and leaving the module for another throws the pack away
+(pytest tears down a module's fixtures when its tests end), so coming back pays again. The stats
+run therefore notes, in mutmut-test-costs.json, each test's own seconds, the shared fixtures it
+needs and what each costs; a mutant's run takes next the test that costs least given the
+fixtures already set up.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ _seconds_by_fixture: dict[object, float] = {}
 #: Per test: seconds of its setup and call, shared fixtures run during them, and those it needs.
 _phases: dict[str, float] = {}
 _shared_run_here: dict[str, float] = {}
-_shared_needed: dict[str, float] = {}
+_shared_needed: dict[str, list[str]] = {}
+#: Per shared fixture (by fixture_key): its scope and what setting it up took.
+_shared_fixtures: dict[str, dict] = {}
 _current_test: list[str] = []
 
 
@@ -76,10 +81,38 @@ def keep_sample(db: Path) -> None:
         shutil.copyfile(db, Path.cwd() / SAMPLE_FILE)
 
 
-def fastest_first(items: list, durations: dict[str, float]) -> list:
-    """`items` by their measured cost (`durations`), cheapest first (ties and unknown tests keep
-    their order)."""
-    return sorted(items, key=lambda item: durations.get(item.nodeid, 0.0))
+def fixture_key(fixturedef: pytest.FixtureDef) -> str:
+    """A shared fixture's name where it is defined: the same in every process."""
+    return f"{fixturedef.baseid}::{fixturedef.argname}"
+
+
+#: Fixtures of these scopes outlive a module's tests; the others are set up again in each module.
+_LASTING = ("session", "package")
+
+
+def cheapest_order(nodeids: list[str], costs: dict) -> list[str]:
+    """`nodeids` in the order that reaches each test soonest: next, always the test that costs
+    least given the shared fixtures already set up (its own seconds, plus each fixture it needs
+    that is not, a module's fixtures being lost on leaving its module). Ties and tests never
+    measured keep their order."""
+    own, needs, fixtures = costs.get("own", {}), costs.get("needs", {}), costs.get("fixtures", {})
+    remaining, order, ready, module = list(nodeids), [], set(), None
+
+    def marginal(nodeid: str) -> float:
+        kept = ready if nodeid.split("::")[0] == module else {
+            key for key in ready if fixtures[key]["scope"] in _LASTING}
+        return own.get(nodeid, 0.0) + sum(fixtures[key]["seconds"] for key in needs.get(nodeid, ())
+                                           if key in fixtures and key not in kept)
+
+    while remaining:
+        best = min(remaining, key=marginal)
+        remaining.remove(best)
+        if best.split("::")[0] != module:
+            module = best.split("::")[0]
+            ready = {key for key in ready if fixtures[key]["scope"] in _LASTING}
+        ready.update(key for key in needs.get(best, ()) if key in fixtures)
+        order.append(best)
+    return order
 
 
 def _read(name: str) -> dict:
@@ -87,15 +120,17 @@ def _read(name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def measured_costs() -> dict[str, float]:
-    """Each test's measured cost: in a fresh process where the stats run noted it, else mutmut's
-    own call time."""
-    return {**_read(STATS_FILE).get("duration_by_test", {}), **_read(COSTS_FILE)}
+def measured_costs() -> dict:
+    """What the stats run noted (COSTS_FILE), each test's own seconds defaulting to mutmut's
+    measure of its call."""
+    costs = _read(COSTS_FILE)
+    return {**costs, "own": {**_read(STATS_FILE).get("duration_by_test", {}), **costs.get("own", {})}}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     if mutant_under_test() is not None:
-        items[:] = fastest_first(items, measured_costs())
+        by_id = {item.nodeid: item for item in items}
+        items[:] = [by_id[nodeid] for nodeid in cheapest_order(list(by_id), measured_costs())]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -112,6 +147,7 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureR
     finally:
         seconds = time.perf_counter() - start
         _seconds_by_fixture[fixturedef] = seconds
+        _shared_fixtures[fixture_key(fixturedef)] = {"scope": fixturedef.scope, "seconds": round(seconds, 4)}
         if _current_test:
             _shared_run_here[_current_test[0]] = _shared_run_here.get(_current_test[0], 0.0) + seconds
         _calls_by_fixture[fixturedef] = set(calls)
@@ -124,12 +160,13 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     if calls is None:
         return
     # The closure of every fixture the test needs, directly or through other fixtures.
-    needed = 0.0
+    needed = []
     for fixturedefs in item._fixtureinfo.name2fixturedefs.values():
         for fixturedef in fixturedefs:
             calls.update(_calls_by_fixture.get(fixturedef, ()))
-            needed += _seconds_by_fixture.get(fixturedef, 0.0)
-    _shared_needed[item.nodeid] = needed
+            if fixturedef in _seconds_by_fixture:
+                needed.append(fixture_key(fixturedef))
+    _shared_needed[item.nodeid] = sorted(needed)
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
@@ -147,7 +184,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if stats_calls() is None or not _phases:
         return
     costs = _read(COSTS_FILE)
+    own, needs, fixtures = costs.get("own", {}), costs.get("needs", {}), costs.get("fixtures", {})
     for nodeid, seconds in _phases.items():
-        own = seconds - _shared_run_here.get(nodeid, 0.0)
-        costs[nodeid] = round(max(own, 0.0) + _shared_needed.get(nodeid, 0.0), 4)
-    (Path.cwd() / COSTS_FILE).write_text(json.dumps(costs, indent=0, sort_keys=True), encoding="utf-8")
+        own[nodeid] = round(max(seconds - _shared_run_here.get(nodeid, 0.0), 0.0), 4)
+        needs[nodeid] = _shared_needed.get(nodeid, [])
+    fixtures.update(_shared_fixtures)
+    (Path.cwd() / COSTS_FILE).write_text(json.dumps({"own": own, "needs": needs, "fixtures": fixtures},
+                                                    indent=0, sort_keys=True), encoding="utf-8")

@@ -91,18 +91,31 @@ def test_the_sample_is_loaded_once_per_mutmut_run_and_afresh_for_a_loader_mutant
     assert mutation_support.reusable_sample() is None
 
 
-def test_under_a_mutant_the_tests_run_fastest_first(monkeypatch) -> None:
-    """The conftest orders a mutant's tests by mutmut's measured durations, and leaves ordinary
-    runs (and mutmut's own stats run) in their written order."""
+def test_the_tests_reading_a_built_fixture_run_while_it_is_there() -> None:
+    """Two modules each build a 1 s pack once; their tests read it in 0.01 s. Once a module's pack
+    is built its other readers are next (before a 0.5 s test needing nothing), and the other
+    module, whose pack would be built afresh, comes last; a session fixture is paid once."""
     import mutation_support as conftest
 
-    class Item:
-        def __init__(self, nodeid: str) -> None:
-            self.nodeid = nodeid
+    costs = {
+        "own": {"a.py::read1": 0.01, "a.py::read2": 0.01, "b.py::read": 0.01, "b.py::alone": 0.5, "c.py::db": 0.01},
+        "needs": {"a.py::read1": ["a.py::pack"], "a.py::read2": ["a.py::pack"], "b.py::read": ["b.py::pack", "::db"],
+                  "c.py::db": ["::db"]},
+        "fixtures": {"a.py::pack": {"scope": "module", "seconds": 1.0}, "b.py::pack": {"scope": "module", "seconds": 1.2},
+                     "::db": {"scope": "session", "seconds": 0.6}},
+    }
+    assert conftest.cheapest_order(["a.py::read1", "b.py::read", "c.py::db", "b.py::alone", "a.py::read2"], costs) == [
+        "b.py::alone", "c.py::db", "a.py::read1", "a.py::read2", "b.py::read"]
 
-    items = [Item("tests/a.py::slow"), Item("tests/a.py::unknown"), Item("tests/b.py::quick"), Item("tests/b.py::mid")]
-    durations = {"tests/a.py::slow": 13.0, "tests/b.py::quick": 0.01, "tests/b.py::mid": 0.5}
-    assert [i.nodeid for i in conftest.fastest_first(items, durations)] == [
+
+def test_under_a_mutant_the_tests_run_cheapest_first(monkeypatch) -> None:
+    """By their own seconds, tests never measured first; a mutant's run only, not an ordinary one
+    nor mutmut's own stats run."""
+    import mutation_support as conftest
+
+    own = {"tests/a.py::slow": 13.0, "tests/b.py::quick": 0.01, "tests/b.py::mid": 0.5}
+    assert conftest.cheapest_order(["tests/a.py::slow", "tests/a.py::unknown", "tests/b.py::quick", "tests/b.py::mid"],
+                                   {"own": own}) == [
         "tests/a.py::unknown", "tests/b.py::quick", "tests/b.py::mid", "tests/a.py::slow"]
     monkeypatch.setenv("MUTANT_UNDER_TEST", "loaders.values.x_parse_month__mutmut_3")
     assert conftest.mutant_under_test() == "loaders.values.x_parse_month__mutmut_3"
@@ -188,19 +201,23 @@ def test_in_the_stats_run_a_shared_fixtures_calls_are_filed_under_every_test_usi
     assert not (tmp_path / "plain" / "mutmut-test-costs.json").exists()
 
 
-def test_the_stats_run_notes_what_each_test_costs_in_a_fresh_process(tmp_path: Path) -> None:
-    """The second test reads the module's 0.3 s fixture the first built: in a mutant's fresh
-    process it pays for it too, so both cost 0.3 s or more; the third needs nothing. A later
-    (incremental) stats run adds to the costs noted, and a mutant's run orders by them."""
+def test_the_stats_run_notes_what_each_test_costs_and_the_shared_fixtures_it_needs(tmp_path: Path) -> None:
+    """The first two tests need the module's 0.3 s fixture (the first built it, but its own time
+    leaves the build out); the third needs nothing. A later (incremental) stats run adds to what
+    was noted."""
     _stats_run(tmp_path, "from mutation_support import *\n")
     costs = json.loads((tmp_path / "mutmut-test-costs.json").read_text())
-    assert set(costs) == {f"test_shared.py::{name}" for name in ("test_first", "test_second", "test_alone")}
-    assert costs["test_shared.py::test_first"] >= 0.3 and costs["test_shared.py::test_second"] >= 0.3
-    assert costs["test_shared.py::test_alone"] < 0.1
-    costs["test_shared.py::test_gone"] = 9.0
+    tests = {f"test_shared.py::{name}" for name in ("test_first", "test_second", "test_alone")}
+    assert set(costs["own"]) == set(costs["needs"]) == tests
+    assert all(seconds < 0.1 for seconds in costs["own"].values())
+    built = "test_shared.py::built"
+    assert costs["fixtures"][built]["scope"] == "module" and costs["fixtures"][built]["seconds"] >= 0.3
+    assert costs["needs"]["test_shared.py::test_first"] == costs["needs"]["test_shared.py::test_second"] == [built]
+    assert costs["needs"]["test_shared.py::test_alone"] == []
+    costs["own"]["test_shared.py::test_gone"] = 9.0
     (tmp_path / "mutmut-test-costs.json").write_text(json.dumps(costs))
     _stats_run(tmp_path, "from mutation_support import *\n")
-    assert json.loads((tmp_path / "mutmut-test-costs.json").read_text())["test_shared.py::test_gone"] == 9.0
+    assert json.loads((tmp_path / "mutmut-test-costs.json").read_text())["own"]["test_shared.py::test_gone"] == 9.0
 
 
 def test_a_mutants_tests_run_cheapest_first_by_the_costs_noted(tmp_path: Path, monkeypatch) -> None:
@@ -211,7 +228,7 @@ def test_a_mutants_tests_run_cheapest_first_by_the_costs_noted(tmp_path: Path, m
             self.nodeid = nodeid
 
     (tmp_path / "mutmut-stats.json").write_text(json.dumps({"duration_by_test": {"a": 0.0, "b": 0.2, "c": 0.1}}))
-    (tmp_path / "mutmut-test-costs.json").write_text(json.dumps({"a": 3.0}))
+    (tmp_path / "mutmut-test-costs.json").write_text(json.dumps({"own": {"a": 3.0}}))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MUTANT_UNDER_TEST", "dashboard.pack.x_write_docx__mutmut_1")
     items = [Item("a"), Item("b"), Item("c")]
