@@ -10,15 +10,18 @@ import pytest
 
 from loaders.load import load_extracts
 from loaders.schema import create_schema
-# mutmut's runs: tests fastest first, and what shared fixtures call filed under each test using them.
-from mutation_support import (  # noqa: F401
-    pytest_collection_modifyitems, pytest_fixture_setup, pytest_runtest_call, pytest_runtest_logreport,
-    pytest_runtest_logstart, pytest_sessionfinish,
-)
+import mutation_support
 from mutation_support import keep_sample, reusable_sample
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = PROJECT_ROOT / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # mutmut's runs: tests cheapest first, and what shared fixtures call filed under each test using
+    # them. Registered as a plugin, not defined here: a conftest's own hooks never see the session's
+    # fixtures (pytest asks only the conftests above the node a fixture is set up for).
+    config.pluginmanager.register(mutation_support, "mutation_support")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What mutmut's runs need from the suite; pytest hooks that tests/conftest.py takes in.
+"""What mutmut's runs need from the suite: a pytest plugin that tests/conftest.py registers.
 
 mutmut learns which tests cover a function in a "stats" run: a trampoline in each mutated
 function notes its name, and mutmut files the names noted during a test under that test when the

@@ -138,7 +138,7 @@ def traced(name):  # what a mutated function's trampoline does in mutmut's stats
 
 
 @pytest.fixture(scope="module")
-def built():
+def built(loaded):
     traced("pack.build")
     time.sleep(0.3)
 
@@ -160,6 +160,18 @@ def test_alone():
     pass
 """
 
+# The stand-in suite's conftest, below the rootdir as tests/conftest.py is: its session fixture
+# is set up for the session, a node its own hooks do not reach.
+STAND_IN_CONFTEST = """
+import pytest
+from mutmut.state import state
+
+
+@pytest.fixture(scope="session")
+def loaded():
+    state()._stats.add("load.sample")
+"""
+
 # Files the names noted during each test under it, as mutmut's StatsCollector does.
 STATS_RUN = """
 import json, sys, pytest
@@ -178,26 +190,41 @@ print(json.dumps({"code": int(code), **{k: sorted(v) for k, v in state().tests_b
 """
 
 
-def _stats_run(folder: Path, conftest: str) -> dict:
-    (folder / "conftest.py").write_text(conftest)
-    (folder / "test_shared.py").write_text(SHARED_FIXTURE_TESTS)
+def _stats_run(folder: Path, hooks: str) -> dict:
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    (folder / "tests").mkdir(exist_ok=True)
+    (folder / "tests" / "conftest.py").write_text(STAND_IN_CONFTEST + hooks)
+    (folder / "tests" / "test_shared.py").write_text(SHARED_FIXTURE_TESTS)
     env = {**os.environ, "MUTANT_UNDER_TEST": "stats", "PYTHONPATH": str(Path(__file__).resolve().parent)}
-    done = subprocess.run([sys.executable, "-c", STATS_RUN, str(folder)], cwd=folder, env=env,
+    done = subprocess.run([sys.executable, "-c", STATS_RUN, "tests"], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=120)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+#: What tests/conftest.py does to take the hooks in.
+HOOKS = """
+import mutation_support
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(mutation_support, "mutation_support")
+"""
+
+
 def test_in_the_stats_run_a_shared_fixtures_calls_are_filed_under_every_test_using_it(tmp_path: Path) -> None:
-    """Without the hooks, what a module-scoped fixture calls counts only for the first test, so a
-    mutant there would never meet the second test; with them it meets both, and nothing else moves."""
-    (tmp_path / "plain").mkdir()
-    (tmp_path / "hooked").mkdir()
+    """Without the hooks, what a module- or session-scoped fixture calls counts only for the first
+    test, so a mutant there would never meet the second test; with them it meets both, and nothing
+    else moves. Hooks a conftest defines itself miss the session's fixtures (pytest asks only the
+    conftests above the node a fixture is set up for): registered as a plugin they reach them."""
+    for name in ("plain", "own", "hooked"):
+        (tmp_path / name).mkdir()
     plain = _stats_run(tmp_path / "plain", "")
-    hooked = _stats_run(tmp_path / "hooked",
-                        "from mutation_support import pytest_fixture_setup, pytest_runtest_call\n")
-    assert plain == {"code": 0, "pack.build": ["test_first"], "pack.read": ["test_first", "test_second"],
-                     "own.first": ["test_first"]}
-    assert hooked == {**plain, "pack.build": ["test_first", "test_second"]}
+    own = _stats_run(tmp_path / "own", "from mutation_support import pytest_fixture_setup, pytest_runtest_call\n")
+    hooked = _stats_run(tmp_path / "hooked", HOOKS)
+    assert plain == {"code": 0, "load.sample": ["test_first"], "pack.build": ["test_first"],
+                     "pack.read": ["test_first", "test_second"], "own.first": ["test_first"]}
+    assert own == {**plain, "pack.build": ["test_first", "test_second"]}
+    assert hooked == {**own, "load.sample": ["test_first", "test_second"]}
     assert not (tmp_path / "plain" / "mutmut-test-costs.json").exists()
 
 
@@ -205,19 +232,21 @@ def test_the_stats_run_notes_what_each_test_costs_and_the_shared_fixtures_it_nee
     """The first two tests need the module's 0.3 s fixture (the first built it, but its own time
     leaves the build out); the third needs nothing. A later (incremental) stats run adds to what
     was noted."""
-    _stats_run(tmp_path, "from mutation_support import *\n")
+    _stats_run(tmp_path, HOOKS)
     costs = json.loads((tmp_path / "mutmut-test-costs.json").read_text())
-    tests = {f"test_shared.py::{name}" for name in ("test_first", "test_second", "test_alone")}
+    tests = {f"tests/test_shared.py::{name}" for name in ("test_first", "test_second", "test_alone")}
     assert set(costs["own"]) == set(costs["needs"]) == tests
     assert all(seconds < 0.1 for seconds in costs["own"].values())
-    built = "test_shared.py::built"
+    built, loaded = "tests/test_shared.py::built", "tests::loaded"
     assert costs["fixtures"][built]["scope"] == "module" and costs["fixtures"][built]["seconds"] >= 0.3
-    assert costs["needs"]["test_shared.py::test_first"] == costs["needs"]["test_shared.py::test_second"] == [built]
-    assert costs["needs"]["test_shared.py::test_alone"] == []
-    costs["own"]["test_shared.py::test_gone"] = 9.0
+    assert costs["fixtures"][loaded]["scope"] == "session"
+    both = sorted([loaded, built])
+    assert costs["needs"]["tests/test_shared.py::test_first"] == costs["needs"]["tests/test_shared.py::test_second"] == both
+    assert costs["needs"]["tests/test_shared.py::test_alone"] == []
+    costs["own"]["tests/test_shared.py::test_gone"] = 9.0
     (tmp_path / "mutmut-test-costs.json").write_text(json.dumps(costs))
-    _stats_run(tmp_path, "from mutation_support import *\n")
-    assert json.loads((tmp_path / "mutmut-test-costs.json").read_text())["own"]["test_shared.py::test_gone"] == 9.0
+    _stats_run(tmp_path, HOOKS)
+    assert json.loads((tmp_path / "mutmut-test-costs.json").read_text())["own"]["tests/test_shared.py::test_gone"] == 9.0
 
 
 def test_a_mutants_tests_run_cheapest_first_by_the_costs_noted(tmp_path: Path, monkeypatch) -> None:
