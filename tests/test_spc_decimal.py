@@ -13,6 +13,7 @@ Two references, both independent of dashboard/spc.py's vectorised code:
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -351,6 +352,15 @@ def test_r_mean_keeps_the_long_double_range() -> None:
     """1e308 + 1e308 - 1e308 overflows a double sum; R's long double sum does not: 1e308 / 3."""
     values = [1e308, 1e308, -1e308]
     assert spc.r_mean(np.array([values]))[0] == r_mean(values) == 1e308 / 3
+
+
+def test_r_mean_of_a_row_with_nothing_kept_is_nan_and_quiet() -> None:
+    """As R's mean of no values: NaN, and no NumPy warning about the 0/0 it comes from."""
+    values = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        means = spc.r_mean(values, np.array([[True, True], [False, False]]))
+    assert means[0] == 1.5 and np.isnan(means[1])
 
 
 def test_flat_baseline_keeps_limits_on_the_mean() -> None:
