@@ -363,6 +363,11 @@ def test_r_mean_of_a_row_with_nothing_kept_is_nan_and_quiet() -> None:
     assert means[0] == 1.5 and np.isnan(means[1])
 
 
+def test_r_mean_leaves_a_sum_that_is_not_finite_as_it_is() -> None:
+    """R refines only a finite first pass: a row holding an infinity has that infinity as its mean."""
+    assert spc.r_mean(np.array([[np.inf, 1.0], [-np.inf, 1.0]])).tolist() == [np.inf, -np.inf]
+
+
 def test_flat_baseline_keeps_limits_on_the_mean() -> None:
     """The documented difference: limits fixed on twelve 0.1s, then 0.2. NHSRplotthedots with
     screening has no limits (NaN) and so nothing outside; without screening its limits are on the
