@@ -231,11 +231,11 @@ def test_free_text_with_control_characters_still_makes_a_document(tmp_path: Path
 
 def test_a_caption_numbers_the_figure_and_drops_only_its_titles_closing_full_stops(tmp_path: Path) -> None:
     doc = pack._Doc()  # noqa: SLF001 - the document writer itself, without a database
-    for title in ("Calls to the MAX line.", "Referrals.."):
+    for title in ("Calls to the MAX.", "Referrals.."):
         doc.chart(pack.PackChart(finish_figure(go.Figure(), ChartMeta(title)), pd.DataFrame()), tiny_png())
     doc.save(tmp_path / "x.docx")
     captions = [p.text for p in docx.Document(str(tmp_path / "x.docx")).paragraphs if p.style.name == "Caption"]
-    assert captions == ["Figure 1: Calls to the MAX line", "Figure 2: Referrals"]
+    assert captions == ["Figure 1: Calls to the MAX", "Figure 2: Referrals"]
 
 
 def test_charts_whose_titles_make_the_same_file_name_keep_both() -> None:

@@ -335,14 +335,14 @@ def test_target_and_change_are_drawn_as_designed() -> None:
 
 
 def test_each_change_names_the_means_either_side_of_it() -> None:
-    """Two changes three months apart: the second's mean before is the short middle segment's."""
+    """Two changes a month apart: the second's mean before is the one-point middle segment's."""
     periods = months(18)
-    values = [10.0, 12.0] * 3 + [20.0, 22.0, 21.0] + [40.0, 42.0] * 4 + [41.0]
+    values = [10.0, 12.0] * 3 + [20.0] + [40.0, 42.0] * 5 + [41.0]
     result = spc_table(periods, values, domain.HIGHER_IS_BETTER,
-                       changes=[KnownChange(periods[6], "A"), KnownChange(periods[9], "B")])
+                       changes=[KnownChange(periods[6], "A"), KnownChange(periods[7], "B")])
     assert spc.change_sentences(result) == [
-        "limits computed afresh from Jul 2023 after a known change (A): mean 11.0 before, 21.0 after",
-        "limits computed afresh from Oct 2023 after a known change (B): mean 21.0 before, 41.0 after"]
+        "limits computed afresh from Jul 2023 after a known change (A): mean 11.0 before, 20.0 after",
+        "limits computed afresh from Aug 2023 after a known change (B): mean 20.0 before, 41.0 after"]
 
 
 def test_alt_text_says_the_target_assurance_and_change_in_words() -> None:
