@@ -621,6 +621,23 @@ def test_tables_have_a_repeating_bold_header_their_widths_and_9pt_text(stand_in_
         assert table.style.name == "Table Grid"
 
 
+def test_an_exception_table_prints_a_repeated_theme_once_and_a_rows_check_under_it(content, tmp_path: Path) -> None:
+    """Two negative exceptions of one theme, the second disagreeing with its own figures: the theme
+    in one merged cell, the check an italic note in the second row's last cell only."""
+    rows = pd.concat([content.negative.iloc[[0]]] * 2, ignore_index=True)
+    rows.loc[1, "measure"] = "Another measure"
+    rows.loc[1, "check"] = "⚠ Published change disagrees with computed"
+    path = tmp_path / "pack.docx"
+    pack.write_docx(replace(content, negative=rows), {chart.stem: tiny_png() for chart in content.all_charts()}, path)
+    table = table_after(docx.Document(str(path)), "Negative Exception Reporting")
+    merged = [row._tr.tc_lst[0].tcPr.vMerge for row in table.rows[1:]]
+    assert [m.val if m is not None else None for m in merged] == ["restart", "continue"]
+    first, second = (row.cells[-1] for row in table.rows[1:])
+    assert len(first.paragraphs) == 1
+    assert [p.text for p in second.paragraphs][1] == "⚠ Published change disagrees with computed"
+    assert all(run.italic for run in second.paragraphs[1].runs)
+
+
 def test_checks_are_an_italic_note_in_the_rows_last_cell(stand_in_document) -> None:
     """A row the dashboard flags carries its check under the last cell, in italics; others none."""
     table = table_after(stand_in_document, "4. Police and Crime Plan Performance Headlines")
