@@ -93,8 +93,8 @@ _LASTING = ("session", "package")
 def cheapest_order(nodeids: list[str], costs: dict) -> list[str]:
     """`nodeids` in the order that reaches each test soonest: next, always the test that costs
     least given the shared fixtures already set up (its own seconds, plus each fixture it needs
-    that is not, a module's fixtures being lost on leaving its module). Ties and tests never
-    measured keep their order."""
+    that is not set up yet; a module's fixtures are lost on leaving its module). Ties and tests
+    never measured keep their order."""
     own, needs, fixtures = costs.get("own", {}), costs.get("needs", {}), costs.get("fixtures", {})
     remaining, order, ready, module = list(nodeids), [], set(), None
 
