@@ -37,7 +37,6 @@ SAMPLE_FILE = "mutmut-sample.duckdb"
 LOADING_CODE = "loaders."
 
 _calls_by_fixture: dict[object, set[str]] = {}
-_seconds_by_fixture: dict[object, float] = {}
 #: Per test: seconds of its setup and call, shared fixtures run during them, and those it needs.
 _phases: dict[str, float] = {}
 _shared_run_here: dict[str, float] = {}
@@ -98,18 +97,21 @@ def cheapest_order(nodeids: list[str], costs: dict) -> list[str]:
     own, needs, fixtures = costs.get("own", {}), costs.get("needs", {}), costs.get("fixtures", {})
     remaining, order, ready, module = list(nodeids), [], set(), None
 
+    def kept_in(nodeid: str) -> set[str]:
+        """The fixtures still set up when `nodeid` runs next."""
+        if nodeid.split("::")[0] == module:
+            return ready
+        return {key for key in ready if fixtures[key]["scope"] in _LASTING}
+
     def marginal(nodeid: str) -> float:
-        kept = ready if nodeid.split("::")[0] == module else {
-            key for key in ready if fixtures[key]["scope"] in _LASTING}
+        kept = kept_in(nodeid)
         return own.get(nodeid, 0.0) + sum(fixtures[key]["seconds"] for key in needs.get(nodeid, ())
                                            if key in fixtures and key not in kept)
 
     while remaining:
         best = min(remaining, key=marginal)
         remaining.remove(best)
-        if best.split("::")[0] != module:
-            module = best.split("::")[0]
-            ready = {key for key in ready if fixtures[key]["scope"] in _LASTING}
+        ready, module = set(kept_in(best)), best.split("::")[0]
         ready.update(key for key in needs.get(best, ()) if key in fixtures)
         order.append(best)
     return order
@@ -146,7 +148,6 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureR
         return (yield)
     finally:
         seconds = time.perf_counter() - start
-        _seconds_by_fixture[fixturedef] = seconds
         _shared_fixtures[fixture_key(fixturedef)] = {"scope": fixturedef.scope, "seconds": round(seconds, 4)}
         if _current_test:
             _shared_run_here[_current_test[0]] = _shared_run_here.get(_current_test[0], 0.0) + seconds
@@ -164,7 +165,7 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     for fixturedefs in item._fixtureinfo.name2fixturedefs.values():
         for fixturedef in fixturedefs:
             calls.update(_calls_by_fixture.get(fixturedef, ()))
-            if fixturedef in _seconds_by_fixture:
+            if fixture_key(fixturedef) in _shared_fixtures:
                 needed.append(fixture_key(fixturedef))
     _shared_needed[item.nodeid] = sorted(needed)
 
