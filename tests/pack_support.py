@@ -82,6 +82,11 @@ def tiny_png() -> bytes:
     return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
 
 
+def stand_in_images(charts) -> dict[str, bytes]:  # noqa: ANN001 - PackChart items
+    """A tiny PNG for each chart, by its stem: what write_docx takes as the rendered images."""
+    return {chart.stem: tiny_png() for chart in charts}
+
+
 class StandInExporter:
     """Renders each chart as a tiny PNG and an SVG naming its title; `fail` maps titles to the error
     their render raises; `start_error` is raised by `start`."""

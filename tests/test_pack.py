@@ -32,7 +32,7 @@ from dashboard.tables import table_to_csv
 from loaders.provenance import Actor
 from loaders.publish import publish_report
 from pack_support import (EXPECTED_HEADLINES, PERIOD, StandInExporter, correct_referrals, image_alt_texts,
-                          publish_january, rows, table_after, table_texts, tiny_png)
+                          publish_january, rows, stand_in_images, table_after, table_texts, tiny_png)
 from pack_support import con, sample_db_path  # noqa: F401  (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,7 @@ def test_each_image_alt_text_is_its_charts_own_description(con, tmp_path: Path) 
     charts = content.all_charts()
     assert len(charts) >= 4
     path = tmp_path / "pack.docx"
-    pack.write_docx(content, {chart.stem: tiny_png() for chart in charts}, path)
+    pack.write_docx(content, stand_in_images(charts), path)
     expected = [(chart.meta.alt, chart.meta.title) for chart in charts]
     assert image_alt_texts(path) == expected
     for alt, title in expected:
@@ -152,7 +152,7 @@ def test_an_image_whose_chart_is_left_out_takes_no_other_charts_alt_text(con, tm
     charts = content.all_charts()
     kept = charts[1::2]
     path = tmp_path / "pack.docx"
-    pack.write_docx(content, {chart.stem: tiny_png() for chart in kept}, path)
+    pack.write_docx(content, stand_in_images(kept), path)
     assert image_alt_texts(path) == [(chart.meta.alt, chart.meta.title) for chart in kept]
 
 
@@ -273,7 +273,7 @@ def december(con) -> pack.PackContent:
 def stand_in_document(content, tmp_path_factory: pytest.TempPathFactory) -> docx.document.Document:
     """The January 2019 document with every chart as a stand-in image and one note."""
     path = tmp_path_factory.mktemp("stand-in") / "pack.docx"
-    pack.write_docx(content, {chart.stem: tiny_png() for chart in content.all_charts()}, path, notes=[NOTE])
+    pack.write_docx(content, stand_in_images(content.all_charts()), path, notes=[NOTE])
     return docx.Document(str(path))
 
 
@@ -628,7 +628,7 @@ def test_an_exception_table_prints_a_repeated_theme_once_and_a_rows_check_under_
     rows.loc[1, "measure"] = "Another measure"
     rows.loc[1, "check"] = "⚠ Published change disagrees with computed"
     path = tmp_path / "pack.docx"
-    pack.write_docx(replace(content, negative=rows), {chart.stem: tiny_png() for chart in content.all_charts()}, path)
+    pack.write_docx(replace(content, negative=rows), stand_in_images(content.all_charts()), path)
     table = table_after(docx.Document(str(path)), "Negative Exception Reporting")
     merged = [row._tr.tc_lst[0].tcPr.vMerge for row in table.rows[1:]]
     assert [m.val if m is not None else None for m in merged] == ["restart", "continue"]
