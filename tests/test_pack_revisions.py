@@ -3,6 +3,7 @@ and a later paper lists the revisions to earlier ones."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ import docx
 import duckdb
 import pytest
 
-from dashboard import pack, pack_revisions
+from dashboard import pack, pack_records, pack_revisions
 from dashboard.db import connect_readonly
 from loaders.load import load_extracts
 from loaders.provenance import Actor
@@ -82,3 +83,17 @@ def test_the_next_paper_lists_revisions_to_the_published_one(db: Path, tmp_path:
     assert any(p.text.startswith("7.1\tSince the Panel was given the Jan 2019 report, 1 figure in it has been revised")
                for p in document.paragraphs)
     assert [t.name for t in pack.pack_tables(later)].count("revisions-to-previously-reported-figures") == 1
+
+
+def test_revisions_follow_the_estates_section_when_the_paper_has_both(db: Path, tmp_path: Path) -> None:
+    assert publish_report(db, JAN_2019, ANALYST, date(2019, 5, 8)).ok
+    correct_referrals(db, tmp_path / "correction")
+    with connect_readonly(db) as con:
+        later = pack.gather_pack_content(con, DEC_2024)
+        with_estates = pack.gather_pack_content(con, JAN_2019)
+    assert not later.revisions.empty and later.estates.empty and not with_estates.estates.empty
+    path = tmp_path / "pack.docx"
+    pack.write_docx(dataclasses.replace(later, estates=with_estates.estates), {}, path)
+    headings = [p.text for p in docx.Document(str(path)).paragraphs if p.style.name == "Heading 1"]
+    numbered = [h for h in headings if h[:1].isdigit()]
+    assert numbered[-2:] == [f"7. {pack_records.ESTATES_HEADING}", f"8. {pack_revisions.HEADING}"]
