@@ -15,7 +15,8 @@ import pytest
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mutation_report.py"
 
 
-def _report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codes: dict[str, int | None], explained: str = ""):
+def _report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codes: dict[str, int | None], explained: str = "",
+            modules: tuple[str, ...] = ()):
     spec = importlib.util.spec_from_file_location("mutation_report", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -24,7 +25,7 @@ def _report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codes: dict[str, in
     (tmp_path / "docs" / "mutants").mkdir(parents=True)
     (tmp_path / "docs" / "TESTING.md").write_text(explained)
     monkeypatch.setattr(module, "ROOT", tmp_path)
-    return module.main()
+    return module.main(modules)
 
 
 def _codes(killed: int, **others: int | None) -> dict[str, int | None]:
@@ -64,6 +65,21 @@ def test_a_note_on_a_mutant_that_is_killed_or_gone_fails_and_is_named(tmp_path, 
     other_module = "`other.x_h__mutmut_1` is another project's note"
     (tmp_path / "b").mkdir()
     assert _report(tmp_path / "b", monkeypatch, _codes(19, a=0), f"`pkg.m.x_g__mutmut_100` {other_module}") == 0
+
+
+def test_a_run_of_some_modules_judges_those_alone(tmp_path, monkeypatch, capsys) -> None:
+    """`make mutate MODULES=...` runs some modules' mutants: the others, not checked, are listed
+    as not in the run rather than failed, and a module named wrong is an error, not a pass."""
+    codes = {**_codes(10), "pkg.n.x_h__mutmut_1": None, "pkg.n.x_h__mutmut_2": None}
+    assert _report(tmp_path, monkeypatch, codes, modules=("pkg.m",)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("pkg.m ") and "MET" in line for line in lines)
+    assert any(line.startswith("pkg.n ") and line.endswith("not in this run") for line in lines)
+    (tmp_path / "b").mkdir()
+    assert _report(tmp_path / "b", monkeypatch, codes) == 1  # a whole run judges every module
+    (tmp_path / "c").mkdir()
+    assert _report(tmp_path / "c", monkeypatch, codes, modules=("pkg.q",)) == 2
+    assert "No mutants of pkg.q" in capsys.readouterr().err
 
 
 def test_the_sample_is_loaded_once_per_mutmut_run_and_afresh_for_a_loader_mutant(tmp_path, monkeypatch) -> None:
