@@ -115,6 +115,7 @@ bench: install-dev browser nginx
 mutate: install-dev
 	@start=$$(date +%s); $(PY) -m mutmut run $(foreach m,$(MODULES),"$(m).*") > mutants.log 2>&1 || { tail -20 mutants.log; exit 1; }; \
 		tail -c 300 mutants.log | tr '\r' '\n' | tail -2; echo "mutmut ran in $$(( $$(date +%s) - start )) s"
+	@$(PY) scripts/mutation_costs.py
 	@$(PY) scripts/mutation_report.py $(MODULES)
 
 clean:

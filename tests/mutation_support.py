@@ -16,6 +16,10 @@ the build, the next ones read it free, and leaving the module for another throws
 run therefore notes, in mutmut-test-costs.json, each test's own seconds, the shared fixtures it
 needs and what each costs; a mutant's run takes next the test that costs least given the
 fixtures already set up.
+
+Each mutant's run adds a line to mutmut-runs.jsonl: its seconds from the start of its pytest
+session to the end, the tests it ran and the first that failed (`scripts/mutation_costs.py` sums
+them), so where a run's hours go is measured, not guessed.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ STATS_FILE = "mutmut-stats.json"
 COSTS_FILE = "mutmut-test-costs.json"
 #: The sample database as the stats run loaded it, for mutant runs that cannot change it.
 SAMPLE_FILE = "mutmut-sample.duckdb"
+#: One line per mutant's run: what it cost and what killed it.
+RUNS_FILE = "mutmut-runs.jsonl"
 #: The code a load runs that mutmut mutates (the rest is dashboard.domain, .db and .estate_lists).
 LOADING_CODE = "loaders."
 
@@ -44,6 +50,8 @@ _shared_needed: dict[str, list[str]] = {}
 #: Per shared fixture (by fixture_key): its scope and what setting it up took.
 _shared_fixtures: dict[str, dict] = {}
 _current_test: list[str] = []
+#: This mutant's run: when its session started, the tests it ran, the first that failed.
+_mutant_run: dict = {}
 
 
 def mutant_under_test() -> str | None:
@@ -175,13 +183,35 @@ def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
         _current_test[:] = [nodeid]
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if mutant_under_test() is not None:
+        _mutant_run.clear()
+        _mutant_run.update(start=time.perf_counter(), ran=0, failed=None)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if stats_calls() is not None and report.when in ("setup", "call"):
         _phases[report.nodeid] = _phases.get(report.nodeid, 0.0) + report.duration
+    if _mutant_run and mutant_under_test() is not None:
+        _mutant_run["ran"] += report.when == "call"
+        if report.failed and _mutant_run["failed"] is None:
+            _mutant_run["failed"] = report.nodeid
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """After a stats run (mutmut reruns only new tests' stats), each test's cost in a fresh process."""
+def note_mutant_run(session: pytest.Session, exitstatus: int) -> None:
+    """Append this mutant's run to RUNS_FILE, one line written at once (two workers share it)."""
+    line = json.dumps({"mutant": mutant_under_test(), "seconds": round(time.perf_counter() - _mutant_run["start"], 3),
+                       "selected": session.testscollected, "ran": _mutant_run["ran"],
+                       "failed": _mutant_run["failed"], "exit": int(exitstatus)})
+    with open(Path.cwd() / RUNS_FILE, "a", encoding="utf-8") as runs:
+        runs.write(line + "\n")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After a stats run (mutmut reruns only new tests' stats), each test's cost in a fresh process;
+    after a mutant's run, what it cost."""
+    if _mutant_run and mutant_under_test() is not None:
+        note_mutant_run(session, exitstatus)
     if stats_calls() is None or not _phases:
         return
     costs = _read(COSTS_FILE)

@@ -282,3 +282,68 @@ def test_a_mutants_tests_run_cheapest_first_by_the_costs_noted(tmp_path: Path, m
     monkeypatch.setenv("MUTANT_UNDER_TEST", "")
     mutation_support.pytest_collection_modifyitems(None, items := [Item("a"), Item("b"), Item("c")])
     assert [i.nodeid for i in items] == ["a", "b", "c"]
+
+
+MUTANT_RUN_TESTS = """
+def test_quick():
+    pass
+
+
+def test_noticing():
+    assert False, "the mutant noticed"
+
+
+def test_after():
+    pass
+"""
+
+
+def _mutant_run(folder: Path, mutant: str | None) -> subprocess.CompletedProcess:
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    (folder / "tests").mkdir()
+    (folder / "tests" / "conftest.py").write_text(HOOKS)
+    (folder / "tests" / "test_run.py").write_text(MUTANT_RUN_TESTS)
+    env = {k: v for k, v in os.environ.items() if k != "MUTANT_UNDER_TEST"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent)
+    if mutant:
+        env["MUTANT_UNDER_TEST"] = mutant
+    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+                           "tests"], cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_mutants_run_notes_its_seconds_its_tests_and_the_first_to_fail(tmp_path: Path) -> None:
+    """One line per mutant's run, appended; an ordinary run writes none."""
+    import mutation_support
+
+    (tmp_path / "mutant").mkdir()
+    (tmp_path / "ordinary").mkdir()
+    assert _mutant_run(tmp_path / "mutant", "pkg.m.x_f__mutmut_7").returncode == 1
+    assert _mutant_run(tmp_path / "ordinary", None).returncode == 1
+    assert not (tmp_path / "ordinary" / mutation_support.RUNS_FILE).exists()
+    (line,) = (tmp_path / "mutant" / mutation_support.RUNS_FILE).read_text().splitlines()
+    run = json.loads(line)
+    assert {k: run[k] for k in ("mutant", "selected", "ran", "failed", "exit")} == {
+        "mutant": "pkg.m.x_f__mutmut_7", "selected": 3, "ran": 2, "failed": "tests/test_run.py::test_noticing",
+        "exit": 1}
+    assert 0 < run["seconds"] < 60
+
+
+def test_the_costs_summary_sums_per_module_and_names_the_costliest(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("mutation_costs", SCRIPT.parent / "mutation_costs.py")
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        costs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(costs)
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    runs = tmp_path / "runs.jsonl"
+    lines = [{"mutant": "pkg.m.x_f__mutmut_1", "seconds": 9.0, "selected": 4, "ran": 4, "failed": None, "exit": 0},
+             {"mutant": "pkg.m.x_f__mutmut_2", "seconds": 1.0, "selected": 4, "ran": 1, "failed": "t::a", "exit": 1},
+             {"mutant": "pkg.m.x_f__mutmut_2", "seconds": 3.0, "selected": 4, "ran": 2, "failed": "t::b", "exit": 1},
+             {"mutant": "pkg.n.x_g__mutmut_1", "seconds": 0.5, "selected": 2, "ran": 1, "failed": "t::c", "exit": 1}]
+    runs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    summary = costs.summary_lines(costs.read_runs(runs))
+    assert summary[1].split() == ["pkg.m", "2", "12", "3.0s", "9.0s"]  # the mutant run again counts once, its last
+    assert summary[2].split() == ["pkg.n", "1", "0", "0.5s", "0.0s"]
+    assert summary[3].split()[:3] == ["all", "3", "12"]
+    assert "pkg.m.x_f__mutmut_1  none failed" in summary[5]
