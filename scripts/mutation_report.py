@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 AIM = 0.90
 #: mutmut's exit codes: the tests failed (1, 3) or the mutant hung past its deadline.
 KILLED = {1, 3, 24, -24, 152, 255, 36}
+#: Of those, the ones that hung past their deadline (SIGXCPU): listed by name, as a kill that
+#: is a slow run rather than a real hang would be a survivor counted wrong.
+TIMED_OUT = {24, -24, 152}
 #: The test process crashed (SIGSEGV, SIGKILL): no evidence either way, so not a kill. Under
 #: mutmut's default `fork` isolation such crashes hid survivors; pyproject.toml uses forkserver.
 CRASHED = {-11, -9}
@@ -80,6 +83,11 @@ def main(modules: Sequence[str] = ()) -> int:
         print(f"{module:<24} {killed[module]:>7} {totals[module]:>6} {share:>7.1%}  {verdict}{note}")
     for module in sorted(skipped):
         print(f"{module:<24} {'':>7} {skipped[module]:>6} {'':>7}  not in this run")
+    timed_out = sorted(m for m, code in results.items() if code in TIMED_OUT and module_of(m) in totals)
+    if timed_out:
+        print(f"\n{len(timed_out)} mutants hung past their deadline (counted as killed):")
+        for mutant in timed_out:
+            print(f"  {mutant}")
     stale = sorted(name for name in explained
                    if module_of(name) in totals and (name not in results or results[name] in KILLED))
     if stale:

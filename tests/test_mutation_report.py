@@ -45,6 +45,12 @@ def test_a_crash_is_not_counted_as_killed(tmp_path, monkeypatch, capsys) -> None
     assert "MISSED" in out and "1 not checked or crashed" in out and "90.0%" in out
 
 
+def test_a_timeout_counts_as_killed_and_is_named(tmp_path, monkeypatch, capsys) -> None:
+    assert _report(tmp_path, monkeypatch, _codes(9, a=-24)) == 0
+    out = capsys.readouterr().out
+    assert "100.0%  MET" in out and "1 mutants hung past their deadline" in out and "pkg.m.x_g__mutmut_100" in out
+
+
 def test_an_explained_survivor_passes(tmp_path, monkeypatch) -> None:
     assert _report(tmp_path, monkeypatch, _codes(19, a=0), "`pkg.m.x_g__mutmut_100` equivalent") == 0
 
