@@ -15,7 +15,8 @@ the build, the next ones read it free, and leaving the module for another throws
 (pytest tears down a module's fixtures when its tests end), so coming back pays again. The stats
 run therefore notes, in mutmut-test-costs.json, each test's own seconds, the shared fixtures it
 needs and what each costs; a mutant's run takes next the test that costs least given the
-fixtures already set up.
+fixtures already set up; but first the tests that killed other mutants of the same function in
+this run, as one of them is most likely to kill this one too.
 
 Each mutant's run adds a line to mutmut-runs.jsonl: its seconds from the start of its pytest
 session to the end, the tests it ran and the first that failed (`scripts/mutation_costs.py` sums
@@ -28,6 +29,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -137,10 +139,37 @@ def measured_costs() -> dict:
     return {**costs, "own": {**_read(STATS_FILE).get("duration_by_test", {}), **costs.get("own", {})}}
 
 
+def function_of(mutant: str) -> str:
+    """The mutated function a mutant's name stands for: its mutants share their tests."""
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
+def kills_by_test(function: str) -> Counter:
+    """How many of `function`'s mutants each test has killed so far in this run (RUNS_FILE)."""
+    path = Path.cwd() / RUNS_FILE
+    kills: Counter = Counter()
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            run = json.loads(line)
+            if run["failed"] and function_of(run["mutant"]) == function:
+                kills[run["failed"]] += 1
+    return kills
+
+
+def mutant_order(nodeids: list[str], costs: dict, kills: Counter) -> list[str]:
+    """The tests that killed this function's other mutants first, the most kills first (a
+    function's mutants tend to be noticed by the same test, which need not be a cheap one: a
+    test reading the built paper kills most of write_docx's), then the rest cheapest first."""
+    killers = sorted((n for n in nodeids if kills[n]), key=lambda n: -kills[n])
+    return killers + cheapest_order([n for n in nodeids if not kills[n]], costs)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
-    if mutant_under_test() is not None:
+    mutant = mutant_under_test()
+    if mutant is not None:
         by_id = {item.nodeid: item for item in items}
-        items[:] = [by_id[nodeid] for nodeid in cheapest_order(list(by_id), measured_costs())]
+        order = mutant_order(list(by_id), measured_costs(), kills_by_test(function_of(mutant)))
+        items[:] = [by_id[nodeid] for nodeid in order]
 
 
 @pytest.hookimpl(wrapper=True)

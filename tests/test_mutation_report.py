@@ -148,6 +148,30 @@ def test_under_a_mutant_the_tests_run_cheapest_first(monkeypatch) -> None:
     assert conftest.mutant_under_test() is None
 
 
+def test_a_mutant_meets_first_the_tests_that_killed_its_functions_other_mutants(tmp_path, monkeypatch) -> None:
+    """The runs noted so far say which tests killed which mutants: for another mutant of the same
+    function those tests go first, the most kills first; then the rest cheapest first. Kills of
+    another function's mutants, and runs that killed nothing, do not count."""
+    import mutation_support
+
+    monkeypatch.chdir(tmp_path)
+    runs = [("pkg.m.x_f__mutmut_1", "t.py::reads_paper"), ("pkg.m.x_f__mutmut_2", "t.py::reads_paper"),
+            ("pkg.m.x_f__mutmut_3", "t.py::exit_code"), ("pkg.m.x_g__mutmut_1", "t.py::quick"),
+            ("pkg.m.x_f__mutmut_4", None)]
+    (tmp_path / mutation_support.RUNS_FILE).write_text("".join(
+        json.dumps({"mutant": m, "seconds": 1.0, "selected": 4, "ran": 1, "failed": f, "exit": int(bool(f))}) + "\n"
+        for m, f in runs))
+    kills = mutation_support.kills_by_test(mutation_support.function_of("pkg.m.x_f__mutmut_9"))
+    assert kills == {"t.py::reads_paper": 2, "t.py::exit_code": 1}
+    own = {"t.py::quick": 0.01, "t.py::mid": 0.5, "t.py::exit_code": 1.0, "t.py::reads_paper": 3.0}
+    assert mutation_support.mutant_order(["t.py::quick", "t.py::exit_code", "t.py::mid", "t.py::reads_paper"],
+                                         {"own": own}, kills) == [
+        "t.py::reads_paper", "t.py::exit_code", "t.py::quick", "t.py::mid"]
+    assert mutation_support.mutant_order(["t.py::mid", "t.py::quick"], {"own": own}, kills) == ["t.py::quick", "t.py::mid"]
+    (tmp_path / mutation_support.RUNS_FILE).unlink()
+    assert mutation_support.kills_by_test("pkg.m.x_f") == {}
+
+
 SHARED_FIXTURE_TESTS = """
 import time
 
@@ -306,7 +330,7 @@ def test_after():
 
 def _mutant_run(folder: Path, mutant: str | None) -> subprocess.CompletedProcess:
     (folder / "pytest.ini").write_text("[pytest]\n")
-    (folder / "tests").mkdir()
+    (folder / "tests").mkdir(exist_ok=True)
     (folder / "tests" / "conftest.py").write_text(HOOKS)
     (folder / "tests" / "test_run.py").write_text(MUTANT_RUN_TESTS)
     env = {k: v for k, v in os.environ.items() if k != "MUTANT_UNDER_TEST"}
@@ -318,7 +342,8 @@ def _mutant_run(folder: Path, mutant: str | None) -> subprocess.CompletedProcess
 
 
 def test_a_mutants_run_notes_its_seconds_its_tests_and_the_first_to_fail(tmp_path: Path) -> None:
-    """One line per mutant's run, appended; an ordinary run writes none."""
+    """One line per mutant's run, appended; an ordinary run writes none. The next mutant of the
+    same function runs the test that killed the first one before the others."""
     import mutation_support
 
     (tmp_path / "mutant").mkdir()
@@ -332,6 +357,11 @@ def test_a_mutants_run_notes_its_seconds_its_tests_and_the_first_to_fail(tmp_pat
         "mutant": "pkg.m.x_f__mutmut_7", "selected": 3, "ran": 2, "failed": "tests/test_run.py::test_noticing",
         "exit": 1}
     assert 0 < run["seconds"] < 60
+    # another mutant of the same function meets the test that killed the first one first
+    assert _mutant_run(tmp_path / "mutant", "pkg.m.x_f__mutmut_8").returncode == 1
+    second = json.loads((tmp_path / "mutant" / mutation_support.RUNS_FILE).read_text().splitlines()[1])
+    assert (second["mutant"], second["ran"], second["failed"]) == (
+        "pkg.m.x_f__mutmut_8", 1, "tests/test_run.py::test_noticing")
 
 
 def test_the_costs_summary_sums_per_module_and_names_the_costliest(tmp_path: Path) -> None:
