@@ -5,9 +5,10 @@ Chromium renders it, as a process, through make and on its page is tests/test_pa
 from __future__ import annotations
 
 import re
+import time
 import zipfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import docx
@@ -1186,6 +1187,37 @@ def test_the_front_sheet_has_bold_labels_at_its_widths_and_the_headline_themes_a
     headlines = table_after(stand_in_document, "4. Police and Crime Plan Performance Headlines")
     merged = [row._tr.tc_lst[0].tcPr.vMerge for row in headlines.rows[1:4]]
     assert [m.val if m is not None else None for m in merged] == ["restart", "continue", "continue"]
+
+
+def test_the_appendices_list_keeps_with_its_sources_and_the_chart_appendix_opens_a_page(
+        content, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list of appendices is kept with the sources line under it (a page never starts with
+    the sources alone) and nothing else is; Appendix B opens a page; without a source for the
+    report details the line names only the extracts; and the time is UTC whatever the machine's
+    own time zone (here twelve hours ahead)."""
+    bare = replace(content, details=replace(content.details, source=""))
+    path = tmp_path / "pack.docx"
+    monkeypatch.setenv("TZ", "Etc/GMT-12")
+    time.tzset()
+    try:
+        before = datetime.now(timezone.utc)
+        pack.write_docx(bare, {}, path)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    paragraphs = docx.Document(str(path)).paragraphs
+    texts = [p.text for p in paragraphs]
+    start = texts.index("Appendices")
+    sources = next(i for i, text in enumerate(texts) if text.startswith("Figures as published in the extracts: "))
+    listed = paragraphs[start + 1:sources]
+    assert [p.text[:2] for p in listed] == ["A.", "B.", "C.", "D."]
+    assert all(p.paragraph_format.keep_with_next for p in listed)
+    assert paragraphs[sources].paragraph_format.keep_with_next is None
+    stamps = {f"{moment:%d %b %Y %H:%M}" for moment in (before, before + timedelta(minutes=1))}
+    assert texts[sources] in {f"Figures as published in the extracts: {content.sources}. Pack produced {stamp} UTC."
+                              for stamp in stamps}
+    appendix_b = paragraphs[texts.index("Appendix B: Headline Measure Charts")]
+    assert appendix_b.paragraph_format.page_break_before is True
 
 
 def test_without_a_title_report_to_or_agenda_item_the_paper_says_what_it_is(content, tmp_path: Path) -> None:

@@ -316,3 +316,18 @@ def test_key_points_give_the_delivery_plan_by_theme_and_the_budget_by_line() -> 
                          f"Crime: {green.icon} 2/2 (100%) {green.label} (Appendix A).")
     assert points[2] == ("Forecast outturn against budget for 2018-19: Force revenue: £1.1m overspend; "
                          "OPCC capital: on budget (section 6).")
+
+
+def test_a_run_of_repeated_values_is_merged_down_its_column_and_nothing_else() -> None:
+    """Theme names repeated down a table print once: A, B, B, C, C, C becomes A, one B over two
+    rows and one C over three; a value met once (A, first, or between runs) is left alone."""
+    document = docx.Document()
+    values = ["A", "B", "B", "C", "C", "C", "D"]
+    table = document.add_table(rows=len(values) + 1, cols=2)
+    for row, value in zip(table.rows[1:], values):
+        row.cells[0].text = value
+    pack._merge_repeats(table, 0)  # noqa: SLF001
+    cells = [row._tr.tc_lst[0] for row in table.rows[1:]]  # noqa: SLF001 - the cells as stored, not as resolved
+    assert [tc.vMerge for tc in cells] == [None, "restart", "continue", "restart", "continue", "continue", None]
+    assert [row.cells[0].text for row in table.rows[1:]] == values
+    assert all(row._tr.tc_lst[1].vMerge is None for row in table.rows)  # noqa: SLF001
