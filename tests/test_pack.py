@@ -712,6 +712,17 @@ def test_headline_comment_keeps_an_exceptions_first_paragraph_only() -> None:
     ]
 
 
+def test_headline_comment_is_kept_whole_where_the_narrative_has_its_own_column() -> None:
+    """An extract with `exception_comment` carries the narrative there, so an exception's headline
+    comment is printed whole, as a measure's that is no exception is."""
+    changes = pd.DataFrame({
+        "theme": ["T", "T"], "measure": ["a", "b"], "baseline_text": ["1", "1"], "current_text": ["2", "2"],
+        "trend_text": ["+100%", "+100%"], "comment": ["Headline.\n\nMore on it.", "Headline.\n\nMore on it."],
+        "exception": ["negative", "negative"], "exception_comment": ["The narrative.", None], "check": ["", ""],
+    })
+    assert pack.report_headline_table(changes)["Comment"].tolist() == ["Headline.\n\nMore on it.", "Headline."]
+
+
 def test_text_for_the_document_replaces_what_xml_cannot_hold() -> None:
     """Control characters become spaces (tab, line feed and carriage return stay); numbers are text."""
     changes = pd.DataFrame({
