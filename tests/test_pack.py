@@ -821,6 +821,13 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
     pd.testing.assert_frame_equal(content.budget, budget.query_budget_summary(con, PERIOD))
 
 
+def test_the_rag_charts_subtitle_names_every_theme_once(con, content) -> None:
+    two = replace(content, rag=pd.concat([content.rag, content.rag.assign(theme="Tackling crime and ASB")],
+                                         ignore_index=True))
+    (rag,) = pack._build_charts(con, two, measures.query_exceptions(con, PERIOD))["rag"]  # noqa: SLF001
+    assert rag.meta.subtitle == "Helping and supporting victims, Tackling crime and ASB · 2018-19 Q3 (report to Jan 2019)"
+
+
 def test_section_charts_titles_sources_alt_texts_and_tables(con, content) -> None:
     """The headline, exception, RAG and budget charts: title, subtitle, source and a description
     that gives the figures; each with the table of the same figures."""
