@@ -140,8 +140,11 @@ def measured_costs() -> dict:
 
 
 def function_of(mutant: str) -> str:
-    """The mutated function a mutant's name stands for: its mutants share their tests."""
-    return mutant.rsplit("__mutmut_", 1)[0]
+    """The mutated function a mutant's name stands for (mutmut's own reading of the name): its
+    mutants share their tests."""
+    from mutmut.utils.format_utils import mangled_name_from_mutant_name
+
+    return mangled_name_from_mutant_name(mutant)
 
 
 def kills_by_test(function: str) -> Counter:
@@ -150,6 +153,8 @@ def kills_by_test(function: str) -> Counter:
     kills: Counter = Counter()
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
+            if function not in line:  # read on every mutant's run: parse only its function's lines
+                continue
             run = json.loads(line)
             if run["failed"] and function_of(run["mutant"]) == function:
                 kills[run["failed"]] += 1
@@ -221,7 +226,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if stats_calls() is not None and report.when in ("setup", "call"):
         _phases[report.nodeid] = _phases.get(report.nodeid, 0.0) + report.duration
-    if _mutant_run and mutant_under_test() is not None:
+    if _mutant_run:  # set up only in a mutant's run
         _mutant_run["ran"] += report.when == "call"
         if report.failed and _mutant_run["failed"] is None:
             _mutant_run["failed"] = report.nodeid
@@ -239,7 +244,7 @@ def note_mutant_run(session: pytest.Session, exitstatus: int) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """After a stats run (mutmut reruns only new tests' stats), each test's cost in a fresh process;
     after a mutant's run, what it cost."""
-    if _mutant_run and mutant_under_test() is not None:
+    if _mutant_run:
         note_mutant_run(session, exitstatus)
     if stats_calls() is None or not _phases:
         return
