@@ -385,8 +385,9 @@ def test_load_log_time_is_utc_whatever_the_local_time(tmp_path: Path) -> None:
 
 
 def test_writing_a_file_leaves_no_frame_registered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A small file's rows go in through a DataFrame registered on the connection; once they
-    are written it is unregistered, so a load of many files does not hold every file's rows."""
+    """A file's rows are staged by one statement from lists of text, and nothing registered on
+    the connection (a frame or view) is left once each file is written, so a load of many files
+    does not hold every file's rows."""
     real = load_module.write_file
     left: list[list[str]] = []
 
