@@ -20,6 +20,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
 from dashboard import budget, delivery, domain, loads, measures, pack, pack_summary, reports
+from dashboard import summary as dashboard_summary
 from dashboard.summary import notes as summary_notes
 from dashboard.charts import ChartMeta, finish_figure
 from dashboard.db import connect_readonly
@@ -806,6 +807,10 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
         loads.describe_source(con, "budget") + "; nothing (no load recorded)")
     assert list(content.headlines["measure"]) == [m for m, *_ in EXPECTED_HEADLINES]
     assert set(content.positive["kind"]) == {"positive"} and set(content.negative["kind"]) == {"negative"}
+    # each kind's rows as the exceptions query gives them, numbered afresh, no old index as a column
+    exception_columns = list(measures.query_exceptions(con, PERIOD).columns)
+    for kind in (content.positive, content.negative):
+        assert list(kind.columns) == exception_columns and list(kind.index) == list(range(len(kind)))
     assert set(content.positive["measure"]) == set(EXPECTED_POSITIVE)
     sso = content.negative.set_index("measure").loc["Positive outcome rate for serious sexual offences"]
     # the exception table's own figure, which agrees with baseline and current; the headline
@@ -819,6 +824,17 @@ def test_content_names_its_sources_quarter_and_rows(con, content) -> None:
     pd.testing.assert_frame_equal(content.summary, measures.query_theme_summary(con, PERIOD))
     pd.testing.assert_frame_equal(content.rag, delivery.query_rag_summary(con, "2018-19 Q3"))
     pd.testing.assert_frame_equal(content.budget, budget.query_budget_summary(con, PERIOD))
+
+
+def test_a_paper_with_a_tracker_and_series_names_their_files_after_the_others(con, december) -> None:
+    """The recommendations tracker's file and the monthly series' files join the sources line;
+    the files named before them stay."""
+    assert december.trackers and not december.performance.empty
+    assert december.sources == "; ".join([measures.describe_measures_source(con, DEC_2024),
+                                          pack.describe_sources(con, ["deliverables", "budget", "recommendations"]),
+                                          dashboard_summary.describe_source(con, domain.FORCE_AREA)])
+    assert re.fullmatch(r"measures_police_uk\.csv, .+; recommendations\.csv, loaded .+ UTC; series_police_uk\.csv, .+",
+                        december.sources)
 
 
 def test_the_rag_charts_subtitle_names_every_theme_once(con, content) -> None:
