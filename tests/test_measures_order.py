@@ -1,5 +1,6 @@
 """Measures' tables, beyond tests/test_measures.py: an empty period's columns, the order within a
-theme, and an exception's check where it has no figure of its own."""
+theme (the analyst's and the detection rule's exceptions), and the checks: an exception's where it
+has no figure of its own, a per cent against points, money."""
 
 from __future__ import annotations
 
@@ -99,3 +100,40 @@ def test_headline_rows_are_the_headline_measures_renumbered_with_the_same_column
     assert list(rows["measure"]) == ["Headline", "Another headline"]
     assert list(rows.columns) == list(changes.columns)
     assert list(rows.index) == [0, 1]
+
+
+def test_detected_exceptions_come_in_the_plans_theme_order(empty_con) -> None:
+    """The detection rule reads the measures in line order; its exceptions are shown by theme all
+    the same, as the analyst's are."""
+    add(empty_con, "Victims first", 2, exception=None)
+    add(empty_con, "Harm after", 3, theme=HARM, exception=None, trend_text="-20%", trend_value=-20)
+    empty_con.execute("UPDATE measures SET current_value = 80 WHERE measure = 'Harm after'")
+    found = measures.query_exceptions(empty_con, JAN_2019, source=measures.DETECTION_SOURCE)
+    assert list(found["measure"]) == ["Harm after", "Victims first"]
+
+
+def test_measures_on_the_same_line_of_two_extracts_come_by_name(empty_con) -> None:
+    add(empty_con, "Zeta", 2)
+    add(empty_con, "Alpha", 2)
+    assert list(measures.query_measure_changes(empty_con, JAN_2019)["measure"]) == ["Alpha", "Zeta"]
+
+
+def test_a_trend_published_in_per_cent_is_checked_against_the_change_in_points(empty_con) -> None:
+    """A percentage measure changes in points; a trend (or exception figure) written as a per cent
+    is still compared with, and the check names, that change in points."""
+    add(empty_con, "Repeat victims", 2, trend_text="+5%", trend_value=5)
+    empty_con.execute("UPDATE measures SET unit = 'percent', baseline_value = 33.2, current_value = 32.7")
+    set_exception_figure(empty_con, "Repeat victims", "+4%", 4, "percent")
+    (row,) = measures.records(measures.query_exceptions(empty_con, JAN_2019))
+    assert row["check"] == "⚠ Published +4% disagrees with computed -0.5 pts"
+    (headline,) = measures.records(measures.query_measure_changes(empty_con, JAN_2019))
+    assert headline["check"] == "⚠ Published trend +5% disagrees with computed -0.5 pts"
+
+
+def test_an_exception_figure_published_as_money_is_checked_as_money(empty_con) -> None:
+    """Money is held in £ thousands: £1.0m to £1.16m against a published +£0.1m."""
+    add(empty_con, "Spend", 2)
+    empty_con.execute("UPDATE measures SET unit = 'money', baseline_value = 1000, current_value = 1160")
+    set_exception_figure(empty_con, "Spend", "+£0.1m", 100, "money")
+    (row,) = measures.records(measures.query_exceptions(empty_con, JAN_2019))
+    assert row["check"] == "⚠ Published +£0.1m disagrees with computed +£160k"
