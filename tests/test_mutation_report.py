@@ -51,6 +51,18 @@ def test_a_timeout_counts_as_killed_and_is_named(tmp_path, monkeypatch, capsys) 
     assert "100.0%  MET" in out and "1 mutants hung past their deadline" in out and "pkg.m.x_g__mutmut_100" in out
 
 
+def test_a_timeout_of_a_mutant_named_as_equivalent_is_a_survivor_and_its_note_stands(
+        tmp_path, monkeypatch, capsys) -> None:
+    """An equivalent mutant's run can pass its deadline on a busy machine: not a kill, not a stale note."""
+    assert _report(tmp_path, monkeypatch, _codes(9, a=-24), "`pkg.m.x_g__mutmut_100` equivalent") == 0
+    out = capsys.readouterr().out
+    assert "90.0%  MET" in out and "does not survive" not in out and "hung past" not in out
+    assert "1 mutants named as equivalent ran past their deadline" in out and "pkg.m.x_g__mutmut_100" in out
+    (tmp_path / "b").mkdir()
+    assert _report(tmp_path / "b", monkeypatch, _codes(8, a=-24, b=0), "`pkg.m.x_g__mutmut_100`, `pkg.m.x_g__mutmut_101`") == 1
+    assert "80.0%  MISSED" in capsys.readouterr().out
+
+
 def test_an_explained_survivor_passes(tmp_path, monkeypatch) -> None:
     assert _report(tmp_path, monkeypatch, _codes(19, a=0), "`pkg.m.x_g__mutmut_100` equivalent") == 0
 
