@@ -91,12 +91,12 @@ def main(modules: Sequence[str] = ()) -> int:
     for module in sorted(skipped):
         print(f"{module:<24} {'':>7} {skipped[module]:>6} {'':>7}  not in this run")
     timed_out = sorted(m for m, code in results.items() if code in TIMED_OUT and module_of(m) in totals)
-    hung = [m for m in timed_out if m not in explained]
+    slow = [m for m in timed_out if slow_equivalent(m, results[m], explained)]
+    hung = [m for m in timed_out if m not in slow]
     if hung:
         print(f"\n{len(hung)} mutants hung past their deadline (counted as killed):")
         for mutant in hung:
             print(f"  {mutant}")
-    slow = [m for m in timed_out if m in explained]
     if slow:
         print(f"\n{len(slow)} mutants named as equivalent ran past their deadline: a slow run, not a kill "
               "(counted as survivors):")

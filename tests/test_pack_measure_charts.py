@@ -49,30 +49,34 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     connection.close()
 
 
-def chart_table(con: duckdb.DuckDBPyConnection, period: date, title: str) -> pd.DataFrame:
-    charts = pack.gather_pack_content(con, period).charts["measures"]
-    return next(chart.table for chart in charts if chart.meta.title == title)
+@pytest.fixture(scope="module")
+def papers(con) -> dict[date, pack.PackContent]:
+    """Each paper's content, gathered once for the module's tests."""
+    return {period: pack.gather_pack_content(con, period) for period in (JUN_2024, DEC_2024)}
 
 
-def test_a_papers_series_ends_at_its_month(con) -> None:
-    table = chart_table(con, JUN_2024, "Referrals: monthly, Force")
+def chart_table(content: pack.PackContent, title: str) -> pd.DataFrame:
+    return next(chart.table for chart in content.charts["measures"] if chart.meta.title == title)
+
+
+def test_a_papers_series_ends_at_its_month(papers) -> None:
+    table = chart_table(papers[JUN_2024], "Referrals: monthly, Force")
     assert (table["Month"].iloc[0], table["Month"].iloc[-1], len(table)) == ("Jan 2023", "Jun 2024", 18)
 
 
-def test_the_forces_own_target_and_change_are_used_over_every_areas(con) -> None:
-    table = chart_table(con, DEC_2024, "Referrals: monthly, Force")
-    months = table.set_index("Month")
+def test_the_forces_own_target_and_change_are_used_over_every_areas(papers) -> None:
+    months = chart_table(papers[DEC_2024], "Referrals: monthly, Force").set_index("Month")
     assert months.loc["Aug 2024", "Target"] == "" and months.loc["Sep 2024", "Target"] == "600"
     assert months.loc["Mar 2024", "Known change (new limits from)"] == "Illustrative: the Force's own change"
 
 
-def test_a_change_for_every_area_rebases_the_forces_chart(con) -> None:
-    table = chart_table(con, DEC_2024, "Robbery: monthly, Force")
+def test_a_change_for_every_area_rebases_the_forces_chart(papers) -> None:
+    table = chart_table(papers[DEC_2024], "Robbery: monthly, Force")
     assert table.set_index("Month").loc["Jan 2024", "Known change (new limits from)"] == (
         "Illustrative: a new recording practice")
 
 
-def test_two_months_make_a_monthly_chart(con) -> None:
-    titles = [chart.meta.title for chart in pack.gather_pack_content(con, JUN_2024).charts["measures"]]
+def test_two_months_make_a_monthly_chart(papers) -> None:
+    titles = [chart.meta.title for chart in papers[JUN_2024].charts["measures"]]
     assert f"{TWO_MONTHS}: monthly, Force" in titles
-    assert len(chart_table(con, JUN_2024, f"{TWO_MONTHS}: monthly, Force")) == 2
+    assert len(chart_table(papers[JUN_2024], f"{TWO_MONTHS}: monthly, Force")) == 2
